@@ -1,0 +1,128 @@
+"""Load every content file, check it, and report all problems at once with file and line."""
+
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from content.catalog import Content
+from content.criteria import CriteriaGroup, CriteriaSet, GroupSpec, SetSpec
+from content.criteria_checks import check_group, check_set, check_years_apart
+from content.disadvantaged import DisadvantagedFile, check_disadvantaged
+from content.issues import ContentError, ContentIssue
+from content.official_units import province_name
+from content.resources import ResourcesFile, check_resources
+from content.targets import Targets, check_targets
+from content.units import Units
+from content.yaml_source import YamlDoc, read_yaml
+
+CONTENT_ROOT = Path(__file__).parent
+DEFAULT_PROVINCE = 48  # Thành phố Đà Nẵng, which Quảng Nam joined on 1 July 2025
+
+Model = TypeVar("Model", bound=BaseModel)
+_Check = Callable[[YamlDoc, Model], list[ContentIssue]]
+
+
+def load_content(root: Path | None = None, province_code: int = DEFAULT_PROVINCE) -> Content:
+    """Raises ContentError listing every problem found; ValueError for an unknown province."""
+    content, issues = _Loading(root or CONTENT_ROOT, province_code).run()
+    if content is None:
+        raise ContentError(issues)
+    return content
+
+
+def check_content(
+    root: Path | None = None, province_code: int = DEFAULT_PROVINCE
+) -> list[ContentIssue]:
+    return _Loading(root or CONTENT_ROOT, province_code).run()[1]
+
+
+class _Loading:
+    def __init__(self, root: Path, province_code: int) -> None:
+        if province_name(province_code) is None:
+            raise ValueError(f"unknown province code {province_code}")
+        self.root = root
+        self.province_code = province_code
+        self.issues: list[ContentIssue] = []
+
+    def run(self) -> tuple[Content | None, list[ContentIssue]]:
+        resources = self._read(self.root / "resources.yaml", ResourcesFile, check_resources)
+        targets = self._read(self.root / "targets.yaml", Targets, check_targets)
+        disadvantaged = self._read(
+            self.root / "units" / "disadvantaged.yaml", DisadvantagedFile, check_disadvantaged
+        )
+        # Without the resources file every tag would look unknown: skip that check instead.
+        tags = None if resources is None else {t for r in resources.resources for t in r.tags}
+        criteria_sets = self._criteria_sets(tags)
+        if self.issues or resources is None or targets is None or disadvantaged is None:
+            return None, self.issues
+        units = Units(self.province_code, disadvantaged.flags_for(self.province_code))
+        return Content(criteria_sets, units, resources.resources, targets), []
+
+    def _criteria_sets(self, tags: Collection[str] | None) -> dict[str, CriteriaSet]:
+        sets: dict[str, CriteriaSet] = {}
+        specs: list[tuple[YamlDoc, SetSpec]] = []
+        set_files = sorted((self.root / "criteria").glob("*/set.yaml"))
+        if not set_files:
+            self.issues.append(
+                ContentIssue(self._shown(self.root / "criteria"), 1, "", "no set.yaml")
+            )
+        for set_file in set_files:
+            loaded = self._read_doc(set_file, SetSpec)
+            if loaded is None:
+                continue
+            doc, spec = loaded
+            self.issues += check_set(doc, spec)
+            if spec.id in sets:
+                self.issues.append(doc.issue(("id",), f"duplicate criteria set id {spec.id}"))
+            specs.append(loaded)
+            groups = self._groups(set_file.parent, spec, tags)
+            fields = {name: value for name, value in spec if name != "groups"}
+            sets[spec.id] = CriteriaSet(**fields, groups=groups)
+        self.issues += check_years_apart(specs)
+        return sets
+
+    def _groups(
+        self, folder: Path, spec: SetSpec, tags: Collection[str] | None
+    ) -> dict[str, CriteriaGroup]:
+        groups = {}
+        for group_id in spec.groups:
+            loaded = self._read_doc(folder / f"{group_id}.yaml", GroupSpec)
+            if loaded is None:
+                continue
+            doc, group = loaded
+            self.issues += check_group(doc, group, spec, group_id, tags)
+            groups[group_id] = CriteriaGroup(
+                **dict(group),
+                set_id=spec.id,
+                set_version=spec.version,
+                competencies=spec.competencies,
+                pass_rules=spec.pass_rules,
+            )
+        self.issues += [
+            ContentIssue(self._shown(path), 1, "", "group file not listed in set.yaml groups")
+            for path in sorted(folder.glob("*.yaml"))
+            if path.stem != "set" and path.stem not in spec.groups
+        ]
+        return groups
+
+    def _read(self, path: Path, model: type[Model], check: _Check[Model]) -> Model | None:
+        loaded = self._read_doc(path, model)
+        if loaded is None:
+            return None
+        doc, data = loaded
+        self.issues += check(doc, data)
+        return data
+
+    def _read_doc(self, path: Path, model: type[Model]) -> tuple[YamlDoc, Model] | None:
+        doc, issues = read_yaml(path, self._shown(path))
+        self.issues += issues
+        if doc is None:
+            return None
+        data, issues = doc.validate(model)
+        self.issues += issues
+        return None if data is None else (doc, data)
+
+    def _shown(self, path: Path) -> str:
+        return path.relative_to(self.root.parent).as_posix()
