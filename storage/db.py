@@ -1,0 +1,72 @@
+"""The async engine and session factory, tuned per backend.
+
+SQLite is the embedded default, PostgreSQL the scale-out store; both are chosen by URL alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/cdht.db"
+
+# Waiting writers queue on SQLite's busy handler this long before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def create_engine(url: str, **kw: Any) -> AsyncEngine:
+    """An engine for ``url``; keyword arguments go to SQLAlchemy's ``create_async_engine``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, **kw)
+    # A pooled connection may have been cut by a server restart or an idle timeout.
+    kw.setdefault("pool_pre_ping", True)
+    return _create_async_engine(parsed, **kw)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Objects stay readable after commit: under asyncio a refresh would be an implicit load.
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _sqlite_engine(url: URL, **kw: Any) -> AsyncEngine:
+    file_path = _sqlite_file(url)
+    if file_path is not None:
+        file_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = _create_async_engine(url, **kw)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # sqlite3's legacy mode would BEGIN only before DML, and only DEFERRED; we BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if file_path is not None:
+            # Readers and the single writer stop blocking each other; stored in the file.
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A DEFERRED transaction that reads, then writes, must upgrade its lock, and SQLite
+        # answers SQLITE_BUSY at once if another writer holds it, ignoring busy_timeout.
+        # Taking the write lock up front makes writers queue instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The database file, or None for an in-memory or URI-addressed database."""
+    database = url.database
+    if not database or database == ":memory:" or url.query.get("uri"):
+        return None
+    return Path(database)

@@ -1,0 +1,85 @@
+"""What storage.db promises for SQLite beyond what SQLAlchemy does by default."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import create_engine
+
+
+@pytest.fixture
+async def sqlite_engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(sqlite_url)
+    yield engine
+    await engine.dispose()
+
+
+def database_file(engine: AsyncEngine) -> str:
+    path = engine.url.database
+    assert path is not None
+    return path
+
+
+def test_creates_the_missing_directory_of_a_file_database(tmp_path: Path) -> None:
+    create_engine(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'cdht.db'}")
+
+    assert (tmp_path / "data").is_dir()
+
+
+async def test_connections_get_the_pragmas(sqlite_engine: AsyncEngine) -> None:
+    async with sqlite_engine.connect() as connection:
+        pragmas = {
+            name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+            for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+        }
+
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 1,
+        "busy_timeout": 5000,
+    }
+
+
+async def test_a_transaction_holds_the_write_lock_from_its_first_read(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with sqlite_engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    other = sqlite3.connect(database_file(sqlite_engine), timeout=0, isolation_level=None)
+
+    async with sqlite_engine.begin() as connection:
+        await connection.exec_driver_sql("SELECT n FROM t")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+
+    other.execute("BEGIN IMMEDIATE")  # released at commit
+    other.execute("ROLLBACK")
+    other.close()
+
+
+async def test_concurrent_read_modify_write_transactions_queue_instead_of_failing(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with sqlite_engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
+        await connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
+
+    async def increment() -> None:
+        async with sqlite_engine.begin() as connection:
+            n = (await connection.exec_driver_sql("SELECT n FROM counter")).scalar_one()
+            await asyncio.sleep(0.02)  # let the other transactions reach their read
+            await connection.exec_driver_sql("UPDATE counter SET n = ?", (n + 1,))
+
+    # With DEFERRED transactions all would read 0: lost updates, or "database is locked" on
+    # the lock upgrade.
+    await asyncio.gather(*(increment() for _ in range(5)))
+
+    async with sqlite_engine.connect() as connection:
+        assert (await connection.exec_driver_sql("SELECT n FROM counter")).scalar_one() == 5
