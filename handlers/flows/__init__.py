@@ -1,0 +1,77 @@
+"""The conversations. Importing this package registers every step with the registry."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.context import Context, steps
+from handlers.events import EventKind
+from handlers.input import Problem, clean, problem_with
+
+log = logging.getLogger(__name__)
+
+FIRST_STEP = ("start", "consent")
+
+
+async def dispatch(ctx: Context) -> None:
+    """Route one event: global commands and menu actions first, then the current step."""
+    from handlers.flows.common import go_home, reprompt
+
+    event = ctx.event
+    if not steps.known(ctx.conversation.flow, ctx.conversation.step):
+        # A state saved by an older version whose step no longer exists.
+        log.warning(
+            "unknown step %s/%s for user %s; sending home",
+            ctx.conversation.flow,
+            ctx.conversation.step,
+            ctx.user.id,
+        )
+        await go_home(ctx)
+        return
+    if event.kind is EventKind.COMMAND:
+        await commands.run(ctx, event.command)
+        return
+    if event.kind is EventKind.BUTTON and event.payload.startswith("*"):
+        await commands.run_payload(ctx, event.payload)
+        return
+    if event.kind is EventKind.TEXT:
+        problem = problem_with(clean(event.text))
+        if problem is not None:
+            await reprompt(ctx, _problem_text(ctx, problem))
+            return
+    if event.kind is EventKind.CONTACT:
+        await reprompt(ctx, ctx._("Cảm ơn Anh/Chị. Bot không cần số điện thoại."))
+        return
+    await steps.handle(ctx, event)
+
+
+def _problem_text(ctx: Context, problem: Problem) -> str:
+    if problem is Problem.TOO_LONG:
+        return ctx._("Tin nhắn quá dài (tối đa 4.000 ký tự). Anh/Chị gõ ngắn gọn hơn nhé.")
+    if problem is Problem.EMPTY:
+        return ctx._("Tin nhắn trống. Anh/Chị vui lòng trả lời câu hỏi dưới đây.")
+    return ctx._("Tôi chỉ đọc được chữ và số. Anh/Chị vui lòng trả lời câu hỏi dưới đây.")
+
+
+async def apologise(ctx: Context) -> None:
+    """After a failure on our side: say sorry and show where the person was."""
+    ctx.say(
+        ctx._(
+            "Xin lỗi, hệ thống vừa gặp lỗi khi xử lý tin nhắn này. Câu trả lời trước đó của "
+            "Anh/Chị vẫn được lưu. Anh/Chị vui lòng thử lại."
+        )
+    )
+    try:
+        await steps.enter(ctx)
+    except Exception:
+        # The prompt itself is what fails: the apology alone must still go out.
+        log.exception(
+            "prompt of %s/%s failed after a step failure",
+            ctx.conversation.flow,
+            ctx.conversation.step,
+        )
+        del ctx.replies[1:]
+
+
+# Registering the steps (import order has no meaning beyond that).
+from handlers.flows import assessment, commands, menu, onboarding, privacy, registration  # noqa: E402, F401

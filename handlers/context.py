@@ -1,0 +1,129 @@
+"""What a conversation step gets: the person, their state, a unit of work, a translator."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.support import NullTranslations
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content import Content
+from handlers.events import Button, Event, Reply, ReplyKind
+from handlers.i18n import Translator
+from storage.models import Assessment, ChannelIdentity, Conversation, Profile, User
+from storage.repositories import audit
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The parts of the deployment's settings that conversations need."""
+
+    notice_version: str = "2026-01"
+    data_controller: str = "Hội Khuyến học thành phố Đà Nẵng"
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    content: Content
+    catalogs: Mapping[str, NullTranslations]
+    settings: Settings
+    event: Event
+    now: datetime
+    user: User
+    identity: ChannelIdentity
+    conversation: Conversation
+    profile: Profile | None = None
+    assessment: Assessment | None = None  # this year's, if any
+    replies: list[Reply] = field(default_factory=list)
+    deleted: bool = False  # the person's data is gone; nothing more may be written for them
+
+    # -- language -------------------------------------------------------------------------
+    @property
+    def t(self) -> Translator:
+        return Translator(self.catalogs, self.user.locale)
+
+    def _(self, message: str) -> str:
+        return self.t._(message)
+
+    # -- time -------------------------------------------------------------------------------
+    @staticmethod
+    def year_of(moment: datetime) -> int:
+        """The assessed year is the calendar year in Vietnam (data window 1 Jan–31 Dec)."""
+        return moment.astimezone(LOCAL_TZ).year
+
+    @property
+    def year(self) -> int:
+        return self.year_of(self.now)
+
+    # -- replies ----------------------------------------------------------------------------
+    def say(
+        self,
+        text: str,
+        buttons: tuple[Button, ...] | list[Button] = (),
+        kind: ReplyKind = ReplyKind.ANSWER,
+        number_answer: bool = False,
+    ) -> None:
+        self.replies.append(
+            Reply(text=text, buttons=tuple(buttons), kind=kind, number_answer=number_answer)
+        )
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.conversation.data
+
+    async def go(self, flow: str, step: str, **data: Any) -> None:
+        """Move to a step and show its prompt."""
+        self.conversation.flow = flow
+        self.conversation.step = step
+        self.conversation.data = dict(data)
+        await steps.enter(self)
+
+    def audit(self, action: str, subject: str | None = None, **details: Any) -> None:
+        audit.record(
+            self.session,
+            actor_user_id=self.user.id,
+            action=action,
+            subject=subject,
+            details=details,
+            now=self.now,
+        )
+
+
+StepFn = Callable[[Context], Awaitable[None]]
+EventFn = Callable[[Context, Event], Awaitable[None]]
+
+
+class _Registry:
+    """(flow, step) -> the step's prompt and its input handler."""
+
+    def __init__(self) -> None:
+        self._enter: dict[tuple[str, str], StepFn] = {}
+        self._handle: dict[tuple[str, str], EventFn] = {}
+
+    def step(self, flow: str, name: str) -> Callable[[type], type]:
+        def register(cls: type) -> type:
+            self._enter[(flow, name)] = cls.enter
+            self._handle[(flow, name)] = cls.handle
+            return cls
+
+        return register
+
+    def known(self, flow: str, name: str) -> bool:
+        return (flow, name) in self._enter
+
+    async def enter(self, ctx: Context) -> None:
+        await self._enter[(ctx.conversation.flow, ctx.conversation.step)](ctx)
+
+    async def handle(self, ctx: Context, event: Event) -> None:
+        await self._handle[(ctx.conversation.flow, ctx.conversation.step)](ctx, event)
+
+
+steps = _Registry()

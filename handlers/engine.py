@@ -1,0 +1,208 @@
+"""The conversation engine: events in, replies out, one transaction per batch.
+
+For a batch of events (at most one per chat), ONE transaction writes each event's dedupe
+row, the new conversation state, every domain change and every reply (as outbox rows). All
+or nothing: after a crash the events are simply processed again. A batch is several chats
+sharing one commit, which is how a small machine keeps up with a province; a failure in
+one event's step re-runs the batch one event at a time, so one bad event never costs
+another its effect, and the failing event is answered with an apology in a transaction of
+its own (its step's writes are rolled back, never half-kept).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+from babel.support import NullTranslations
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from content import Content
+from handlers import flows
+from handlers.context import Context, Settings
+from handlers.events import Event, Outcome
+from handlers.i18n import load_catalogs, normalize_locale
+from storage.models import Assessment, ChannelIdentity, utcnow
+from storage.repositories import chats, events, outbox
+
+log = logging.getLogger(__name__)
+
+# Conflicts with another process working on the same chat: the loser retries.
+_CONFLICTS = (StaleDataError, IntegrityError)
+_MAX_ATTEMPTS = 3
+
+
+class HandlerFailed(Exception):
+    """A conversation step raised: a bug, never the user's fault."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
+
+
+class Engine:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        content: Content,
+        *,
+        settings: Settings | None = None,
+        catalogs: Mapping[str, NullTranslations] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.content = content
+        self.settings = settings or Settings()
+        self.catalogs = catalogs if catalogs is not None else load_catalogs()
+        self.clock = clock
+
+    async def handle(self, event: Event) -> Outcome:
+        return (await self.handle_batch([event]))[0]
+
+    async def handle_batch(self, batch: Sequence[Event]) -> list[Outcome]:
+        """Process events, keeping each chat's events in their order."""
+        outcomes: dict[int, Outcome] = {}
+        for round_ in _rounds(batch):
+            for index, outcome in zip(
+                round_, await self._process([batch[i] for i in round_]), strict=True
+            ):
+                outcomes[index] = outcome
+        return [outcomes[i] for i in range(len(batch))]
+
+    async def _process(self, batch: list[Event], *, failed: bool = False) -> list[Outcome]:
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                return await self._transaction(batch, failed=failed)
+            except _CONFLICTS:
+                log.info("conflict on a batch of %d events (attempt %d)", len(batch), attempt)
+                if len(batch) > 1:
+                    return await self._one_by_one(batch)
+            except HandlerFailed as failure:
+                if len(batch) > 1:
+                    return await self._one_by_one(batch)
+                # Logged once, here, with what is needed to find it again. The step's writes
+                # went with the rollback; the person gets an apology and the same question.
+                log.error(
+                    "step %s failed on event %s:%s",
+                    failure.step,
+                    batch[0].channel,
+                    batch[0].event_id,
+                    exc_info=failure.__cause__,
+                )
+                return await self._process(batch, failed=True)
+        raise RuntimeError(f"gave up on event {batch[0].event_id} after repeated conflicts")
+
+    async def _one_by_one(self, batch: list[Event]) -> list[Outcome]:
+        return [outcome for e in batch for outcome in await self._process([e])]
+
+    async def _transaction(self, batch: list[Event], *, failed: bool) -> list[Outcome]:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            seen: set[tuple[str, str]] = set()
+            for channel, ids in _ids_by_channel(batch).items():
+                seen |= {
+                    (channel, i) for i in await events.already_processed(session, channel, ids)
+                }
+            fresh = [e for e in batch if (e.channel, e.event_id) not in seen]
+            identities = await chats.load_identities(session, (e.chat_key for e in fresh))
+            for e in fresh:
+                if e.chat_key not in identities:
+                    identities[e.chat_key] = chats.create_person(
+                        session,
+                        channel=e.channel,
+                        external_user_id=e.external_user_id,
+                        chat_id=e.chat_id,
+                        locale=normalize_locale(e.language_hint),
+                        flow=flows.FIRST_STEP[0],
+                        step=flows.FIRST_STEP[1],
+                        now=now,
+                    )
+            if any(i.user.id is None for i in identities.values()):
+                await session.flush()  # new people need ids before anything refers to them
+            assessments = await chats.load_assessments(
+                session, (i.user_id for i in identities.values()), Context.year_of(now)
+            )
+
+            outcomes = []
+            for e in batch:
+                if (e.channel, e.event_id) in seen:
+                    outcomes.append(Outcome(event=e, duplicate=True))
+                    continue
+                identity = identities[e.chat_key]
+                ctx = self._context(session, e, now, identity, assessments.get(identity.user_id))
+                await (flows.apologise(ctx) if failed else self._run_step(ctx))
+                self._finish(session, ctx)
+                outcomes.append(Outcome(event=e, replies=ctx.replies))
+        return outcomes
+
+    def _context(
+        self,
+        session: AsyncSession,
+        event: Event,
+        now: datetime,
+        identity: ChannelIdentity,
+        assessment: Assessment | None,
+    ) -> Context:
+        user = identity.user
+        if identity.chat_id != event.chat_id:
+            identity.chat_id = event.chat_id
+        return Context(
+            session=session,
+            content=self.content,
+            catalogs=self.catalogs,
+            settings=self.settings,
+            event=event,
+            now=now,
+            user=user,
+            identity=identity,
+            conversation=user.conversation,
+            profile=user.profile,
+            assessment=assessment,
+        )
+
+    @staticmethod
+    async def _run_step(ctx: Context) -> None:
+        step = f"{ctx.conversation.flow}/{ctx.conversation.step}"
+        try:
+            await flows.dispatch(ctx)
+        except _CONFLICTS:
+            raise
+        except Exception as exc:
+            raise HandlerFailed(step) from exc
+
+    def _finish(self, session: AsyncSession, ctx: Context) -> None:
+        events.mark_processed(session, ctx.event.channel, ctx.event.event_id, ctx.now)
+        for reply in ctx.replies:
+            outbox.enqueue(
+                session,
+                user_id=None if ctx.deleted else ctx.user.id,
+                channel=ctx.event.channel,
+                chat_id=ctx.event.chat_id,
+                kind=reply.kind,
+                payload=reply.to_payload(),
+                now=ctx.now,
+            )
+
+
+def _ids_by_channel(batch: Sequence[Event]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for e in batch:
+        grouped[e.channel].append(e.event_id)
+    return grouped
+
+
+def _rounds(batch: Sequence[Event]) -> list[list[int]]:
+    """Split into rounds with at most one event per chat, keeping each chat's order."""
+    rounds: list[list[int]] = []
+    depth: dict[tuple[str, str], int] = defaultdict(int)
+    for index, e in enumerate(batch):
+        level = depth[e.chat_key]
+        depth[e.chat_key] += 1
+        if level == len(rounds):
+            rounds.append([])
+        rounds[level].append(index)
+    return rounds

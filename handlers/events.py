@@ -1,0 +1,117 @@
+"""The neutral vocabulary between channels and conversations: Event in, Reply out.
+
+Channel adapters translate platform updates into `Event` and `Reply` into platform calls;
+handlers never see a platform object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    TEXT = "text"
+    BUTTON = "button"
+    COMMAND = "command"
+    FILE = "file"
+    CONTACT = "contact"
+
+
+class ReplyKind(StrEnum):
+    """Delivery uses the kind for priority (answers first) and opt-out rules."""
+
+    ANSWER = "answer"
+    NOTICE = "notice"
+    REMINDER = "reminder"
+    BROADCAST = "broadcast"
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A file the user sent: a platform reference, never the bytes."""
+
+    ref: str
+    mime: str = ""
+    size: int = 0
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    channel: str
+    external_user_id: str
+    chat_id: str
+    event_id: str
+    kind: EventKind
+    at: datetime
+    text: str = ""
+    payload: str = ""  # button payload: short, opaque and never trusted
+    command: str = ""  # without the slash, lower case
+    args: str = ""
+    file: FileRef | None = None
+    language_hint: str | None = None  # the platform's idea of the user's language
+
+    @property
+    def chat_key(self) -> tuple[str, str]:
+        return (self.channel, self.external_user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    path: str = ""  # a local file to upload
+    ref: str = ""  # or a platform file reference
+    kind: str = "document"  # document | photo
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None
+    kind: ReplyKind = ReplyKind.ANSWER
+    to_user_id: int | None = None  # None: the user whose event caused it
+    # The answer may be a number of the person's own: channels that let people press a
+    # button by typing its number must not read a typed number as a button here.
+    number_answer: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        """What the outbox stores: the rendered reply, independent of any platform."""
+        data: dict[str, Any] = {"text": self.text}
+        if self.buttons:
+            data["buttons"] = [[b.label, b.payload] for b in self.buttons]
+        if self.number_answer:
+            data["number_answer"] = True
+        if self.attachment:
+            a = self.attachment
+            data["attachment"] = {"path": a.path, "ref": a.ref, "kind": a.kind, "name": a.name}
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any], kind: str = ReplyKind.ANSWER) -> Reply:
+        att = data.get("attachment")
+        return cls(
+            text=data.get("text", ""),
+            buttons=tuple(Button(label, payload) for label, payload in data.get("buttons", [])),
+            attachment=Attachment(**att) if att else None,
+            kind=ReplyKind(kind),
+            number_answer=data.get("number_answer", False),
+        )
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What processing one event produced (for callers that deliver right away)."""
+
+    event: Event
+    replies: list[Reply] = field(default_factory=list)
+    duplicate: bool = False

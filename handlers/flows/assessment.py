@@ -1,0 +1,372 @@
+"""The yearly self-assessment: one indicator at a time, evidence, a summary, submission."""
+
+from __future__ import annotations
+
+from content import CriteriaGroup, Indicator
+from handlers.context import Context, steps
+from handlers.events import Button, Event, EventKind
+from handlers.flows import menu
+from handlers.flows.common import pick, reprompt, typed_text
+from handlers.flows.results import evaluate, group_of, summary
+from handlers.input import first_number
+from storage.models import Answer, Assessment, AssessmentStatus
+
+FLOW = "assess"
+MAX_EVIDENCE = 10
+
+
+async def begin(ctx: Context) -> None:
+    """From the menu: start this year's assessment, continue it, or show it if locked."""
+    assert ctx.profile is not None and ctx.profile.target_group
+    a = ctx.assessment
+    if a is None:
+        group = ctx.content.criteria_for(ctx.profile.target_group, ctx.year)
+        a = Assessment(
+            user_id=ctx.user.id,
+            year=ctx.year,
+            criteria_set_id=group.set_id,
+            criteria_set_version=group.set_version,
+            target_group=group.id,
+            status=AssessmentStatus.DRAFT,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+            answers=[],
+        )
+        ctx.session.add(a)
+        ctx.assessment = a
+        ctx.audit("assessment.started", subject=f"{group.set_id}/{group.id}/{ctx.year}")
+        ctx.say(
+            ctx._(
+                "Bắt đầu tự đánh giá năm {year}: 10 chỉ số, mỗi chỉ số tối đa 10 điểm. "
+                "Anh/Chị có thể tạm dừng bất cứ lúc nào; câu trả lời được lưu lại."
+            ).format(year=ctx.year)
+        )
+    if not a.is_editable:
+        await ctx.go(FLOW, "locked")
+        return
+    answered = {x.indicator_id for x in a.answers}
+    pending = [i for i, ind in enumerate(group_of(ctx, a).indicators) if ind.id not in answered]
+    if pending:
+        await ctx.go(FLOW, "question", i=pending[0])
+    else:
+        await ctx.go(FLOW, "summary")
+
+
+def _current(ctx: Context) -> tuple[Assessment, CriteriaGroup, Indicator]:
+    a = ctx.assessment
+    assert a is not None
+    group = group_of(ctx, a)
+    return a, group, group.indicators[ctx.data["i"]]
+
+
+def _answer_for(a: Assessment, indicator_id: str) -> Answer | None:
+    return next((x for x in a.answers if x.indicator_id == indicator_id), None)
+
+
+async def _guard_editable(ctx: Context) -> bool:
+    """Answers are locked from submission until the association returns the assessment:
+    checked on every write, whatever the buttons on screen say."""
+    if ctx.assessment is not None and ctx.assessment.is_editable:
+        return True
+    await ctx.go(FLOW, "locked")
+    return False
+
+
+async def _next_after(ctx: Context, index: int) -> None:
+    _a, group, _ = _current(ctx)
+    if ctx.data.get("review") or index + 1 >= len(group.indicators):
+        await ctx.go(FLOW, "summary")
+    else:
+        await ctx.go(FLOW, "question", i=index + 1)
+
+
+@steps.step(FLOW, "question")
+class Question:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        _, _, indicator = _current(ctx)
+        options = [
+            Button(ctx.t.text(o.label), f"{indicator.id}:{n}")
+            for n, o in enumerate(indicator.options)
+        ]
+        return [
+            *options,
+            Button(ctx._("« Quay lại"), "back"),
+            Button(ctx._("Bỏ qua"), "skip"),
+            Button(ctx._("Tạm dừng"), "pause"),
+        ]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        a, group, indicator = _current(ctx)
+        t = ctx.t
+        lines = [
+            t.text(group.competency(indicator.competency).title),
+            ctx._("Chỉ số {n}/{total}: {title}").format(
+                n=indicator.number, total=len(group.indicators), title=t.text(indicator.title)
+            ),
+            "",
+            t.text(indicator.question),
+        ]
+        if indicator.number_input is not None:
+            lines.append(
+                ctx._("Anh/Chị gõ một con số ({unit}).").format(
+                    unit=t.text(indicator.number_input.unit)
+                )
+            )
+        previous = _answer_for(a, indicator.id)
+        if previous is not None:
+            lines.append(
+                ctx._("(Câu trả lời hiện tại: {points} điểm)").format(points=previous.points)
+            )
+        ctx.say(
+            "\n".join(lines),
+            Question.buttons(ctx),
+            number_answer=indicator.number_input is not None,
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        if not await _guard_editable(ctx):
+            return
+        a, _, indicator = _current(ctx)
+        index = ctx.data["i"]
+        text = typed_text(ctx)
+        if indicator.number_input is not None and text and first_number(text) is not None:
+            value = first_number(text)
+            assert value is not None
+            _save(
+                ctx,
+                a,
+                indicator,
+                option_id=None,
+                raw_value=value,
+                points=indicator.number_input.points_for(value),
+            )
+            await ctx.go(FLOW, "evidence", i=index, review=ctx.data.get("review", False))
+            return
+        choice = await pick(ctx, Question.buttons(ctx))
+        if choice is None:
+            return
+        if choice == "back":
+            await ctx.go(FLOW, "question", i=max(index - 1, 0))
+        elif choice == "skip":
+            await _next_after(ctx, index)
+        elif choice == "pause":
+            ctx.say(
+                ctx._(
+                    "Đã lưu các câu trả lời. Khi nào tiện, Anh/Chị gõ /menu và chọn "
+                    '"Tiếp tục tự đánh giá".'
+                )
+            )
+            await menu.show(ctx)
+        else:
+            option = indicator.options[int(choice.rsplit(":", 1)[1])]
+            _save(ctx, a, indicator, option_id=option.id, raw_value=None, points=option.points)
+            await ctx.go(FLOW, "evidence", i=index, review=ctx.data.get("review", False))
+
+
+def _save(
+    ctx: Context,
+    a: Assessment,
+    indicator: Indicator,
+    *,
+    option_id: str | None,
+    raw_value: float | None,
+    points: int,
+) -> None:
+    answer = _answer_for(a, indicator.id)
+    if answer is None:
+        answer = Answer(indicator_id=indicator.id, evidence=[], answered_at=ctx.now)
+        a.answers.append(answer)
+    answer.option_id = option_id
+    answer.raw_value = raw_value
+    answer.points = points
+    answer.answered_at = ctx.now
+    a.updated_at = ctx.now
+
+
+@steps.step(FLOW, "evidence")
+class Evidence:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Tiếp tục"), "next")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        _, _, indicator = _current(ctx)
+        ctx.say(
+            ctx._(
+                "Minh chứng cho chỉ số {n} (không bắt buộc). Gợi ý: {hint}\n"
+                'Anh/Chị có thể gửi ảnh hoặc tệp tài liệu ngay tại đây, hoặc bấm "Tiếp tục".'
+            ).format(n=indicator.number, hint=ctx.t.text(indicator.evidence_hint)),
+            Evidence.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        if not await _guard_editable(ctx):
+            return
+        a, _, indicator = _current(ctx)
+        if event.kind is EventKind.FILE and event.file is not None:
+            answer = _answer_for(a, indicator.id)
+            assert answer is not None
+            if len(answer.evidence) >= MAX_EVIDENCE:
+                ctx.say(ctx._("Mỗi chỉ số nhận tối đa 10 tệp minh chứng."), Evidence.buttons(ctx))
+                return
+            f = event.file
+            # A new list, so the change is seen and saved (JSON columns do not track edits).
+            answer.evidence = [
+                *answer.evidence,
+                {
+                    "ref": f.ref,
+                    "mime": f.mime,
+                    "size": f.size,
+                    "name": f.name,
+                    "channel": event.channel,
+                    "at": ctx.now.isoformat(),
+                },
+            ]
+            ctx.say(
+                ctx._(
+                    'Đã nhận minh chứng ({count} tệp). Anh/Chị gửi thêm hoặc bấm "Tiếp tục".'
+                ).format(count=len(answer.evidence)),
+                Evidence.buttons(ctx),
+            )
+            return
+        if await pick(ctx, Evidence.buttons(ctx)) == "next":
+            await _next_after(ctx, ctx.data["i"])
+
+
+@steps.step(FLOW, "summary")
+class Summary:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        a = ctx.assessment
+        assert a is not None
+        complete = not evaluate(ctx, a).missing
+        first = (
+            Button(ctx._("Nộp bản tự đánh giá"), "submit")
+            if complete
+            else Button(ctx._("Trả lời tiếp"), "continue")
+        )
+        return [
+            first,
+            Button(ctx._("Sửa câu trả lời"), "change"),
+            Button(ctx._("Tạm dừng"), "pause"),
+        ]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        assert ctx.assessment is not None
+        ctx.say(summary(ctx, ctx.assessment), Summary.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        if not await _guard_editable(ctx):
+            return
+        choice = await pick(ctx, Summary.buttons(ctx))
+        if choice == "submit":
+            await ctx.go(FLOW, "confirm")
+        elif choice == "continue":
+            await begin(ctx)
+        elif choice == "change":
+            await ctx.go(FLOW, "change")
+        elif choice == "pause":
+            await menu.show(ctx)
+
+
+@steps.step(FLOW, "change")
+class Change:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        a = ctx.assessment
+        assert a is not None
+        return [
+            Button(f"{ind.number}. {ctx.t.text(ind.title)}", f"i{n}")
+            for n, ind in enumerate(group_of(ctx, a).indicators)
+        ] + [Button(ctx._("« Quay lại"), "back")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(ctx._("Anh/Chị muốn sửa chỉ số nào?"), Change.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        if not await _guard_editable(ctx):
+            return
+        choice = await pick(ctx, Change.buttons(ctx))
+        if choice == "back":
+            await ctx.go(FLOW, "summary")
+        elif choice is not None:
+            await ctx.go(FLOW, "question", i=int(choice[1:]), review=True)
+
+
+@steps.step(FLOW, "confirm")
+class Confirm:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Nộp ngay"), "yes"), Button(ctx._("Chưa nộp"), "no")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(
+            ctx._(
+                "Sau khi nộp, bản tự đánh giá được gửi tới Hội Khuyến học để xác minh và "
+                "Anh/Chị không sửa được nữa, trừ khi Hội trả lại để bổ sung. Nộp ngay?"
+            ),
+            Confirm.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        if not await _guard_editable(ctx):
+            return
+        choice = await pick(ctx, Confirm.buttons(ctx))
+        if choice == "no":
+            await ctx.go(FLOW, "summary")
+        elif choice == "yes":
+            await _submit(ctx)
+
+
+async def _submit(ctx: Context) -> None:
+    a = ctx.assessment
+    assert a is not None
+    result = evaluate(ctx, a)
+    if result.missing:  # the buttons only offer submit when complete; never trust them
+        await reprompt(ctx, ctx._("Còn chỉ số chưa trả lời nên chưa nộp được."))
+        return
+    a.status = AssessmentStatus.SUBMITTED
+    a.total, a.threshold, a.passed = result.total, result.threshold, result.passed
+    a.submitted_at = ctx.now
+    a.updated_at = ctx.now
+    ctx.audit("assessment.submitted", subject=str(a.id), total=result.total, passed=result.passed)
+    ctx.say(
+        ctx._(
+            "Đã nộp bản tự đánh giá năm {year} ({total} điểm). Hội Khuyến học sẽ xem xét và "
+            "báo kết quả cho Anh/Chị qua đây."
+        ).format(year=a.year, total=result.total)
+    )
+    await menu.show(ctx)
+
+
+@steps.step(FLOW, "locked")
+class Locked:
+    """A submitted or decided assessment can be read, not changed."""
+
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Về menu"), "*menu")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        assert ctx.assessment is not None
+        ctx.say(summary(ctx, ctx.assessment), Locked.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        from handlers.flows import commands
+
+        choice = await pick(ctx, Locked.buttons(ctx))
+        if choice is not None:
+            await commands.run_payload(ctx, choice)

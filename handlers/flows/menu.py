@@ -1,0 +1,50 @@
+"""The main menu of a registered citizen."""
+
+from __future__ import annotations
+
+from handlers.context import Context, steps
+from handlers.events import Button, Event
+from handlers.flows.common import pick
+from storage.models import AssessmentStatus
+
+FLOW = "menu"
+
+
+async def show(ctx: Context) -> None:
+    await ctx.go(FLOW, "main")
+
+
+def _assess_label(ctx: Context) -> str:
+    a = ctx.assessment
+    if a is None:
+        return ctx._("Bắt đầu tự đánh giá")
+    if a.status == AssessmentStatus.DRAFT:
+        return ctx._("Tiếp tục tự đánh giá")
+    if a.status == AssessmentStatus.RETURNED:
+        return ctx._("Sửa bản tự đánh giá")
+    return ctx._("Xem bản tự đánh giá")
+
+
+@steps.step(FLOW, "main")
+class Main:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [
+            Button(_assess_label(ctx), "*assess"),
+            Button(ctx._("Kết quả của tôi"), "*result"),
+            Button(ctx._("Ngôn ngữ / Language"), "*lang"),
+            Button(ctx._("Trợ giúp"), "*help"),
+            Button(ctx._("Xóa dữ liệu của tôi"), "*delete"),
+        ]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(ctx._("MENU: Anh/Chị chọn việc muốn làm."), Main.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        from handlers.flows import commands
+
+        choice = await pick(ctx, Main.buttons(ctx))
+        if choice is not None:
+            await commands.run_payload(ctx, choice)

@@ -1,0 +1,69 @@
+"""The right to erasure: delete-my-data, and what declining consent leaves behind."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from handlers.context import Context, steps
+from handlers.events import Button, Event
+from handlers.flows.common import go_home, pick
+from storage.models import OutboxMessage
+from storage.repositories import audit
+
+FLOW = "privacy"
+
+
+async def ask_to_delete(ctx: Context) -> None:
+    await ctx.go(FLOW, "confirm_delete")
+
+
+async def erase(ctx: Context, *, audited: bool = True) -> None:
+    """Remove the person: profile, answers, evidence references, conversation, identities,
+    and queued messages that may quote them. An anonymous audit row says it happened."""
+    user_id = ctx.user.id
+    await ctx.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user_id))
+    await ctx.session.delete(ctx.user)  # the database cascades to everything keyed on them
+    if audited:
+        audit.record(
+            ctx.session,
+            actor_user_id=None,
+            action="user.erased",
+            subject=None,
+            details={"channel": ctx.event.channel},
+            now=ctx.now,
+        )
+    ctx.profile = None
+    ctx.assessment = None
+    ctx.deleted = True
+
+
+@steps.step(FLOW, "confirm_delete")
+class ConfirmDelete:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Xóa hết"), "erase"), Button(ctx._("Không xóa"), "keep")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(
+            ctx._(
+                "Anh/Chị muốn xóa toàn bộ dữ liệu của mình (hồ sơ, câu trả lời, minh chứng, "
+                "bản tự đánh giá và lịch sử trò chuyện)? Việc này không hoàn tác được."
+            ),
+            ConfirmDelete.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        choice = await pick(ctx, ConfirmDelete.buttons(ctx))
+        if choice == "erase":
+            await erase(ctx)
+            ctx.say(
+                ctx._(
+                    "Đã xóa toàn bộ dữ liệu của Anh/Chị. Cảm ơn Anh/Chị đã tham gia. "
+                    "Gõ /start nếu muốn bắt đầu lại."
+                )
+            )
+        elif choice == "keep":
+            ctx.say(ctx._("Dữ liệu của Anh/Chị vẫn được giữ nguyên."))
+            await go_home(ctx)

@@ -1,0 +1,284 @@
+"""Sign-up after consent: name, birth year, group, commune, and an optional sub-unit."""
+
+from __future__ import annotations
+
+from content.text import normalize
+from handlers.context import Context, steps
+from handlers.events import Button, Event
+from handlers.flows import menu, privacy
+from handlers.flows.common import pick, reprompt, typed_text
+from handlers.i18n import N_
+from handlers.input import first_number
+
+FLOW = "register"
+ORDER = ("name", "birth_year", "group", "commune", "subunit")
+MIN_AGE = 6
+MAX_AGE = 110
+GUARDIAN_AGE = 16  # Law 91/2025: under 16 needs a parent's or guardian's consent too
+NAME_MIN, NAME_MAX = 2, 100
+SUBUNIT_MAX = 120
+
+
+async def begin(ctx: Context) -> None:
+    await ctx.go(FLOW, "name")
+
+
+async def resume(ctx: Context) -> None:
+    """Back to the first question not yet answered."""
+    p = ctx.profile
+    assert p is not None
+    if not p.full_name:
+        await ctx.go(FLOW, "name")
+    elif not p.birth_year:
+        await ctx.go(FLOW, "birth_year")
+    elif not p.target_group:
+        await ctx.go(FLOW, "group")
+    elif not p.commune_code:
+        await ctx.go(FLOW, "commune")
+    else:
+        await ctx.go(FLOW, "subunit")
+
+
+def _valid_name(text: str) -> bool:
+    letters_only = all(ch.isalpha() or ch in " .'-" for ch in text)
+    return NAME_MIN <= len(text) <= NAME_MAX and letters_only and any(c.isalpha() for c in text)
+
+
+@steps.step(FLOW, "name")
+class Name:
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(ctx._("Họ và tên đầy đủ của Anh/Chị là gì? (ví dụ: Nguyễn Văn An)"))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        text = typed_text(ctx)
+        if text is None:
+            await reprompt(ctx, ctx._("Anh/Chị vui lòng gõ họ và tên."))
+            return
+        name = " ".join(text.split())
+        if not _valid_name(name):
+            await reprompt(
+                ctx,
+                ctx._("Họ tên chỉ gồm chữ cái, dài từ 2 đến 100 ký tự. Anh/Chị vui lòng nhập lại."),
+            )
+            return
+        assert ctx.profile is not None
+        ctx.profile.full_name = name
+        await ctx.go(FLOW, "birth_year")
+
+
+@steps.step(FLOW, "birth_year")
+class BirthYear:
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(ctx._("Anh/Chị sinh năm nào? (gõ 4 chữ số, ví dụ: 1975)"))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        text = typed_text(ctx) or ""
+        value = first_number(text)
+        low, high = ctx.year - MAX_AGE, ctx.year - MIN_AGE
+        if value is None or value != int(value) or not low <= value <= high:
+            await reprompt(
+                ctx,
+                ctx._(
+                    "Năm sinh cần là số có 4 chữ số, từ {low} đến {high}. "
+                    "Anh/Chị vui lòng nhập lại."
+                ).format(low=low, high=high),
+            )
+            return
+        assert ctx.profile is not None
+        ctx.profile.birth_year = int(value)
+        if ctx.year - int(value) < GUARDIAN_AGE:
+            await ctx.go(FLOW, "guardian")
+        else:
+            await ctx.go(FLOW, "group")
+
+
+@steps.step(FLOW, "guardian")
+class Guardian:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Đã đồng ý"), "yes"), Button(ctx._("Chưa"), "no")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(
+            ctx._(
+                "Vì bạn dưới 16 tuổi, theo quy định về bảo vệ dữ liệu cá nhân, cha mẹ hoặc người "
+                "giám hộ của bạn cũng cần đồng ý. Cha mẹ hoặc người giám hộ đã đồng ý chưa?"
+            ),
+            Guardian.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        choice = await pick(ctx, Guardian.buttons(ctx))
+        if choice == "yes":
+            assert ctx.profile is not None
+            ctx.profile.guardian_consent = True
+            ctx.audit("consent.guardian", notice_version=ctx.settings.notice_version)
+            await ctx.go(FLOW, "group")
+        elif choice == "no":
+            await privacy.erase(ctx, audited=False)
+            ctx.say(
+                ctx._(
+                    "Bạn hãy hỏi ý kiến cha mẹ hoặc người giám hộ rồi quay lại sau nhé "
+                    "(gõ /start). Thông tin của bạn chưa được lưu."
+                )
+            )
+
+
+@steps.step(FLOW, "group")
+class Group:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx.t.text(g.title), g.id) for g in ctx.content.groups(ctx.year)]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        lines = [ctx._("Anh/Chị thuộc nhóm đối tượng nào?")]
+        for number, group in enumerate(ctx.content.groups(ctx.year), start=1):
+            lines.append(f"{number}. {ctx.t.text(group.title)}: {ctx.t.text(group.description)}")
+        ctx.say("\n".join(lines), Group.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        choice = await pick(ctx, Group.buttons(ctx))
+        if choice is None:
+            return
+        assert ctx.profile is not None
+        ctx.profile.target_group = choice
+        await ctx.go(FLOW, "commune")
+
+
+@steps.step(FLOW, "commune")
+class Commune:
+    """Type a name (new or pre-2025, accents optional), then pick from a few candidates."""
+
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        units = ctx.content.units
+        found = [units.get(code) for code in ctx.data.get("candidates", [])]
+        labels = ctx.data.get("labels", {})
+        picks = [Button(labels.get(c.code, c.name), f"c{c.code}") for c in found if c]
+        if picks:
+            picks.append(Button(ctx._("Gõ lại tên khác"), "retype"))
+        return picks
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        if ctx.data.get("candidates"):
+            ctx.say(ctx._("Anh/Chị chọn đúng xã/phường của mình:"), Commune.buttons(ctx))
+            return
+        ctx.say(
+            ctx._(
+                "Anh/Chị sống (hoặc làm việc, học tập) ở xã/phường nào của {province}? "
+                "Gõ tên, có dấu hay không dấu đều được; tên xã/phường cũ trước tháng 7/2025 "
+                "cũng được."
+            ).format(province=ctx.content.units.province_name)
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        text = typed_text(ctx)
+        # A press or a number picks a candidate; any other typed text is a new search.
+        if ctx.data.get("candidates") and (text is None or text.isdigit()):
+            choice = await pick(ctx, Commune.buttons(ctx))
+            if choice == "retype":
+                await ctx.go(FLOW, "commune")
+            elif choice is not None:
+                assert ctx.profile is not None
+                ctx.profile.commune_code = choice[1:]
+                await ctx.go(FLOW, "subunit")
+            return
+        if text is None:
+            await reprompt(ctx, ctx._("Anh/Chị vui lòng gõ tên xã/phường."))
+            return
+        matches = ctx.content.units.search(text, limit=5)
+        if not matches:
+            ctx.conversation.data = {}
+            await reprompt(
+                ctx,
+                ctx._(
+                    'Không tìm thấy xã/phường nào khớp với "{text}" ở {province}. '
+                    "Anh/Chị thử gõ lại (ví dụ: Hòa Cường, Điện Bàn Tây)."
+                ).format(text=text[:60], province=ctx.content.units.province_name),
+            )
+            return
+        labels = {
+            m.commune.code: ctx._("{new} (trước đây: {old})").format(
+                new=m.commune.name, old=m.old_name
+            )
+            if m.old_name
+            else m.commune.name
+            for m in matches
+        }
+        await ctx.go(FLOW, "commune", candidates=[m.commune.code for m in matches], labels=labels)
+
+
+_SUBUNIT_QUESTIONS = {
+    "residents": N_("Anh/Chị ở thôn hoặc tổ dân phố nào? (không bắt buộc, có thể bấm Bỏ qua)"),
+    "workers": N_(
+        "Anh/Chị làm việc ở doanh nghiệp, cơ sở nào? (không bắt buộc, có thể bấm Bỏ qua)"
+    ),
+    "officials": N_("Anh/Chị công tác ở cơ quan, đơn vị nào? (không bắt buộc, có thể bấm Bỏ qua)"),
+    "learners": N_("Bạn học ở trường nào? (không bắt buộc, có thể bấm Bỏ qua)"),
+}
+
+
+_SKIP_WORDS = {"bo qua", "skip", "khong"}
+
+
+@steps.step(FLOW, "subunit")
+class Subunit:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Bỏ qua"), "skip")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        assert ctx.profile is not None
+        question = _SUBUNIT_QUESTIONS.get(
+            ctx.profile.target_group or "", _SUBUNIT_QUESTIONS["residents"]
+        )
+        ctx.say(ctx._(question), Subunit.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        text = typed_text(ctx)
+        assert ctx.profile is not None
+        if text is None or normalize(text) in _SKIP_WORDS:
+            if await pick(ctx, Subunit.buttons(ctx)) is None:
+                return
+            ctx.profile.subunit_name = None
+        elif len(text) > SUBUNIT_MAX:
+            await reprompt(ctx, ctx._("Tên quá dài (tối đa 120 ký tự). Anh/Chị gõ ngắn gọn hơn."))
+            return
+        else:
+            ctx.profile.subunit_name = " ".join(text.split())
+        await finish(ctx)
+
+
+async def finish(ctx: Context) -> None:
+    p = ctx.profile
+    assert p is not None
+    p.registered_at = ctx.now
+    ctx.audit("profile.registered")
+    group = ctx.content.criteria_for(p.target_group or "", ctx.year)
+    commune = ctx.content.units.get(p.commune_code or "")
+    ctx.say(
+        ctx._(
+            "Đăng ký xong. Thông tin của Anh/Chị:\n"
+            "- Họ tên: {name}\n- Năm sinh: {year}\n- Nhóm: {group}\n- Xã/phường: {commune}\n"
+            "- Thôn/đơn vị: {subunit}"
+        ).format(
+            name=p.full_name,
+            year=p.birth_year,
+            group=ctx.t.text(group.title),
+            commune=commune.name if commune else p.commune_code,
+            subunit=p.subunit_name or ctx._("(không có)"),
+        )
+    )
+    await menu.show(ctx)

@@ -1,0 +1,114 @@
+"""How a self-assessment reads back to its author: points, total, the rule that applies,
+and, when it falls short, exactly why."""
+
+from __future__ import annotations
+
+from content import CriteriaGroup
+from content.scoring import ScoreResult, score
+from handlers.context import Context
+from handlers.i18n import N_
+from storage.models import Assessment, AssessmentStatus
+
+STATUS_TEXT = {
+    AssessmentStatus.DRAFT: N_("đang làm, chưa nộp"),
+    AssessmentStatus.SUBMITTED: N_("đã nộp, đang chờ Hội Khuyến học xác minh"),
+    AssessmentStatus.RETURNED: N_("Hội Khuyến học trả lại để bổ sung"),
+    AssessmentStatus.APPROVED: N_("đã được công nhận"),
+    AssessmentStatus.REJECTED: N_("không được công nhận"),
+}
+
+
+def group_of(ctx: Context, assessment: Assessment) -> CriteriaGroup:
+    return ctx.content.criteria_for(assessment.target_group, assessment.year)
+
+
+def points_of(assessment: Assessment) -> dict[str, int]:
+    return {a.indicator_id: a.points for a in assessment.answers}
+
+
+def evaluate(ctx: Context, assessment: Assessment) -> ScoreResult:
+    assert ctx.profile is not None
+    disadvantaged = ctx.content.units.is_disadvantaged(ctx.profile.commune_code or "")
+    return score(group_of(ctx, assessment), points_of(assessment), disadvantaged)
+
+
+def summary(ctx: Context, assessment: Assessment) -> str:
+    group = group_of(ctx, assessment)
+    result = evaluate(ctx, assessment)
+    t = ctx.t
+    lines = [
+        ctx._("BẢN TỰ ĐÁNH GIÁ NĂM {year} ({group})").format(
+            year=assessment.year, group=t.text(group.title)
+        ),
+        ctx._("Trạng thái: {status}").format(
+            status=ctx._(STATUS_TEXT[AssessmentStatus(assessment.status)])
+        ),
+    ]
+    competency = None
+    for indicator in group.indicators:
+        if indicator.competency != competency:
+            competency = indicator.competency
+            lines.append("")
+            lines.append(t.text(group.competency(competency).title))
+        points = result.per_indicator.get(indicator.id)
+        shown = ctx._("chưa trả lời") if points is None else f"{points}/{indicator.max_points}"
+        lines.append(f"  {indicator.number}. {t.text(indicator.title)}: {shown}")
+    lines.append("")
+    lines.append(
+        ctx._(
+            "Tổng điểm: {total}/{max}. Mức cần đạt: {threshold} điểm, "
+            "không chỉ số nào dưới {minimum} điểm."
+        ).format(
+            total=result.total,
+            max=sum(i.max_points for i in group.indicators),
+            threshold=result.threshold,
+            minimum=group.pass_rules.min_indicator.value,
+        )
+    )
+    if result.threshold < group.pass_rules.min_total.value:
+        lines.append(
+            ctx._(
+                "(Mức {threshold} điểm áp dụng cho xã/phường vùng khó khăn, vùng "
+                "sâu, vùng xa, vùng đồng bào dân tộc thiểu số.)"
+            ).format(threshold=result.threshold)
+        )
+    lines.extend(_verdict(ctx, group, result))
+    lines.append("")
+    lines.append(
+        ctx._(
+            "Lưu ý: đây là kết quả tự đánh giá; Hội Khuyến học sẽ xác minh và công nhận. "
+            "Cách diễn đạt các câu hỏi là bản dự thảo, chưa phải văn bản chính thức của "
+            "Hội Khuyến học Việt Nam."
+        )
+    )
+    return "\n".join(lines)
+
+
+def _verdict(ctx: Context, group: CriteriaGroup, result: ScoreResult) -> list[str]:
+    if result.passed:
+        return [ctx._("Kết quả: ĐẠT các tiêu chí (theo tự đánh giá).")]
+    lines = [ctx._("Kết quả: CHƯA ĐẠT, vì:")]
+    if result.missing:
+        lines.append(
+            ctx._("- còn {count} chỉ số chưa trả lời: {numbers}").format(
+                count=len(result.missing),
+                numbers=", ".join(str(group.indicator(i).number) for i in result.missing),
+            )
+        )
+    if "min_total" in result.failed_rules:
+        lines.append(
+            ctx._("- tổng điểm {total} thấp hơn mức cần đạt {threshold}").format(
+                total=result.total, threshold=result.threshold
+            )
+        )
+    for indicator_id in result.low_indicators:
+        indicator = group.indicator(indicator_id)
+        lines.append(
+            ctx._("- chỉ số {number} ({title}) chỉ đạt {points} điểm, dưới {minimum}").format(
+                number=indicator.number,
+                title=ctx.t.text(indicator.title),
+                points=result.per_indicator[indicator_id],
+                minimum=group.pass_rules.min_indicator.value,
+            )
+        )
+    return lines

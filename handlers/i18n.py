@@ -1,0 +1,85 @@
+"""Interface texts: gettext catalogs read with Babel, plus locale-aware formatting.
+
+Message ids are the Vietnamese texts (Vietnamese is the source of truth); the English
+catalog translates them. Catalogs are compiled in memory from the ``.po`` files at start-up,
+so there is no separate compile step whose output could go stale.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Protocol
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+import content
+
+LOCALES = ("vi", "en")
+# Each language named in itself, as language pickers do.
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+DEFAULT_LOCALE = "vi"
+LOCALES_DIR = Path(content.__file__).parent / "locales"
+DOMAIN = "messages"
+
+
+class LocalizedText(Protocol):
+    def get(self, locale: str) -> str: ...
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalogs where it is defined; it is translated where shown."""
+    return message
+
+
+def load_catalogs(locales_dir: Path = LOCALES_DIR) -> dict[str, NullTranslations]:
+    catalogs: dict[str, NullTranslations] = {}
+    for locale in LOCALES:
+        po_path = locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not po_path.exists():
+            catalogs[locale] = NullTranslations()
+            continue
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        catalogs[locale] = Translations(buf, domain=DOMAIN)
+    return catalogs
+
+
+def normalize_locale(code: str | None) -> str:
+    """Map a platform language code ("en-US", "vi") to one we have."""
+    if not code:
+        return DEFAULT_LOCALE
+    base = code.split("-")[0].split("_")[0].lower()
+    return base if base in LOCALES else DEFAULT_LOCALE
+
+
+class Translator:
+    """Everything a conversation needs to speak one user's language."""
+
+    def __init__(self, catalogs: Mapping[str, NullTranslations], locale: str) -> None:
+        self.locale = normalize_locale(locale)
+        self._t = catalogs.get(self.locale) or NullTranslations()
+
+    def _(self, message: str) -> str:
+        return self._t.gettext(message)
+
+    def text(self, value: LocalizedText) -> str:
+        """A content text (criteria, resources) in this user's language."""
+        return value.get(self.locale)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def date(self, value: date | datetime) -> str:
+        return format_date(
+            value, format="short" if self.locale == "vi" else "medium", locale=self.locale
+        )

@@ -1,0 +1,193 @@
+"""The self-assessment: one indicator at a time, evidence, summary, changes, submission."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from content import Indicator
+from storage.models import Assessment, AssessmentStatus
+from tests.handlers.conftest import Chat, register
+
+
+def option_for(indicator: Indicator, points: int) -> str:
+    """What a person would answer to score ``points`` (a label, or a typed number)."""
+    if indicator.number_input is not None:
+        band = next(b for b in indicator.number_input.bands if b.points == points)
+        return str(band.min)
+    return next(o.label.vi for o in indicator.options if o.points == points)
+
+
+def best(indicator: Indicator) -> int:
+    return max(indicator.max_points, 0)
+
+
+async def answer(chat: Chat, indicator: Indicator, points: int, *, typed: bool = False) -> None:
+    choice = option_for(indicator, points)
+    if indicator.number_input is not None or typed:
+        await chat.send(choice)
+    else:
+        await chat.press(choice)
+
+
+async def assessment_of(chat: Chat) -> Assessment:
+    async with chat.engine.sessions() as session:
+        found = await session.scalar(select(Assessment).options(selectinload(Assessment.answers)))
+    assert found is not None
+    return found
+
+
+def group(chat: Chat, name: str = "residents"):
+    return chat.engine.content.criteria_for(name, 2026)
+
+
+async def start(chat: Chat) -> None:
+    await register(chat)
+    await chat.press("Bắt đầu tự đánh giá")
+
+
+async def test_questions_come_one_at_a_time_with_progress(chat: Chat) -> None:
+    await start(chat)
+    first = group(chat).indicators[0]
+    assert "Chỉ số 1/10" in chat.text
+    assert first.question.vi in chat.text
+    labels = [b.label for b in chat.buttons]
+    assert labels[-3:] == ["« Quay lại", "Bỏ qua", "Tạm dừng"]
+    assert labels[:-3] == [o.label.vi for o in first.options]
+
+
+async def test_a_full_passing_assessment_is_submitted_and_locked(chat: Chat, clock) -> None:
+    await start(chat)
+    for indicator in group(chat).indicators:
+        await answer(chat, indicator, best(indicator))
+        assert "Minh chứng" in chat.text
+        await chat.press("Tiếp tục")
+    assert "Tổng điểm: 100/100" in chat.text
+    assert "ĐẠT" in chat.text and "tự đánh giá" in chat.text
+    assert "dự thảo" in chat.text  # the draft wording is said
+    await chat.press("Nộp bản tự đánh giá")
+    await chat.press("Nộp ngay")
+    assert "Đã nộp" in chat.text
+    a = await assessment_of(chat)
+    assert (a.status, a.total, a.threshold, a.passed) == (AssessmentStatus.SUBMITTED, 100, 80, True)
+    assert a.submitted_at == clock.now
+    assert (a.criteria_set_id, a.year, a.target_group) == (group(chat).set_id, 2026, "residents")
+    # Locked: the assessment opens read-only, and an old answer button changes nothing.
+    await chat.command("menu")
+    await chat.press("Xem bản tự đánh giá")
+    assert "đang chờ Hội Khuyến học xác minh" in chat.text
+    first = group(chat).indicators[0]
+    await chat.payload(f"{first.id}:{len(first.options) - 1}")
+    assert (await assessment_of(chat)).answers[0].points == best(first)
+
+
+async def test_failing_summary_says_exactly_why(chat: Chat) -> None:
+    await start(chat)
+    indicators = group(chat).indicators
+    # 95 points would pass, but one indicator under 5 does not.
+    low = indicators[5]
+    low_points = min(p for p in _points(low) if p < 5)
+    for indicator in indicators:
+        await answer(chat, indicator, low_points if indicator is low else best(indicator))
+        await chat.press("Tiếp tục")
+    assert "CHƯA ĐẠT" in chat.text
+    assert f"chỉ số {low.number} ({low.title.vi}) chỉ đạt {low_points} điểm, dưới 5" in chat.text
+    assert "thấp hơn mức cần đạt" not in chat.text
+
+
+def _points(indicator: Indicator) -> list[int]:
+    if indicator.number_input is not None:
+        return [b.points for b in indicator.number_input.bands]
+    return [o.points for o in indicator.options]
+
+
+async def test_answers_by_number_and_by_label_without_accents(chat: Chat) -> None:
+    await start(chat)
+    first = group(chat).indicators[0]
+    if first.number_input is None:
+        await chat.send("2")
+        assert (await assessment_of(chat)).answers[0].points == first.options[1].points
+        await chat.press("Tiếp tục")
+        await chat.press("« Quay lại")  # from indicator 2 back to 1
+        from content.text import normalize
+
+        await chat.send(normalize(first.options[0].label.vi).upper())
+        assert (await assessment_of(chat)).answers[0].points == first.options[0].points
+    assert "Minh chứng" in chat.text
+
+
+async def test_back_skip_pause_and_resume(chat: Chat) -> None:
+    await start(chat)
+    indicators = group(chat).indicators
+    await answer(chat, indicators[0], best(indicators[0]))
+    await chat.press("Tiếp tục")
+    assert "Chỉ số 2/10" in chat.text
+    await chat.press("Bỏ qua")
+    assert "Chỉ số 3/10" in chat.text
+    await chat.press("« Quay lại")
+    assert "Chỉ số 2/10" in chat.text
+    await chat.press("Tạm dừng")
+    assert "Đã lưu" in chat.text and "MENU" in chat.text
+    await chat.press("Tiếp tục tự đánh giá")
+    assert "Chỉ số 2/10" in chat.text  # the first unanswered one
+
+
+async def test_summary_lists_unanswered_and_blocks_submission(chat: Chat) -> None:
+    await start(chat)
+    for _ in range(10):
+        await chat.press("Bỏ qua")
+    assert "còn 10 chỉ số chưa trả lời" in chat.text
+    assert "Nộp bản tự đánh giá" not in [b.label for b in chat.buttons]
+    await chat.payload("submit")  # a forged press of a button that is not offered
+    assert (await assessment_of(chat)).status == AssessmentStatus.DRAFT
+
+
+async def test_change_an_answer_from_the_summary(chat: Chat) -> None:
+    await start(chat)
+    indicators = group(chat).indicators
+    for indicator in indicators:
+        await answer(chat, indicator, best(indicator))
+        await chat.press("Tiếp tục")
+    await chat.press("Sửa câu trả lời")
+    await chat.press("3.")
+    third = indicators[2]
+    lower = sorted(_points(third))[0]
+    await answer(chat, third, lower)
+    await chat.press("Tiếp tục")
+    assert f"Tổng điểm: {100 - best(third) + lower}/100" in chat.text  # back at the summary
+    assert "BẢN TỰ ĐÁNH GIÁ" in chat.text
+
+
+async def test_evidence_files_are_kept_as_references(chat: Chat) -> None:
+    await start(chat)
+    first = group(chat).indicators[0]
+    await answer(chat, first, best(first))
+    await chat.file("chung-nhan.jpg")
+    assert "Đã nhận minh chứng (1 tệp)" in chat.text
+    await chat.file("danh-sach.pdf", "application/pdf")
+    evidence = (await assessment_of(chat)).answers[0].evidence
+    assert [e["ref"] for e in evidence] == ["file-chung-nhan.jpg", "file-danh-sach.pdf"]
+    assert evidence[1]["mime"] == "application/pdf"
+
+
+async def test_stale_button_from_an_earlier_question_is_refused(chat: Chat) -> None:
+    await start(chat)
+    first, _second = group(chat).indicators[:2]
+    await answer(chat, first, best(first))
+    await chat.press("Tiếp tục")
+    await chat.payload(f"{first.id}:0")  # a button of question 1 pressed at question 2
+    assert "câu hỏi trước" in chat.text
+    assert "Chỉ số 2/10" in chat.text
+    assert len((await assessment_of(chat)).answers) == 1
+
+
+async def test_my_result_and_language(chat: Chat) -> None:
+    await start(chat)
+    await chat.command("result")
+    assert "BẢN TỰ ĐÁNH GIÁ NĂM 2026" in chat.text
+    await chat.command("lang")
+    await chat.press("English")
+    assert "Switched to English" in chat.text
+    await chat.command("result")
+    assert "SELF-ASSESSMENT 2026" in chat.text
+    assert group(chat).indicators[0].title.en in chat.text

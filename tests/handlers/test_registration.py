@@ -1,0 +1,116 @@
+"""Consent and sign-up, through the engine and a real database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.models import AuditEntry, ChannelIdentity, Profile, User
+from tests.handlers.conftest import Chat, register
+
+
+async def count(chat: Chat, model: type) -> int:
+    async with chat.engine.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+async def profile_of(chat: Chat) -> Profile | None:
+    async with chat.engine.sessions() as session:
+        return await session.scalar(select(Profile))
+
+
+async def test_first_contact_shows_the_data_notice_with_a_choice(chat: Chat) -> None:
+    await chat.command("start")
+    assert "Công dân học tập" in chat.text
+    assert "Bên kiểm soát dữ liệu" in chat.text
+    assert [b.label for b in chat.buttons] == ["Đồng ý", "Không đồng ý"]
+
+
+async def test_declining_consent_stores_nothing_personal(chat: Chat) -> None:
+    await chat.command("start")
+    await chat.press("Không đồng ý")
+    assert "không lưu thông tin cá nhân" in chat.text
+    assert await count(chat, Profile) == 0
+    assert await count(chat, User) == 0
+    assert await count(chat, ChannelIdentity) == 0
+
+
+async def test_consent_is_recorded_with_time_and_notice_version(chat: Chat, clock) -> None:
+    await chat.command("start")
+    await chat.send("dong y")  # typed without accents
+    profile = await profile_of(chat)
+    assert profile is not None
+    assert profile.consent_at == clock.now
+    assert profile.notice_version == chat.engine.settings.notice_version
+    assert "Họ và tên" in chat.text
+    async with chat.engine.sessions() as session:
+        actions = list(await session.scalars(select(AuditEntry.action)))
+    assert actions == ["consent.given"]
+
+
+async def test_full_registration(chat: Chat) -> None:
+    await register(chat)
+    profile = await profile_of(chat)
+    assert profile is not None
+    assert profile.full_name == "Nguyễn Thị Lan"
+    assert profile.birth_year == 1968
+    assert profile.target_group == "residents"
+    assert chat.engine.content.units.get(profile.commune_code).name == "Phường Hải Châu"
+    assert profile.subunit_name == "Tổ 5"
+    assert profile.is_registered
+    assert "Đăng ký xong" in chat.text
+
+
+async def test_name_and_birth_year_are_checked(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý"])
+    await chat.send("12345")
+    assert "chỉ gồm chữ cái" in chat.text and "Họ và tên" in chat.text
+    await chat.send("  Trần   Văn  Bình ")
+    await chat.send("năm 1850")
+    assert "từ 1916 đến 2020" in chat.text
+    await chat.send("abc")
+    assert "4 chữ số" in chat.text
+    await chat.send("sinh năm 1980")
+    assert "nhóm đối tượng" in chat.text
+    profile = await profile_of(chat)
+    assert (profile.full_name, profile.birth_year) == ("Trần Văn Bình", 1980)
+
+
+async def test_under_sixteen_needs_a_guardian(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "Lê Minh Khang", "2014"])
+    assert "dưới 16 tuổi" in chat.text
+    await chat.press("Chưa")
+    assert await count(chat, Profile) == 0
+    await chat.run(["/start", "#Đồng ý", "Lê Minh Khang", "2014", "#Đã đồng ý"])
+    profile = await profile_of(chat)
+    assert profile.guardian_consent is True
+    assert "nhóm đối tượng" in chat.text
+
+
+async def test_group_by_typed_label_without_accents(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "Phạm Văn Tư", "1990"])
+    await chat.send("nguoi lao dong")
+    assert (await profile_of(chat)).target_group == "workers"
+
+
+async def test_old_commune_name_leads_to_the_new_commune(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "Võ Thị Hoa", "1975", "#Người dân"])
+    await chat.send("dien hong")
+    labels = [b.label for b in chat.buttons]
+    assert any(label.startswith("Xã Điện Bàn Tây") and "Điện Hồng" in label for label in labels), (
+        labels
+    )
+    assert len(labels) <= 6  # at most five candidates and "type again"
+    await chat.press("Xã Điện Bàn Tây")
+    await chat.press("Bỏ qua")
+    profile = await profile_of(chat)
+    assert chat.engine.content.units.get(profile.commune_code).name == "Xã Điện Bàn Tây"
+    assert profile.subunit_name is None
+
+
+async def test_unknown_commune_is_asked_again(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "Võ Thị Hoa", "1975", "#Người dân"])
+    await chat.send("zzzz qqqq")
+    assert "Không tìm thấy" in chat.text
+    await chat.send("hoa cuong")
+    await chat.press_nth(1)
+    assert "thôn hoặc tổ dân phố" in chat.text
