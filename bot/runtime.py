@@ -1,0 +1,46 @@
+"""The composition root: settings -> content, storage, engine."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings
+from content import Content, load_content
+from handlers.context import Settings as ConversationSettings
+from handlers.engine import Engine
+from storage.db import create_engine, make_sessionmaker
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    content: Content
+    db: AsyncEngine
+    engine: Engine
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build(settings: Settings | None = None) -> Runtime:
+    """Wire everything once. Invalid content raises ContentError (the CLI prints it)."""
+    settings = settings or Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    content_root = Path(settings.content_dir) if settings.content_dir else None
+    content = load_content(content_root, province_code=settings.province_code)
+    db = create_engine(settings.database_url)
+    engine = Engine(
+        make_sessionmaker(db),
+        content,
+        settings=ConversationSettings(
+            notice_version=settings.notice_version, data_controller=settings.data_controller
+        ),
+    )
+    return Runtime(settings=settings, content=content, db=db, engine=engine)

@@ -1,0 +1,114 @@
+"""`python -m bot score` and `content check`, as an officer at a terminal uses them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import content as content_package
+from bot.cli import app
+from content import load_content
+
+runner = CliRunner()
+
+
+def score(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["score", *args])
+    return result.exit_code, result.output
+
+
+def points(*values: int) -> str:
+    return ",".join(str(v) for v in values)
+
+
+def test_score_json_pass_and_fail_at_the_boundary() -> None:
+    code, out = score(
+        "--group", "residents", "--points", points(8, 8, 8, 8, 8, 8, 8, 8, 8, 8), "--json"
+    )
+    assert code == 0
+    assert json.loads(out) == {"total": 80, "threshold": 80, "passed": True, "failed_rules": []}
+    code, out = score(
+        "--group", "residents", "--points", points(8, 8, 8, 8, 8, 8, 8, 8, 8, 7), "--json"
+    )
+    assert json.loads(out) == {
+        "total": 79,
+        "threshold": 80,
+        "passed": False,
+        "failed_rules": ["min_total"],
+    }
+
+
+def test_score_disadvantaged_and_low_indicator() -> None:
+    _, out = score(
+        "--group",
+        "workers",
+        "--points",
+        points(7, 7, 7, 7, 7, 7, 7, 7, 7, 7),
+        "--disadvantaged",
+        "--json",
+    )
+    assert json.loads(out)["passed"] is True and json.loads(out)["threshold"] == 70
+    _code, out = score(
+        "--group", "officials", "--points", points(10, 10, 10, 10, 10, 10, 10, 10, 10, 4), "--json"
+    )
+    assert json.loads(out) == {
+        "total": 94,
+        "threshold": 80,
+        "passed": False,
+        "failed_rules": ["min_indicator"],
+    }
+
+
+def test_score_uses_the_communes_flag() -> None:
+    units = load_content().units
+    flagged = next(c for c in units.communes.values() if c.disadvantaged)
+    code, out = score(
+        "--group", "residents", "--points", points(*[7] * 10), "--commune", flagged.code, "--json"
+    )
+    assert code == 0 and json.loads(out)["threshold"] == 70
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--group", "residents", "--points", points(*[8] * 9)],
+        ["--group", "residents", "--points", points(*[8] * 11)],
+        ["--group", "residents", "--points", points(*[8] * 9, 11)],
+        ["--group", "residents", "--points", points(*[8] * 9, -1)],
+        ["--group", "residents", "--points", "8,8,8,8,8,8,8,8,8,x"],
+        ["--group", "farmers", "--points", points(*[8] * 10)],
+        ["--group", "residents", "--points", points(*[8] * 10), "--commune", "99999"],
+    ],
+)
+def test_score_wrong_input_is_one_line_and_exit_2(args: list[str]) -> None:
+    code, out = score(*args, "--json")
+    assert code == 2
+    assert len(out.strip().splitlines()) == 1 and out.startswith("error: ")
+
+
+def test_content_check_passes_on_the_shipped_content() -> None:
+    result = runner.invoke(app, ["content", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_content_check_names_file_and_line(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(
+        Path(content_package.__file__).parent,
+        root,
+        ignore=shutil.ignore_patterns("__pycache__", "*.py"),
+    )
+    group_file = root / "criteria" / "2023" / "residents.yaml"
+    text = group_file.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    line_no = next(n for n, line in enumerate(lines) if line.strip().startswith("points: 10"))
+    lines[line_no] = lines[line_no].replace("points: 10", "points: 12")
+    group_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["content", "check", str(root)])
+    assert result.exit_code == 1
+    assert f"residents.yaml:{line_no + 1} " in result.output
+    assert "12" in result.output
