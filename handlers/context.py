@@ -42,6 +42,7 @@ class Context:
     profile: Profile | None = None
     assessment: Assessment | None = None  # this year's, if any
     replies: list[Reply] = field(default_factory=list)
+    audit_entries: list[audit.NewEntry] = field(default_factory=list)
     deleted: bool = False  # the person's data is gone; nothing more may be written for them
 
     # -- language -------------------------------------------------------------------------
@@ -86,15 +87,13 @@ class Context:
         self.conversation.data = dict(data)
         await steps.enter(self)
 
-    def audit(self, action: str, subject: str | None = None, **details: Any) -> None:
-        audit.record(
-            self.session,
-            actor_user_id=self.user.id,
-            action=action,
-            subject=subject,
-            details=details,
-            now=self.now,
-        )
+    def audit(
+        self, action: str, subject: str | None = None, *, anonymous: bool = False, **details: Any
+    ) -> None:
+        """Note an action for the audit log (written with the batch). Details must never
+        hold personal data; an anonymous entry does not name its actor."""
+        actor = None if anonymous else self.user.id
+        self.audit_entries.append(audit.NewEntry(actor, action, subject, details))
 
 
 StepFn = Callable[[Context], Awaitable[None]]

@@ -27,7 +27,7 @@ from handlers.context import Context, Settings
 from handlers.events import Event, Outcome
 from handlers.i18n import load_catalogs, normalize_locale
 from storage.models import Assessment, ChannelIdentity, utcnow
-from storage.repositories import chats, events, outbox
+from storage.repositories import audit, chats, events, outbox
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class Engine:
                     (channel, i) for i in await events.already_processed(session, channel, ids)
                 }
             fresh = [e for e in batch if (e.channel, e.event_id) not in seen]
+            await chats.lock(session, (e.chat_key for e in fresh))
             identities = await chats.load_identities(session, (e.chat_key for e in fresh))
             for e in fresh:
                 if e.chat_key not in identities:
@@ -127,7 +128,7 @@ class Engine:
                 session, (i.user_id for i in identities.values()), Context.year_of(now)
             )
 
-            outcomes = []
+            outcomes, done = [], []
             for e in batch:
                 if (e.channel, e.event_id) in seen:
                     outcomes.append(Outcome(event=e, duplicate=True))
@@ -135,8 +136,11 @@ class Engine:
                 identity = identities[e.chat_key]
                 ctx = self._context(session, e, now, identity, assessments.get(identity.user_id))
                 await (flows.apologise(ctx) if failed else self._run_step(ctx))
-                self._finish(session, ctx)
+                if not ctx.deleted and session.is_modified(ctx.conversation):
+                    ctx.conversation.version += 1
+                done.append(ctx)
                 outcomes.append(Outcome(event=e, replies=ctx.replies))
+            await self._write(session, done, now)
         return outcomes
 
     def _context(
@@ -174,18 +178,30 @@ class Engine:
         except Exception as exc:
             raise HandlerFailed(step) from exc
 
-    def _finish(self, session: AsyncSession, ctx: Context) -> None:
-        events.mark_processed(session, ctx.event.channel, ctx.event.event_id, ctx.now)
-        for reply in ctx.replies:
-            outbox.enqueue(
-                session,
-                user_id=None if ctx.deleted else ctx.user.id,
-                channel=ctx.event.channel,
-                chat_id=ctx.event.chat_id,
-                kind=reply.kind,
-                payload=reply.to_payload(),
-                now=ctx.now,
-            )
+    @staticmethod
+    async def _write(session: AsyncSession, done: list[Context], now: datetime) -> None:
+        """The batch's state and domain changes, then its dedupe rows, replies and audit
+        entries, each kind in one statement."""
+        await session.flush()
+        await events.mark_processed(
+            session, [(c.event.channel, c.event.event_id) for c in done], now
+        )
+        await outbox.enqueue(
+            session,
+            [
+                outbox.NewMessage(
+                    user_id=None if c.deleted else c.user.id,
+                    channel=c.event.channel,
+                    chat_id=c.event.chat_id,
+                    kind=reply.kind,
+                    payload=reply.to_payload(),
+                )
+                for c in done
+                for reply in c.replies
+            ],
+            now,
+        )
+        await audit.record(session, [entry for c in done for entry in c.audit_entries], now)
 
 
 def _ids_by_channel(batch: Sequence[Event]) -> dict[str, list[str]]:

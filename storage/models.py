@@ -155,13 +155,13 @@ class Conversation(Base):
     flow: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Counts saved changes. Concurrent writers are kept apart by locking the chat for the
+    # transaction (BEGIN IMMEDIATE on SQLite, FOR UPDATE on PostgreSQL), not by a version
+    # check: the ORM would then update conversations one statement at a time.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="conversation", lazy="raise")
-
-    # Optimistic concurrency: a second process that loaded the same version loses.
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class Assessment(Base):
@@ -197,11 +197,12 @@ class Assessment(Base):
 
 class Answer(Base):
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("assessment_id", "indicator_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
-    indicator_id: Mapped[str] = mapped_column(String(16))
+    # The natural key: no generated id to read back, so new answers insert in one batch.
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
+    )
+    indicator_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     option_id: Mapped[str | None] = mapped_column(String(32))
     raw_value: Mapped[float | None]
     points: Mapped[int] = mapped_column(Integer)

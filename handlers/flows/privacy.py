@@ -8,7 +8,6 @@ from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import go_home, pick
 from storage.models import OutboxMessage
-from storage.repositories import audit
 
 FLOW = "privacy"
 
@@ -23,15 +22,9 @@ async def erase(ctx: Context, *, audited: bool = True) -> None:
     user_id = ctx.user.id
     await ctx.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user_id))
     await ctx.session.delete(ctx.user)  # the database cascades to everything keyed on them
+    ctx.audit_entries.clear()  # nothing may point at the person any more
     if audited:
-        audit.record(
-            ctx.session,
-            actor_user_id=None,
-            action="user.erased",
-            subject=None,
-            details={"channel": ctx.event.channel},
-            now=ctx.now,
-        )
+        ctx.audit("user.erased", anonymous=True, channel=ctx.event.channel)
     ctx.profile = None
     ctx.assessment = None
     ctx.deleted = True

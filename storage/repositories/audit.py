@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
 
 
-def record(
-    session: AsyncSession,
-    *,
-    actor_user_id: int | None,
-    action: str,
-    subject: str | None,
-    details: dict[str, Any],
-    now: datetime,
-) -> AuditEntry:
-    entry = AuditEntry(
-        actor_user_id=actor_user_id,
-        action=action,
-        subject=subject,
-        details=details,
-        created_at=now,
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    actor_user_id: int | None
+    action: str
+    subject: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+async def record(session: AsyncSession, entries: Sequence[NewEntry], now: datetime) -> None:
+    """Write entries with one INSERT; details must never hold personal data."""
+    if not entries:
+        return
+    await session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "actor_user_id": e.actor_user_id,
+                "action": e.action,
+                "subject": e.subject,
+                "details": e.details,
+                "created_at": now,
+            }
+            for e in entries
+        ],
     )
-    session.add(entry)
-    return entry

@@ -15,6 +15,23 @@ from storage.models import Assessment, ChannelIdentity, Conversation, User
 ChatKey = tuple[str, str]  # (channel, external user id)
 
 
+async def lock(session: AsyncSession, keys: Iterable[ChatKey]) -> None:
+    """Hold these chats for the transaction, so that two processes never work on one chat at
+    once and its events apply in order. SQLite needs nothing: BEGIN IMMEDIATE already admits
+    one writer at a time. On PostgreSQL the lock comes first, in its own statement, because a
+    statement that waited for a lock still reads the rows it joins as they were before."""
+    wanted = sorted(set(keys))
+    bind = session.get_bind()
+    if not wanted or bind.dialect.name == "sqlite":
+        return
+    await session.execute(
+        select(ChannelIdentity.id)
+        .where(tuple_(ChannelIdentity.channel, ChannelIdentity.external_user_id).in_(wanted))
+        .order_by(ChannelIdentity.id)  # one order everywhere: no deadlocks between batches
+        .with_for_update()
+    )
+
+
 async def load_identities(
     session: AsyncSession, keys: Iterable[ChatKey]
 ) -> dict[ChatKey, ChannelIdentity]:
@@ -69,6 +86,6 @@ def create_person(
         chat_id=chat_id,
         created_at=now,
     )
-    user.conversation = Conversation(flow=flow, step=step, data={}, updated_at=now)
+    user.conversation = Conversation(flow=flow, step=step, data={}, version=1, updated_at=now)
     session.add_all([user, identity])
     return identity

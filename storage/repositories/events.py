@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedEvent
@@ -22,7 +23,14 @@ async def already_processed(session: AsyncSession, channel: str, event_ids: list
     return set(rows)
 
 
-def mark_processed(session: AsyncSession, channel: str, event_id: str, now: datetime) -> None:
-    # A plain insert: if another process got there first, the unique key fails the flush and
-    # the whole unit of work rolls back, which is exactly the dedupe we want.
-    session.add(ProcessedEvent(channel=channel, event_id=event_id, processed_at=now))
+async def mark_processed(
+    session: AsyncSession, keys: Sequence[tuple[str, str]], now: datetime
+) -> None:
+    """Record (channel, event id) pairs with one INSERT. If another process got there first,
+    the unique key fails it and the whole unit of work rolls back: exactly the dedupe we want."""
+    if not keys:
+        return
+    await session.execute(
+        insert(ProcessedEvent),
+        [{"channel": c, "event_id": e, "processed_at": now} for c, e in keys],
+    )

@@ -3,36 +3,48 @@ claimed and delivered later by delivery workers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
 
 
-def enqueue(
-    session: AsyncSession,
-    *,
-    user_id: int | None,
-    channel: str,
-    chat_id: str,
-    kind: str,
-    payload: dict[str, Any],
-    now: datetime,
-) -> OutboxMessage:
-    message = OutboxMessage(
-        user_id=user_id,
-        channel=channel,
-        chat_id=chat_id,
-        kind=kind,
-        payload=payload,
-        next_attempt_at=now,
-        created_at=now,
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    user_id: int | None
+    channel: str
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+
+
+async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> None:
+    """Queue messages with one INSERT. (An ORM flush would insert them one by one on SQLite,
+    which cannot batch an INSERT whose generated ids must be read back in order.)"""
+    if not messages:
+        return
+    await session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "user_id": m.user_id,
+                "channel": m.channel,
+                "chat_id": m.chat_id,
+                "kind": m.kind,
+                "payload": m.payload,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ],
     )
-    session.add(message)
-    return message
 
 
 async def claim(

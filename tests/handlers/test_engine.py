@@ -3,6 +3,7 @@ no input that crashes a conversation, and erasure that leaves nothing personal b
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -257,3 +258,30 @@ async def test_a_batch_keeps_each_chats_events_in_order(bot_engine: Engine) -> N
     outcomes = await bot_engine.handle_batch(events)
     assert "Họ và tên" in outcomes[2].replies[-1].text
     assert "sinh năm nào" in outcomes[3].replies[-1].text
+
+
+async def test_two_processes_on_one_chat_apply_one_after_the_other(
+    db_url: str, engine, content: Content, clock: Clock
+) -> None:
+    """Two names typed at the name question, handled at the same moment by two processes:
+    the second must see the first's change (and be asked for a birth year), never both
+    starting from the name question."""
+    other_db = create_engine(db_url)
+    try:
+        first = Engine(make_sessionmaker(engine), content, clock=clock)
+        second = Engine(make_sessionmaker(other_db), content, clock=clock)
+        chats = [Chat(first, user=f"race{n}") for n in range(4)]
+        for c in chats:
+            await c.run(REGISTER[:2])
+        for c in chats:
+            a = c.event(EventKind.TEXT, text="Nguyễn Văn Một")
+            b = c.event(EventKind.TEXT, text="Trần Thị Hai")
+            one, two = await asyncio.gather(first.handle(a), second.handle(b))
+            said = ["\n".join(r.text for r in o.replies) for o in (one, two)]
+            # Exactly one found the name already given and was asked again for a year.
+            assert sum("Năm sinh cần là số" in text for text in said) == 1, said
+        async with first.sessions() as session:
+            versions = list(await session.scalars(select(Conversation.version)))
+        assert versions == [versions[0]] * 4  # the same number of saved changes everywhere
+    finally:
+        await other_db.dispose()

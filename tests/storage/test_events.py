@@ -6,9 +6,9 @@ from tests.storage.factories import T0, Sessions
 
 async def test_already_processed_answers_per_channel(session_factory: Sessions) -> None:
     async with session_factory() as session, session.begin():
-        events.mark_processed(session, "telegram", "1", T0)
-        events.mark_processed(session, "telegram", "2", T0)
-        events.mark_processed(session, "zalo", "3", T0)
+        await events.mark_processed(
+            session, [("telegram", "1"), ("telegram", "2"), ("zalo", "3")], T0
+        )
 
     async with session_factory() as session:
         seen = await events.already_processed(session, "telegram", ["1", "3", "4"])

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, StatementError
-from sqlalchemy.orm.exc import StaleDataError
 
 from storage.models import (
     Answer,
@@ -137,29 +136,6 @@ async def test_unique_keys(
     assert all(column in str(raised.value) for column in key_columns)
 
 
-async def test_a_stale_conversation_update_loses(session_factory: Sessions) -> None:
-    user_id = await create_user(session_factory)
-    async with session_factory() as session, session.begin():
-        session.add(Conversation(user_id=user_id, flow="onboarding", step="start"))
-
-    async with session_factory() as first, session_factory() as second:
-        # Separate short transactions: on SQLite BEGIN IMMEDIATE would serialise open ones.
-        mine = await first.get_one(Conversation, user_id)
-        await first.commit()
-        theirs = await second.get_one(Conversation, user_id)
-        await second.commit()
-
-        mine.step = "consent"
-        await first.commit()
-        theirs.step = "menu"
-        with pytest.raises(StaleDataError):
-            await second.commit()
-
-    async with session_factory() as session:
-        saved = await session.get_one(Conversation, user_id)
-    assert (saved.step, saved.version) == ("consent", 2)
-
-
 async def test_foreign_keys_are_enforced(session_factory: Sessions) -> None:
     async with session_factory() as session:
         session.add(
@@ -186,22 +162,14 @@ async def test_deleting_a_user_removes_their_data_and_keeps_anonymous_traces(
                 assessment,
             ]
         )
-        outbox.enqueue(
+        await session.flush()
+        await outbox.enqueue(
             session,
-            user_id=user_id,
-            channel="telegram",
-            chat_id="42",
-            kind="notice",
-            payload={"text": "Tạm biệt"},
-            now=T0,
+            [outbox.NewMessage(user_id, "telegram", "42", "notice", {"text": "Tạm biệt"})],
+            T0,
         )
-        audit.record(
-            session,
-            actor_user_id=user_id,
-            action="privacy.delete",
-            subject=f"user:{user_id}",
-            details={},
-            now=T0,
+        await audit.record(
+            session, [audit.NewEntry(user_id, "privacy.delete", f"user:{user_id}")], T0
         )
 
     async with session_factory() as session, session.begin():

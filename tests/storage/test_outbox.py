@@ -4,7 +4,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import OutboxMessage, OutboxStatus, User
@@ -18,19 +18,19 @@ async def enqueue_many(
     session_factory: Sessions, count: int, *, channel: str = "telegram", user_id: int | None = None
 ) -> list[int]:
     async with session_factory() as session, session.begin():
-        messages = [
-            outbox.enqueue(
-                session,
-                user_id=user_id,
-                channel=channel,
-                chat_id=str(n % 7),
-                kind="answer",
-                payload={"n": n},
-                now=T0,
-            )
-            for n in range(count)
-        ]
-    return [message.id for message in messages]
+        before = await session.scalar(select(func.max(OutboxMessage.id))) or 0
+        await outbox.enqueue(
+            session,
+            [
+                outbox.NewMessage(user_id, channel, str(n % 7), "answer", {"n": n})
+                for n in range(count)
+            ],
+            T0,
+        )
+        ids = await session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.id > before).order_by(OutboxMessage.id)
+        )
+        return list(ids)
 
 
 async def claim(
@@ -48,14 +48,10 @@ async def test_concurrent_claimers_share_the_due_rows_without_overlap(
     due = await enqueue_many(session_factory, 200)
     await enqueue_many(session_factory, 3, channel="zalo")
     async with session_factory() as session, session.begin():
-        outbox.enqueue(
+        await outbox.enqueue(
             session,
-            user_id=None,
-            channel="telegram",
-            chat_id="1",
-            kind="reminder",
-            payload={},
-            now=T0 + timedelta(hours=1),
+            [outbox.NewMessage(None, "telegram", "1", "reminder", {})],
+            T0 + timedelta(hours=1),
         )
 
     async def claimer() -> list[int]:

@@ -168,7 +168,6 @@ def upgrade() -> None:
 
     op.create_table(
         "answers",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("assessment_id", sa.Integer(), nullable=False),
         sa.Column("indicator_id", sa.String(length=16), nullable=False),
         sa.Column("option_id", sa.String(length=32), nullable=True),
@@ -182,10 +181,7 @@ def upgrade() -> None:
             name=op.f("fk_answers_assessment_id_assessments"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_answers")),
-        sa.UniqueConstraint(
-            "assessment_id", "indicator_id", name=op.f("uq_answers_assessment_id_indicator_id")
-        ),
+        sa.PrimaryKeyConstraint("assessment_id", "indicator_id", name=op.f("pk_answers")),
     )
 
 
