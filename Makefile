@@ -28,7 +28,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/engine.py --citizens 300 --batch 64
+	$(BIN)/python bench/engine.py --citizens 64 --batch 1
 
 # Re-extract interface texts from the code into the catalogs after changing messages.
 messages: $(STAMP)

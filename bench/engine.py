@@ -109,7 +109,9 @@ async def run(citizens: int, max_batch: int) -> None:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         await migrate.upgrade_async(url)
         db = create_engine(url)
-        inbox = Inbox(Engine(make_sessionmaker(db), content), max_batch)
+        engine = Engine(make_sessionmaker(db), content)
+        await engine.prepare()  # as a long-running process does at start
+        inbox = Inbox(engine, max_batch)
         processor = asyncio.create_task(inbox.run())
         started = time.perf_counter()
         await asyncio.gather(*(citizen(inbox, f"c{n}", content) for n in range(citizens)))

@@ -33,7 +33,13 @@ class Units:
         """Best matches first; accepts old names, missing accents, no "xã" and small typos."""
         return self._index.search(text, limit)
 
+    def prepare_search(self) -> None:
+        """Build the search index now (about a second): a long-running process calls this in
+        a background thread at start, so that neither start-up nor the first person to type
+        a commune waits for it."""
+        _ = self._index
+
     @cached_property
     def _index(self) -> CommuneIndex:
-        # Built on the first search, so that starting the bot does not pay for the old names.
+        # Built on first use, so that loading content (and every CLI command) stays fast.
         return CommuneIndex(list(self.communes.values()), self.province_name)

@@ -11,6 +11,7 @@ its own (its step's writes are rolled back, never half-kept).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +60,10 @@ class Engine:
         self.settings = settings or Settings()
         self.catalogs = catalogs if catalogs is not None else load_catalogs()
         self.clock = clock
+
+    async def prepare(self) -> None:
+        """Warm what the first conversations need, off the event loop."""
+        await asyncio.to_thread(self.content.units.prepare_search)
 
     async def handle(self, event: Event) -> Outcome:
         return (await self.handle_batch([event]))[0]

@@ -38,6 +38,7 @@ class ConsoleChannel:
         self.number_answer = False
 
     async def run(self) -> None:
+        warming = asyncio.create_task(self.engine.prepare())
         await self.deliver()  # anything committed before a previous crash
         if self.stdin.isatty():
             # A terminal user expects the bot to speak first, as a platform's Start button does.
@@ -50,6 +51,7 @@ class ConsoleChannel:
             if not line:
                 break
             await self.send(self.parse(line.rstrip("\n")))
+        await warming
 
     async def send(self, event: Event) -> None:
         await self.engine.handle(event)
