@@ -115,6 +115,9 @@ class ChannelIdentity(Base):
     external_user_id: Mapped[str] = mapped_column(String(64))
     chat_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the platform says we may not write to them (blocked, deactivated); cleared
+    # when they come back.
+    unreachable_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="identities", lazy="raise")
 
@@ -230,7 +233,16 @@ class OutboxMessage(Base):
     reaches a person whose data was just deleted; such rows go once delivered."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index(
+            "ix_outbox_channel_status_lane_next_attempt_at",
+            "channel",
+            "status",
+            "lane",
+            "next_attempt_at",
+        ),
+        Index("ix_outbox_channel_chat_id_status", "channel", "chat_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
@@ -239,14 +251,46 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
+    # Replies to a person's own action go before bulk messages (reminders, broadcasts).
+    lane: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Sends that timed out after the request left: it may have arrived, so retry once only.
+    unknown_outcomes: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class InboxUpdate(Base):
+    """A raw platform update, stored before it is acknowledged; processed from here."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        Index("ix_inbox_processed_at_id", "processed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(64))
+    # Whose conversation it belongs to: a chat's updates are processed in arrival order.
+    chat_key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+
+
+class ChannelPause(Base):
+    """A platform told us to wait (HTTP 429): every worker of that channel waits."""
+
+    __tablename__ = "channel_pauses"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    paused_until: Mapped[datetime]
 
 
 class AuditEntry(Base):

@@ -13,6 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
 
+# Replies to what a person just did go first; these wait behind them.
+BULK_KINDS = frozenset({"reminder", "broadcast"})
+REPLY_LANE, BULK_LANE = 0, 1
+
 
 @dataclass(frozen=True, slots=True)
 class NewMessage:
@@ -36,6 +40,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: da
                 "channel": m.channel,
                 "chat_id": m.chat_id,
                 "kind": m.kind,
+                "lane": BULK_LANE if m.kind in BULK_KINDS else REPLY_LANE,
                 "payload": m.payload,
                 "status": OutboxStatus.PENDING,
                 "attempts": 0,
