@@ -25,12 +25,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from content import Content
 from handlers import flows
 from handlers.context import Context, Settings
-from handlers.events import Event, Outcome
+from handlers.events import Event, EventKind, Outcome
 from handlers.i18n import load_catalogs, normalize_locale
 from storage.models import Assessment, ChannelIdentity, utcnow
 from storage.repositories import audit, chats, events, outbox
 
 log = logging.getLogger(__name__)
+
+_MEMBERSHIP = (EventKind.BLOCKED, EventKind.UNBLOCKED)
 
 # Conflicts with another process working on the same chat: the loser retries.
 _CONFLICTS = (StaleDataError, IntegrityError)
@@ -116,7 +118,8 @@ class Engine:
             await chats.lock(session, (e.chat_key for e in fresh))
             identities = await chats.load_identities(session, (e.chat_key for e in fresh))
             for e in fresh:
-                if e.chat_key not in identities:
+                # Someone we never spoke to blocking the bot is nobody to create.
+                if e.chat_key not in identities and e.kind not in _MEMBERSHIP:
                     identities[e.chat_key] = chats.create_person(
                         session,
                         channel=e.channel,
@@ -133,19 +136,23 @@ class Engine:
                 session, (i.user_id for i in identities.values()), Context.year_of(now)
             )
 
-            outcomes, done = [], []
+            outcomes, done, strangers = [], [], []
             for e in batch:
                 if (e.channel, e.event_id) in seen:
                     outcomes.append(Outcome(event=e, duplicate=True))
                     continue
-                identity = identities[e.chat_key]
+                identity = identities.get(e.chat_key)
+                if identity is None:
+                    strangers.append(e)
+                    outcomes.append(Outcome(event=e))
+                    continue
                 ctx = self._context(session, e, now, identity, assessments.get(identity.user_id))
                 await (flows.apologise(ctx) if failed else self._run_step(ctx))
                 if not ctx.deleted and session.is_modified(ctx.conversation):
                     ctx.conversation.version += 1
                 done.append(ctx)
                 outcomes.append(Outcome(event=e, replies=ctx.replies))
-            await self._write(session, done, now)
+            await self._write(session, done, strangers, now)
         return outcomes
 
     def _context(
@@ -184,13 +191,14 @@ class Engine:
             raise HandlerFailed(step) from exc
 
     @staticmethod
-    async def _write(session: AsyncSession, done: list[Context], now: datetime) -> None:
+    async def _write(
+        session: AsyncSession, done: list[Context], strangers: list[Event], now: datetime
+    ) -> None:
         """The batch's state and domain changes, then its dedupe rows, replies and audit
         entries, each kind in one statement."""
         await session.flush()
-        await events.mark_processed(
-            session, [(c.event.channel, c.event.event_id) for c in done], now
-        )
+        processed = [c.event for c in done] + strangers
+        await events.mark_processed(session, [(e.channel, e.event_id) for e in processed], now)
         await outbox.enqueue(
             session,
             [

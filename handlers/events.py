@@ -18,6 +18,11 @@ class EventKind(StrEnum):
     COMMAND = "command"
     FILE = "file"
     CONTACT = "contact"
+    # Something we cannot read (a sticker, a voice note, a location).
+    UNSUPPORTED = "unsupported"
+    # The person blocked or unblocked the bot: no conversation, only whether we may write.
+    BLOCKED = "blocked"
+    UNBLOCKED = "unblocked"
 
 
 class ReplyKind(StrEnum):

@@ -18,6 +18,10 @@ async def dispatch(ctx: Context) -> None:
     from handlers.flows.common import go_home, reprompt
 
     event = ctx.event
+    if event.kind in (EventKind.BLOCKED, EventKind.UNBLOCKED):
+        # Whether we may write to them; the conversation itself is untouched.
+        ctx.identity.unreachable_at = ctx.now if event.kind is EventKind.BLOCKED else None
+        return
     if not steps.known(ctx.conversation.flow, ctx.conversation.step):
         # A state saved by an older version whose step no longer exists.
         log.warning(
@@ -39,6 +43,9 @@ async def dispatch(ctx: Context) -> None:
         if problem is not None:
             await reprompt(ctx, _problem_text(ctx, problem))
             return
+    if event.kind is EventKind.UNSUPPORTED:
+        await reprompt(ctx, _problem_text(ctx, Problem.NO_WORDS))
+        return
     if event.kind is EventKind.CONTACT:
         await reprompt(ctx, ctx._("Cảm ơn Anh/Chị. Bot không cần số điện thoại."))
         return

@@ -58,11 +58,26 @@ async def run_payload(ctx: Context, payload: str) -> None:
 
 
 async def _start(ctx: Context) -> None:
-    if ctx.profile is not None and ctx.profile.opted_out:
+    commune = _linked_commune(ctx)
+    if ctx.profile is None:
+        await onboarding.begin(ctx, commune)
+        return
+    if ctx.profile.opted_out:
         ctx.profile.opted_out = False
         ctx.audit("pushes.resumed")
         ctx.say(ctx._("Anh/Chị sẽ nhận lại thông báo và nhắc việc."))
+    if commune and not ctx.profile.is_registered and not ctx.profile.commune_code:
+        ctx.profile.commune_code = commune
     await go_home(ctx)
+
+
+def _linked_commune(ctx: Context) -> str | None:
+    """A start link made for one commune (a QR code on its notice board): `c_<code>`."""
+    args = ctx.event.args
+    if ctx.event.command != "start" or not args.startswith("c_"):
+        return None
+    code = args[2:]
+    return code if ctx.content.units.get(code) is not None else None
 
 
 async def _menu(ctx: Context) -> None:

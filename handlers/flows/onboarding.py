@@ -11,8 +11,9 @@ from storage.models import Profile
 FLOW = "start"
 
 
-async def begin(ctx: Context) -> None:
-    await ctx.go(FLOW, "consent")
+async def begin(ctx: Context, commune: str | None = None) -> None:
+    """Show the notice; a commune from a deep link waits in the state until consent."""
+    await ctx.go(FLOW, "consent", **({"commune": commune} if commune else {}))
 
 
 @steps.step(FLOW, "consent")
@@ -57,11 +58,12 @@ class Consent:
                 user_id=ctx.user.id,
                 consent_at=ctx.now,
                 notice_version=ctx.settings.notice_version,
+                commune_code=ctx.data.get("commune"),
                 updated_at=ctx.now,
             )
             ctx.session.add(ctx.profile)
             ctx.audit("consent.given", notice_version=ctx.settings.notice_version)
-            await registration.begin(ctx)
+            await registration.resume(ctx)
         elif choice == "no":
             await privacy.erase(ctx, audited=False)
             ctx.say(

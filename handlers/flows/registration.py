@@ -19,18 +19,16 @@ NAME_MIN, NAME_MAX = 2, 100
 SUBUNIT_MAX = 120
 
 
-async def begin(ctx: Context) -> None:
-    await ctx.go(FLOW, "name")
-
-
 async def resume(ctx: Context) -> None:
-    """Back to the first question not yet answered."""
+    """On to the first question not yet answered (a commune may come preset from a link)."""
     p = ctx.profile
     assert p is not None
     if not p.full_name:
         await ctx.go(FLOW, "name")
     elif not p.birth_year:
         await ctx.go(FLOW, "birth_year")
+    elif ctx.year - p.birth_year < GUARDIAN_AGE and not p.guardian_consent:
+        await ctx.go(FLOW, "guardian")
     elif not p.target_group:
         await ctx.go(FLOW, "group")
     elif not p.commune_code:
@@ -65,7 +63,7 @@ class Name:
             return
         assert ctx.profile is not None
         ctx.profile.full_name = name
-        await ctx.go(FLOW, "birth_year")
+        await resume(ctx)
 
 
 @steps.step(FLOW, "birth_year")
@@ -90,10 +88,7 @@ class BirthYear:
             return
         assert ctx.profile is not None
         ctx.profile.birth_year = int(value)
-        if ctx.year - int(value) < GUARDIAN_AGE:
-            await ctx.go(FLOW, "guardian")
-        else:
-            await ctx.go(FLOW, "group")
+        await resume(ctx)
 
 
 @steps.step(FLOW, "guardian")
@@ -119,7 +114,7 @@ class Guardian:
             assert ctx.profile is not None
             ctx.profile.guardian_consent = True
             ctx.audit("consent.guardian", notice_version=ctx.settings.notice_version)
-            await ctx.go(FLOW, "group")
+            await resume(ctx)
         elif choice == "no":
             await privacy.erase(ctx, audited=False)
             ctx.say(
@@ -150,7 +145,7 @@ class Group:
             return
         assert ctx.profile is not None
         ctx.profile.target_group = choice
-        await ctx.go(FLOW, "commune")
+        await resume(ctx)
 
 
 @steps.step(FLOW, "commune")
@@ -191,7 +186,7 @@ class Commune:
             elif choice is not None:
                 assert ctx.profile is not None
                 ctx.profile.commune_code = choice[1:]
-                await ctx.go(FLOW, "subunit")
+                await resume(ctx)
             return
         if text is None:
             await reprompt(ctx, ctx._("Anh/Chị vui lòng gõ tên xã/phường."))

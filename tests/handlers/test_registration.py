@@ -114,3 +114,19 @@ async def test_unknown_commune_is_asked_again(chat: Chat) -> None:
     await chat.send("hoa cuong")
     await chat.press_nth(1)
     assert "thôn hoặc tổ dân phố" in chat.text
+
+
+async def test_a_commune_link_preselects_the_commune(chat: Chat) -> None:
+    commune = next(iter(chat.engine.content.units.communes.values()))
+    await chat.command("start", f"c_{commune.code}")
+    await chat.run(["#Đồng ý", "Hà Văn Sơn", "1960", "#Người dân"])
+    assert "thôn hoặc tổ dân phố" in chat.text  # the commune question is skipped
+    await chat.press("Bỏ qua")
+    assert (await profile_of(chat)).commune_code == commune.code
+    assert commune.name in chat.text
+
+
+async def test_a_link_to_an_unknown_commune_is_ignored(chat: Chat) -> None:
+    await chat.command("start", "c_99999")
+    await chat.run(["#Đồng ý", "Hà Văn Sơn", "1960", "#Người dân"])
+    assert "xã/phường nào" in chat.text
