@@ -1,0 +1,74 @@
+"""Keeping under a platform's flood limits: per chat, per group chat and for the whole bot.
+
+The figures are Telegram's guidance (its exact limits are unpublished): about one message a
+second to a chat with short bursts tolerated, twenty a minute to a group, and a bot-wide rate.
+The buckets live in this process only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+Clock = Callable[[], float]  # seconds, monotonic
+Sleep = Callable[[float], Awaitable[object]]
+
+CHAT_INTERVAL = 1.0
+CHAT_BURST = 3
+GROUP_INTERVAL = 60 / 20
+
+
+class Bucket:
+    """A token bucket kept as the time its steady pace allows the next message (the generic
+    cell rate algorithm). A caller books its slot before sleeping, so concurrent callers never
+    share a slot and each sleeps exactly as long as it must."""
+
+    __slots__ = ("interval", "next_at", "tolerance")
+
+    def __init__(self, interval: float, burst: int = 1) -> None:
+        self.interval = interval
+        # A full bucket lets a burst run this far ahead of the steady pace.
+        self.tolerance = (burst - 1) * interval
+        self.next_at = float("-inf")
+
+    def earliest(self, now: float) -> float:
+        return max(now, self.next_at - self.tolerance)
+
+    def book(self, at: float) -> None:
+        self.next_at = max(self.next_at, at) + self.interval
+
+    def is_full(self, now: float) -> bool:
+        return self.next_at <= now
+
+
+class Pacer:
+    """Gives each message a slot that keeps the bot and its chat (or group) within limits."""
+
+    def __init__(
+        self, global_rate: float, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.clock = clock
+        self.sleep = sleep
+        self.bot = Bucket(1 / global_rate)
+        self.chats: dict[str, Bucket] = {}
+
+    async def acquire(self, chat_id: str, *, group: bool) -> None:
+        """Wait until a message to ``chat_id`` may go without breaking any limit."""
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            chat = Bucket(GROUP_INTERVAL) if group else Bucket(CHAT_INTERVAL, CHAT_BURST)
+            self.chats[chat_id] = chat
+        now = self.clock()
+        # No await between choosing the slot and booking it: no other caller can take it.
+        at = max(self.bot.earliest(now), chat.earliest(now))
+        self.bot.book(at)
+        chat.book(at)
+        if at > now:
+            await self.sleep(at - now)
+
+    def forget_idle(self) -> None:
+        """Drop the buckets of chats quiet long enough to be full again (a new bucket would
+        behave the same), so that memory follows the chats active now, not all chats ever."""
+        now = self.clock()
+        self.chats = {key: bucket for key, bucket in self.chats.items() if not bucket.is_full(now)}

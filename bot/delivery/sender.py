@@ -1,0 +1,21 @@
+"""What the delivery worker needs from a channel."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.events import Reply
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Deliver ``reply`` and return the platform's message id (the last one when the
+        reply took several platform messages), raising a ``bot.delivery.errors.SendError``
+        on failure."""
+        ...
+
+    def is_group(self, chat_id: str) -> bool:
+        """Whether ``chat_id`` is a group chat, which the platform paces more strictly."""
+        ...

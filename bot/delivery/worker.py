@@ -1,0 +1,242 @@
+"""The delivery worker: claims due outbox rows, sends them through a channel's Sender at the
+platform's pace and records each outcome in its own short transaction.
+
+Several workers, in one process or many, may share a database. A claim takes only the oldest
+unfinished message of each chat, so a chat's messages go out in order whichever worker sends
+them; a claim is a lease, so a crashed worker's messages are taken again when it runs out; and
+a platform's "retry after" pauses the channel in the database, so every worker waits. Pacing is
+kept per process: give each of N workers 1/N of the bot's global rate.
+
+Logs (logger ``bot.delivery``) name the channel, chat, outbox id and kind, never the text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
+from bot.delivery.pacing import Pacer
+from bot.delivery.sender import Sender
+from handlers.events import Reply
+from storage.models import OutboxMessage, utcnow
+from storage.repositories import outbox
+
+log = logging.getLogger("bot.delivery")
+
+# After a batch failed (the database is down, say): long enough not to flood the log.
+FAILURE_PAUSE = 1.0
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sender: Sender,
+        *,
+        global_rate: float,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int = 8,
+        base_backoff: float = 2.0,
+        max_backoff: float = 600.0,
+        batch: int = 100,
+        concurrency: int = 8,
+        poll_interval: float = 0.2,
+        clock: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.sender = sender
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        # Pacing runs on a monotonic clock: a wall clock set back would stall every chat.
+        self.pacer = Pacer(global_rate, clock=monotonic, sleep=sleep)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._paused_until: datetime | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set, polling briefly when nothing is due."""
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                # A database outage must not end delivery; what was claimed is taken again
+                # when its lease runs out.
+                log.exception("delivery batch failed; retrying")
+                await self.sleep(FAILURE_PAUSE)
+                continue
+            if not handled:
+                await self.sleep(self.poll_interval)
+
+    async def run_once(self) -> int:
+        """Claim one batch, send it and record the outcomes; returns how many were claimed."""
+        async with self._transaction() as session:
+            messages = await outbox.claim(
+                session,
+                channel=self.sender.channel,
+                limit=self.batch,
+                now=self.clock(),
+                lease=self.lease,
+            )
+        if not messages:
+            return 0
+        self.pacer.forget_idle()
+        # Each chat appears once in a claim, so the batch's sends may all run at once. Every
+        # send runs to its end (and is recorded) before a failure to record another is raised.
+        results = await asyncio.gather(
+            *(self._deliver(message) for message in messages), return_exceptions=True
+        )
+        errors = [result for result in results if isinstance(result, BaseException)]
+        if errors:
+            raise BaseExceptionGroup("recording delivery outcomes failed", errors)
+        return len(messages)
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        async with self._slots:
+            if self._pause_end() is None:  # no need to wait for a turn that cannot be used
+                await self.pacer.acquire(
+                    message.chat_id, group=self.sender.is_group(message.chat_id)
+                )
+            # Checked after the wait too: a pause may have begun meanwhile.
+            if (pause_end := self._pause_end()) is not None:
+                async with self._transaction() as session:
+                    await outbox.release(session, message.id, at=pause_end)
+                return
+            if self.clock() >= message.next_attempt_at:
+                # The lease ran out while waiting its turn: another worker may have the
+                # message now, so sending it here could deliver it twice.
+                _log(logging.WARNING, "lease ran out before sending", message)
+                return
+            try:
+                reply = Reply.from_payload(message.payload, message.kind)
+                platform_message_id = await self.sender.send(message.chat_id, reply)
+            except RetryAfter as error:
+                await self._pause(message, error)
+            except Unreachable as error:
+                await self._unreachable(message, error)
+            except Rejected as error:
+                await self._dead(message, describe(error))
+            except UnknownOutcome as error:
+                await self._unknown(message, error)
+            except Temporary as error:
+                await self._retry(message, error)
+            except Exception as error:
+                # A bug in the sender, or in the stored payload: retried like a temporary
+                # failure, so a lasting one ends dead after max_attempts.
+                _log(
+                    logging.ERROR,
+                    "send raised an unexpected error",
+                    message,
+                    error=describe(error),
+                    exc_info=True,
+                )
+                await self._retry(message, error)
+            else:
+                async with self._transaction() as session:
+                    await outbox.mark_sent(session, message.id, platform_message_id, self.clock())
+
+    def _pause_end(self) -> datetime | None:
+        """When the platform's pause ends, while one is in force."""
+        if self._paused_until is not None and self.clock() < self._paused_until:
+            return self._paused_until
+        return None
+
+    async def _pause(self, message: OutboxMessage, error: RetryAfter) -> None:
+        until = self.clock() + timedelta(seconds=error.seconds)
+        # Known here at once, so this batch's other sends stop before the database has it.
+        self._paused_until = max(until, self._paused_until or until)
+        async with self._transaction() as session:
+            await outbox.pause_channel(session, message.channel, until)
+            await outbox.retry_later(session, message.id, at=until, error=describe(error))
+        _log(logging.WARNING, "channel paused by the platform", message, seconds=error.seconds)
+
+    async def _unreachable(self, message: OutboxMessage, error: Unreachable) -> None:
+        now = self.clock()
+        async with self._transaction() as session:
+            await outbox.mark_unreachable(session, message.channel, message.chat_id, now)
+            cancelled = await outbox.cancel_for_chat(
+                session, message.channel, message.chat_id, describe(error), now
+            )
+        _log(
+            logging.INFO,
+            "recipient unreachable",
+            message,
+            error=describe(error),
+            cancelled=cancelled,
+        )
+
+    async def _unknown(self, message: OutboxMessage, error: UnknownOutcome) -> None:
+        if message.unknown_outcomes >= 1:
+            await self._dead(message, f"unknown outcome twice: {describe(error)}")
+            return
+        at = self._backoff(message)
+        async with self._transaction() as session:
+            await outbox.record_unknown(session, message.id, at=at)
+        _log(logging.INFO, "outcome unknown; retrying once", message, error=describe(error))
+
+    async def _retry(self, message: OutboxMessage, error: Exception) -> None:
+        if message.attempts >= self.max_attempts:
+            await self._dead(message, describe(error))
+            return
+        at = self._backoff(message)
+        async with self._transaction() as session:
+            await outbox.retry_later(session, message.id, at=at, error=describe(error))
+        _log(logging.INFO, "send failed; retrying", message, error=describe(error), at=at)
+
+    async def _dead(self, message: OutboxMessage, error: str) -> None:
+        async with self._transaction() as session:
+            await outbox.mark_dead(session, message.id, error=error, now=self.clock())
+        _log(logging.WARNING, "message dead", message, error=error)
+
+    def _backoff(self, message: OutboxMessage) -> datetime:
+        """Exponential backoff with full jitter, so that failures that came together (an
+        outage) do not retry together."""
+        ceiling = min(self.max_backoff, self.base_backoff * 2**message.attempts)
+        return self.clock() + timedelta(seconds=self.rng.uniform(0, ceiling))
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session, session.begin():
+            yield session
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _log(
+    level: int, event: str, message: OutboxMessage, *, exc_info: bool = False, **fields: Any
+) -> None:
+    context = {
+        "channel": message.channel,
+        "chat_id": message.chat_id,
+        "outbox_id": message.id,
+        "kind": message.kind,
+        "attempt": message.attempts,
+        **fields,
+    }
+    log.log(
+        level,
+        "%s %s",
+        event,
+        " ".join(f"{key}={value}" for key, value in context.items()),
+        extra={"delivery": context},
+        exc_info=exc_info,
+    )

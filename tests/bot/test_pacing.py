@@ -1,0 +1,36 @@
+"""The pacing buckets on their own, in virtual time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.delivery.pacing import Pacer
+from tests.bot.virtual_time import VirtualTime
+from tests.storage.factories import T0
+
+
+async def test_a_chat_quiet_long_enough_is_forgotten() -> None:
+    time = VirtualTime(T0)
+    pacer = Pacer(1000.0, clock=time.monotonic, sleep=time.sleep)
+    await pacer.acquire("early", group=False)
+    time.move_to(T0 + timedelta(seconds=0.5))
+    await pacer.acquire("late", group=False)
+
+    time.move_to(T0 + timedelta(seconds=1))
+    pacer.forget_idle()
+
+    assert list(pacer.chats) == ["late"]  # "early" is full again; "late" is not yet
+
+
+async def test_a_chat_quiet_for_its_refill_time_gets_its_burst_back() -> None:
+    time = VirtualTime(T0)
+    pacer = Pacer(1000.0, clock=time.monotonic, sleep=time.sleep)
+    for _ in range(3):
+        await pacer.acquire("1", group=False)
+    time.move_to(T0 + timedelta(seconds=3))
+    pacer.forget_idle()
+
+    for _ in range(3):
+        await pacer.acquire("1", group=False)
+
+    assert time.now == T0 + timedelta(seconds=3, milliseconds=2)  # spaced by the bot rate only
