@@ -1,0 +1,1 @@
+"""Local fake platform servers that end-to-end tests talk to over real HTTP."""
