@@ -22,8 +22,12 @@ db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 content_app = typer.Typer(
     help="Content (criteria, resources, units) commands.", no_args_is_help=True
 )
+telegram_app = typer.Typer(help="Telegram set-up.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Outgoing message queue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
+app.add_typer(telegram_app, name="telegram")
+app.add_typer(outbox_app, name="outbox")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -43,8 +47,142 @@ def _runtime():
 
 @app.command()
 def run() -> None:
-    """Start the bot on the default channel (the local console)."""
-    chat(as_=getpass.getuser())
+    """Start the bot: on Telegram by long polling when TELEGRAM_BOT_TOKEN is set, otherwise
+    on the local console."""
+    if Settings().telegram_bot_token:
+        poll()
+    else:
+        chat(as_=getpass.getuser())
+
+
+def _service(mode: str, **options: bool) -> None:
+    import signal
+
+    from bot.services import Services
+
+    async def main() -> None:
+        runtime = _runtime()
+        try:
+            services = Services(runtime)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, services.stop.set)
+            await getattr(services, mode)(**options)
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def poll() -> None:
+    """Run on Telegram by long polling, with the inbox processor and delivery worker."""
+    _service("poll")
+
+
+@app.command()
+def serve(
+    workers: Annotated[
+        bool, typer.Option(help="Also process the inbox and deliver (else leave it to `worker`)")
+    ] = True,
+) -> None:
+    """Run the web server (Telegram webhook at /telegram/webhook, /healthz) with the inbox
+    processor and delivery worker."""
+    _service("serve", with_workers=workers)
+
+
+@app.command()
+def worker() -> None:
+    """Run the inbox processor and the delivery worker only (safe to run several)."""
+    _service("worker")
+
+
+async def _with_bot(action):
+    from bot.channels.telegram import make_bot
+
+    settings = Settings()
+    if not settings.telegram_bot_token:
+        raise _fail("TELEGRAM_BOT_TOKEN is not set", 1)
+    bot = make_bot(settings.telegram_bot_token, settings.telegram_api_url)
+    try:
+        return await action(bot, settings)
+    finally:
+        await bot.session.close()
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook(
+    url: Annotated[str, typer.Argument(help="Public HTTPS URL ending in /telegram/webhook")],
+) -> None:
+    """Register the webhook with Telegram, with WEBHOOK_SECRET as its secret token."""
+
+    async def action(bot, settings) -> None:
+        if not settings.webhook_secret:
+            raise _fail("WEBHOOK_SECRET is not set", 1)
+        await bot.set_webhook(
+            url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=["message", "callback_query", "my_chat_member"],
+        )
+
+    asyncio.run(_with_bot(action))
+    typer.echo(f"webhook set to {url}")
+
+
+@telegram_app.command("delete-webhook")
+def telegram_delete_webhook() -> None:
+    """Remove the webhook (needed before long polling)."""
+
+    async def action(bot, settings) -> None:
+        await bot.delete_webhook()
+
+    asyncio.run(_with_bot(action))
+    typer.echo("webhook deleted")
+
+
+def _outbox(action):
+    from storage.db import create_engine, make_sessionmaker
+
+    async def main():
+        db = create_engine(Settings().database_url)
+        try:
+            async with make_sessionmaker(db)() as session, session.begin():
+                return await action(session)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Messages by state and the age of the oldest one waiting."""
+    from storage.models import utcnow
+    from storage.repositories import outbox
+
+    async def action(session):
+        return (
+            await outbox.status_counts(session),
+            await outbox.oldest_pending_age(session, utcnow()),
+        )
+
+    counts, age = _outbox(action)
+    for state in sorted(counts):
+        typer.echo(f"{state:10} {counts[state]}")
+    typer.echo(f"oldest pending: {f'{age.total_seconds():.0f} s' if age else 'none'}")
+
+
+@outbox_app.command("retry-dead")
+def outbox_retry_dead(
+    channel: Annotated[str | None, typer.Option(help="Only this channel")] = None,
+) -> None:
+    """Queue dead messages again (after fixing what killed them)."""
+    from storage.repositories import outbox
+
+    async def action(session):
+        return await outbox.requeue_dead(session, channel)
+
+    typer.echo(f"requeued {_outbox(action)} messages")
 
 
 @app.command()

@@ -43,6 +43,7 @@ class Context:
     assessment: Assessment | None = None  # this year's, if any
     replies: list[Reply] = field(default_factory=list)
     audit_entries: list[audit.NewEntry] = field(default_factory=list)
+    first_contact: bool = False  # the person's very first event: greet, whatever it says
     deleted: bool = False  # the person's data is gone; nothing more may be written for them
 
     # -- language -------------------------------------------------------------------------

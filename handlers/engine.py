@@ -117,9 +117,11 @@ class Engine:
             fresh = [e for e in batch if (e.channel, e.event_id) not in seen]
             await chats.lock(session, (e.chat_key for e in fresh))
             identities = await chats.load_identities(session, (e.chat_key for e in fresh))
+            created: set[tuple[str, str]] = set()
             for e in fresh:
                 # Someone we never spoke to blocking the bot is nobody to create.
                 if e.chat_key not in identities and e.kind not in _MEMBERSHIP:
+                    created.add(e.chat_key)
                     identities[e.chat_key] = chats.create_person(
                         session,
                         channel=e.channel,
@@ -147,6 +149,8 @@ class Engine:
                     outcomes.append(Outcome(event=e))
                     continue
                 ctx = self._context(session, e, now, identity, assessments.get(identity.user_id))
+                ctx.first_contact = e.chat_key in created
+                created.discard(e.chat_key)  # a chat's later events in this batch know us
                 await (flows.apologise(ctx) if failed else self._run_step(ctx))
                 if not ctx.deleted and session.is_modified(ctx.conversation):
                     ctx.conversation.version += 1

@@ -277,8 +277,11 @@ class InboxUpdate(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[str] = mapped_column(String(64))
-    # Whose conversation it belongs to: a chat's updates are processed in arrival order.
+    # Whose conversation it belongs to, and its place there: a chat's updates are processed
+    # in the platform's order (Telegram's update ids are sequential), whatever order the
+    # concurrent webhook requests arrived in.
     chat_key: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]

@@ -35,6 +35,9 @@ async def dispatch(ctx: Context) -> None:
     if event.kind is EventKind.COMMAND:
         await commands.run(ctx, event.command)
         return
+    if ctx.first_contact:
+        await onboarding.begin(ctx)
+        return
     if event.kind is EventKind.BUTTON and event.payload.startswith("*"):
         await commands.run_payload(ctx, event.payload)
         return

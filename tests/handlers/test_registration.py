@@ -130,3 +130,11 @@ async def test_a_link_to_an_unknown_commune_is_ignored(chat: Chat) -> None:
     await chat.command("start", "c_99999")
     await chat.run(["#Đồng ý", "Hà Văn Sơn", "1960", "#Người dân"])
     assert "xã/phường nào" in chat.text
+
+
+async def test_a_first_message_of_any_kind_is_greeted(chat: Chat) -> None:
+    replies = await chat.send("xin chào")
+    assert "Xin chào" in replies[0].text and "chưa hiểu" not in chat.text
+    assert [b.label for b in chat.buttons] == ["Đồng ý", "Không đồng ý"]
+    await chat.send("xin chào")  # now it is an answer to the notice, and not one
+    assert "chưa hiểu" in chat.text

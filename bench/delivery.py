@@ -1,0 +1,91 @@
+"""Delivery pace: N queued messages to distinct chats, through the delivery worker and the
+real aiogram client, to a fake Bot API that enforces a rate limit R the way Telegram does
+(429 with retry_after above it). The worker's global rate is set to R. Prints the achieved
+rate as a fraction of R and the number of 429s.
+
+    python bench/delivery.py [--rates 30,1000] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.channels.telegram import TelegramSender
+from bot.delivery.worker import DeliveryWorker
+from storage import migrate
+from storage.db import create_engine, make_sessionmaker
+from storage.models import utcnow
+from storage.repositories import outbox
+from tests.fakes.fixtures import bot_for
+from tests.fakes.telegram import FakeTelegram
+
+
+async def one(rate: int, seconds: float) -> str:
+    count = int(rate * seconds)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        await migrate.upgrade_async(url)
+        db = create_engine(url)
+        sessions = make_sessionmaker(db)
+        async with sessions() as session, session.begin():
+            await outbox.enqueue(
+                session,
+                [
+                    outbox.NewMessage(
+                        None,
+                        "telegram",
+                        str(10_000 + n),
+                        "broadcast",
+                        {"text": f"Thông báo số {n}"},
+                    )
+                    for n in range(count)
+                ],
+                utcnow(),
+            )
+        async with FakeTelegram(global_rate=rate) as fake:
+            bot = bot_for(fake)
+            worker = DeliveryWorker(sessions, TelegramSender(bot), global_rate=rate)
+            stop = asyncio.Event()
+            task = asyncio.create_task(worker.run(stop))
+            async with asyncio.timeout(seconds * 10 + 60):
+                while (
+                    sum(1 for c in fake.calls if c.method == "sendMessage" and c.status == 200)
+                    < count
+                ):
+                    await asyncio.sleep(0.05)
+            stop.set()
+            await task
+            await bot.session.close()
+            sends = [c for c in fake.calls if c.method == "sendMessage"]
+            ok = [c.time for c in sends if c.status == 200]
+            too_many = sum(1 for c in sends if c.status == 429)
+        await db.dispose()
+    # Steady state: from the first to the last accepted send.
+    achieved = (len(ok) - 1) / (max(ok) - min(ok))
+    return (
+        f"delivery R={rate}/s: {count} messages to distinct chats at {achieved:,.1f}/s = "
+        f"{achieved / rate:.3f} x R; 429s: {too_many}"
+    )
+
+
+async def run(rates: list[int], seconds: float) -> None:
+    for rate in rates:
+        print(await one(rate, seconds))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="30,1000")
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    asyncio.run(run([int(r) for r in args.rates.split(",")], args.seconds))
+
+
+if __name__ == "__main__":
+    main()

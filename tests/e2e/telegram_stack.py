@@ -1,0 +1,127 @@
+"""The bot as deployed (Services: polling or webhook, inbox processor, delivery worker), over
+real HTTP against the fake Bot API, and a Telegram user who types and presses buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.runtime import Runtime
+from bot.services import Services
+from bot.settings import Settings
+from content import Content
+from handlers.engine import Engine
+from storage.db import make_sessionmaker
+from storage.models import OutboxMessage, OutboxStatus
+from tests.fakes.telegram import FakeTelegram
+
+SECRET = "test-secret_123"
+Deliver = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@asynccontextmanager
+async def running(
+    fake: FakeTelegram, db: AsyncEngine, content: Content, mode: str, **worker: Any
+) -> AsyncIterator[Services]:
+    """Services in `mode` ("poll" or "serve") until the block ends. `worker` overrides
+    delivery worker attributes (shorter backoffs for fault tests)."""
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=fake.token,
+        telegram_api_url=fake.base_url,
+        webhook_secret=SECRET,
+        port=free_port(),
+        telegram_global_rate=200,
+    )
+    runtime = Runtime(
+        settings=settings, content=content, db=db, engine=Engine(make_sessionmaker(db), content)
+    )
+    services = Services(runtime)
+    for name, value in worker.items():
+        setattr(services.delivery, name, value)
+    task = asyncio.create_task(getattr(services, mode)())
+    try:
+        if mode == "serve":
+            await _until(lambda: services.health.get("inbox") == "running")
+            await services.bot.set_webhook(
+                f"http://127.0.0.1:{settings.port}/telegram/webhook", secret_token=SECRET
+            )
+        yield services
+    finally:
+        services.stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 15) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def quiet_outbox(services: Services, seconds: float = 30) -> None:
+    """Wait until nothing is waiting to be sent."""
+    async with asyncio.timeout(seconds):
+        while True:
+            async with services.sessions() as session:
+                waiting = await session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+                )
+            if not waiting:
+                return
+            await asyncio.sleep(0.05)
+
+
+class TelegramUser:
+    def __init__(self, fake: FakeTelegram, user_id: int, deliver: Deliver) -> None:
+        self.fake = fake
+        self.id = user_id
+        self.deliver = deliver
+        self.seen = 0
+        self.presses = 0
+
+    async def say(self, text: str, expect: str) -> None:
+        await self.deliver(self.fake.user_text(self.id, text))
+        await self.wait_for(expect)
+
+    async def press(self, label: str, expect: str) -> None:
+        message, data = self.button(label)
+        self.presses += 1
+        await self.deliver(self.fake.user_press(self.id, data, message["message_id"]))
+        await self.wait_for(expect)
+
+    def button(self, label: str) -> tuple[dict[str, Any], str]:
+        for message in reversed(self.fake.sent(self.id)):
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for row in rows:
+                for b in row:
+                    if b["text"].startswith(label):
+                        return message, b["callback_data"]
+        raise AssertionError(f"no button {label!r} in chat {self.id}")
+
+    async def wait_for(self, expect: str, seconds: float = 15) -> None:
+        async with asyncio.timeout(seconds):
+            while True:
+                new = self.fake.sent(self.id)[self.seen :]
+                if any(expect in (m.get("text") or "") for m in new):
+                    self.seen = len(self.fake.sent(self.id))
+                    return
+                await asyncio.sleep(0.01)
+
+    def texts(self) -> list[str]:
+        return [
+            m.get("text") or "" for m in self.fake.sent(self.id) if m["method"] == "sendMessage"
+        ]
