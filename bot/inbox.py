@@ -85,8 +85,10 @@ class InboxProcessor:
         *,
         batch: int = 64,
         clock: Callable[[], datetime] = utcnow,
+        on_processed: Callable[[], None] = lambda: None,
     ) -> None:
         self.sessions = sessions
+        self.on_processed = on_processed  # replies were queued: a delivery worker may wake
         self.engine = engine
         self.channels = channels
         self.batch = batch
@@ -106,6 +108,7 @@ class InboxProcessor:
         await self.engine.handle_batch(events)
         async with self.sessions() as session, session.begin():
             await inbox.mark_processed(session, [r.id for r in rows], self.clock())
+        self.on_processed()
         for row in rows:
             await self.channels[row.channel].acknowledge(row.payload)
         return len(rows)

@@ -34,13 +34,16 @@ class Services:
         self.runtime = runtime
         self.sessions = make_sessionmaker(runtime.db)
         self.bot = telegram.make_bot(settings.telegram_bot_token, settings.telegram_api_url)
-        self.processor = InboxProcessor(
-            self.sessions, runtime.engine, {telegram.CHANNEL: telegram.TelegramInbound(self.bot)}
-        )
         self.delivery = DeliveryWorker(
             self.sessions,
             telegram.TelegramSender(self.bot),
             global_rate=settings.telegram_global_rate,
+        )
+        self.processor = InboxProcessor(
+            self.sessions,
+            runtime.engine,
+            {telegram.CHANNEL: telegram.TelegramInbound(self.bot)},
+            on_processed=self.delivery.wake.set,
         )
         self.writer = InboxWriter(self.sessions)
         self.stop = asyncio.Event()

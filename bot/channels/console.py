@@ -104,7 +104,7 @@ class ConsoleChannel:
             ).all()
             for row in rows:
                 self.render(Reply.from_payload(row.payload, row.kind))
-                await outbox.mark_sent(session, row.id, None, utcnow())
+            await outbox.mark_sent(session, {row.id: None for row in rows}, utcnow())
 
     def render(self, reply: Reply) -> None:
         out = [reply.text]

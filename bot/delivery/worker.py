@@ -1,5 +1,6 @@
 """The delivery worker: claims due outbox rows, sends them through a channel's Sender at the
-platform's pace and records each outcome in its own short transaction.
+platform's pace and records the outcomes: deliveries together once the batch is through
+(a claim holds about half a second of sending), everything else at once.
 
 Several workers, in one process or many, may share a database. A claim takes only the oldest
 unfinished message of each chat, so a chat's messages go out in order whichever worker sends
@@ -47,8 +48,8 @@ class DeliveryWorker:
         max_attempts: int = 8,
         base_backoff: float = 2.0,
         max_backoff: float = 600.0,
-        batch: int = 100,
-        concurrency: int = 8,
+        batch: int | None = None,
+        concurrency: int | None = None,
         poll_interval: float = 0.2,
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
@@ -61,14 +62,18 @@ class DeliveryWorker:
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
-        self.batch = batch
+        # About half a second of sending per claim: few transactions per message, and after a
+        # crash at most that much is sent again (its deliveries were not yet recorded).
+        self.batch = batch or max(10, min(500, int(global_rate / 2)))
         self.poll_interval = poll_interval
         self.clock = clock
         self.sleep = sleep
         self.rng = rng or random.Random()
         # Pacing runs on a monotonic clock: a wall clock set back would stall every chat.
         self.pacer = Pacer(global_rate, clock=monotonic, sleep=sleep)
-        self._slots = asyncio.Semaphore(concurrency)
+        # Enough requests in flight to keep the pace with a few milliseconds per request.
+        self._slots = asyncio.Semaphore(concurrency or max(8, int(global_rate / 40)))
+        self.wake = asyncio.Event()  # set when new messages are queued in this process
         self._paused_until: datetime | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -83,7 +88,18 @@ class DeliveryWorker:
                 await self.sleep(FAILURE_PAUSE)
                 continue
             if not handled:
-                await self.sleep(self.poll_interval)
+                await self._idle()
+
+    async def _idle(self) -> None:
+        """Wait for the next poll, or less if someone in this process queued messages."""
+        self.wake.clear()
+        woken = asyncio.ensure_future(self.wake.wait())
+        slept = asyncio.ensure_future(self.sleep(self.poll_interval))
+        try:
+            await asyncio.wait((woken, slept), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            slept.cancel()
 
     async def run_once(self) -> int:
         """Claim one batch, send it and record the outcomes; returns how many were claimed."""
@@ -100,15 +116,19 @@ class DeliveryWorker:
         self.pacer.forget_idle()
         # Each chat appears once in a claim, so the batch's sends may all run at once. Every
         # send runs to its end (and is recorded) before a failure to record another is raised.
+        sent: dict[int, str | None] = {}
         results = await asyncio.gather(
-            *(self._deliver(message) for message in messages), return_exceptions=True
+            *(self._deliver(message, sent) for message in messages), return_exceptions=True
         )
+        if sent:
+            async with self._transaction() as session:
+                await outbox.mark_sent(session, sent, self.clock())
         errors = [result for result in results if isinstance(result, BaseException)]
         if errors:
             raise BaseExceptionGroup("recording delivery outcomes failed", errors)
         return len(messages)
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _deliver(self, message: OutboxMessage, sent: dict[int, str | None]) -> None:
         async with self._slots:
             if self._pause_end() is None:  # no need to wait for a turn that cannot be used
                 await self.pacer.acquire(
@@ -149,8 +169,7 @@ class DeliveryWorker:
                 )
                 await self._retry(message, error)
             else:
-                async with self._transaction() as session:
-                    await outbox.mark_sent(session, message.id, platform_message_id, self.clock())
+                sent[message.id] = platform_message_id
 
     def _pause_end(self) -> datetime | None:
         """When the platform's pause ends, while one is in force."""

@@ -3,12 +3,12 @@ claimed and delivered later by delivery workers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -110,15 +110,25 @@ async def claim(
     return sorted(claimed, key=lambda message: (message.lane, message.id))
 
 
-async def mark_sent(
-    session: AsyncSession, message_id: int, platform_message_id: str | None, now: datetime
-) -> None:
-    await _finish(
-        session,
-        OutboxMessage.id == message_id,
-        status=OutboxStatus.SENT,
-        platform_message_id=platform_message_id,
-        sent_at=now,
+async def mark_sent(session: AsyncSession, sent: Mapping[int, str | None], now: datetime) -> None:
+    """Record deliveries (outbox id -> the platform's message id) in two statements. A
+    message whose person has since deleted their data goes entirely instead, so that we keep
+    no address of someone we no longer know."""
+    if not sent:
+        return
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.id.in_(list(sent)), OutboxMessage.user_id.is_(None)
+        )
+    )
+    table = OutboxMessage.__table__
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("sent_id"))
+        .values(
+            status=OutboxStatus.SENT, platform_message_id=bindparam("platform_id"), sent_at=now
+        ),
+        [{"sent_id": i, "platform_id": p} for i, p in sent.items()],
     )
 
 

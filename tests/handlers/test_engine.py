@@ -191,7 +191,7 @@ async def test_delete_my_data_leaves_nothing_personal_in_any_table(
         farewell = [m for m in due if m.chat_id == "chat-an"]
         assert len(farewell) == 1 and farewell[0].user_id is None
         for message in due:
-            await outbox.mark_sent(session, message.id, None, chat.engine.clock())
+            await outbox.mark_sent(session, {message.id: None}, chat.engine.clock())
 
     needles = ["Nguyễn Thị Lan", "chat-an", "file-bang-khen.jpg", "Tổ 5"]
     async with session_factory() as session:

@@ -126,7 +126,7 @@ async def test_mark_sent_records_the_delivery(session_factory: Sessions) -> None
     await claim(session_factory)
 
     async with session_factory() as session, session.begin():
-        await outbox.mark_sent(session, message_id, "tg-555", T0 + timedelta(seconds=1))
+        await outbox.mark_sent(session, {message_id: "tg-555"}, T0 + timedelta(seconds=1))
 
     async with session_factory() as session:
         sent = await session.get_one(OutboxMessage, message_id)
@@ -147,7 +147,7 @@ async def test_mark_sent_forgets_a_message_whose_person_was_deleted(
         await session.delete(await session.get_one(User, user_id))
 
     async with session_factory() as session, session.begin():
-        await outbox.mark_sent(session, message_id, "tg-556", T0)
+        await outbox.mark_sent(session, {message_id: "tg-556"}, T0)
 
     async with session_factory() as session:
         assert await session.scalar(select(OutboxMessage.id)) is None
@@ -159,7 +159,7 @@ async def test_status_counts(session_factory: Sessions) -> None:
     [sent] = await claim(session_factory, limit=1)
     await claim(session_factory, limit=1)
     async with session_factory() as session, session.begin():
-        await outbox.mark_sent(session, sent.id, None, T0)
+        await outbox.mark_sent(session, {sent.id: None}, T0)
 
     async with session_factory() as session:
         counts = await outbox.status_counts(session)
@@ -176,7 +176,7 @@ async def test_claim_takes_only_the_oldest_unfinished_message_of_each_chat(
     assert await claim(session_factory) == []  # each chat's first message is still out
 
     async with session_factory() as session, session.begin():
-        await outbox.mark_sent(session, a1, None, T0)
+        await outbox.mark_sent(session, {a1: None}, T0)
         await outbox.retry_later(session, b1, at=T0 + timedelta(seconds=10), error="Temporary")
     assert ids(await claim(session_factory)) == [a2]  # b2 waits behind b1's retry
     assert ids(await claim(session_factory, at=timedelta(seconds=10))) == [b1]
@@ -257,7 +257,7 @@ async def test_cancel_for_chat_drops_the_unsent_messages_of_that_chat_only(
     user_id = await create_user(session_factory)
     sent, *_ = await enqueue(session_factory, ["9", "9", "9", "8"], user_id=user_id)
     async with session_factory() as session, session.begin():
-        await outbox.mark_sent(session, sent, None, T0)
+        await outbox.mark_sent(session, {sent: None}, T0)
     await claim(session_factory, limit=1)  # the second is being sent
 
     async with session_factory() as session, session.begin():
@@ -361,7 +361,7 @@ async def test_oldest_pending_age_counts_messages_not_yet_delivered(
         assert await outbox.oldest_pending_age(session, now) == timedelta(minutes=3)
 
     async with session_factory() as session, session.begin():
-        await outbox.mark_sent(session, first, None, T0)
+        await outbox.mark_sent(session, {first: None}, T0)
         await outbox.cancel_for_chat(session, "telegram", "1", "Unreachable", T0)
     async with session_factory() as session:
         assert await outbox.oldest_pending_age(session, now) is None
