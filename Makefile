@@ -30,6 +30,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py --citizens 300 --batch 64
 	$(BIN)/python bench/engine.py --citizens 64 --batch 1
+	$(BIN)/python bench/delivery.py --rates 30,1000
+	$(BIN)/python bench/updates.py --updates 2000
 
 # Re-extract interface texts from the code into the catalogs after changing messages.
 messages: $(STAMP)

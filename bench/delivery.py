@@ -1,7 +1,7 @@
-"""Delivery pace: N queued messages to distinct chats, through the delivery worker and the
-real aiogram client, to a fake Bot API that enforces a rate limit R the way Telegram does
-(429 with retry_after above it). The worker's global rate is set to R. Prints the achieved
-rate as a fraction of R and the number of 429s.
+"""Delivery pace: N queued messages to distinct chats, sent by `python -m bot worker` (its own
+process, the real aiogram client) to a fake Bot API that enforces a rate limit R the way
+Telegram does (429 with retry_after above it). The worker's global rate is set to R. Prints
+the achieved rate as a fraction of R and the number of 429s.
 
     python bench/delivery.py [--rates 30,1000] [--seconds 10]
 """
@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from processes import start, stop  # beside this file; also puts the repository on sys.path
 
-from bot.channels.telegram import TelegramSender
-from bot.delivery.worker import DeliveryWorker
 from storage import migrate
 from storage.db import create_engine, make_sessionmaker
 from storage.models import utcnow
 from storage.repositories import outbox
-from tests.fakes.fixtures import bot_for
 from tests.fakes.telegram import FakeTelegram
 
 
@@ -32,8 +28,7 @@ async def one(rate: int, seconds: float) -> str:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         await migrate.upgrade_async(url)
         db = create_engine(url)
-        sessions = make_sessionmaker(db)
-        async with sessions() as session, session.begin():
+        async with make_sessionmaker(db)() as session, session.begin():
             await outbox.enqueue(
                 session,
                 [
@@ -48,24 +43,29 @@ async def one(rate: int, seconds: float) -> str:
                 ],
                 utcnow(),
             )
+        await db.dispose()
         async with FakeTelegram(global_rate=rate) as fake:
-            bot = bot_for(fake)
-            worker = DeliveryWorker(sessions, TelegramSender(bot), global_rate=rate)
-            stop = asyncio.Event()
-            task = asyncio.create_task(worker.run(stop))
-            async with asyncio.timeout(seconds * 10 + 60):
-                while (
-                    sum(1 for c in fake.calls if c.method == "sendMessage" and c.status == 200)
-                    < count
-                ):
-                    await asyncio.sleep(0.05)
-            stop.set()
-            await task
-            await bot.session.close()
+            worker = start(
+                ["-m", "bot", "worker"],
+                {
+                    "DATABASE_URL": url,
+                    "TELEGRAM_BOT_TOKEN": fake.token,
+                    "TELEGRAM_API_URL": fake.base_url,
+                    "TELEGRAM_GLOBAL_RATE": str(rate),
+                },
+            )
+            try:
+                async with asyncio.timeout(seconds * 10 + 60):
+                    while (
+                        sum(1 for c in fake.calls if c.method == "sendMessage" and c.status == 200)
+                        < count
+                    ):
+                        await asyncio.sleep(0.05)
+            finally:
+                stop(worker)
             sends = [c for c in fake.calls if c.method == "sendMessage"]
             ok = [c.time for c in sends if c.status == 200]
             too_many = sum(1 for c in sends if c.status == 429)
-        await db.dispose()
     # Steady state: from the first to the last accepted send.
     achieved = (len(ok) - 1) / (max(ok) - min(ok))
     return (

@@ -33,6 +33,15 @@ async def test_a_chat_quiet_for_its_refill_time_gets_its_burst_back() -> None:
     for _ in range(3):
         await pacer.acquire("1", group=False)
 
-    # Spaced by the bot-wide pace only (a little under 1,000 a second).
-    expected = T0 + timedelta(seconds=3 + 2 / (1000 * HEADROOM))
+    # The chat's burst again, and well within the bot-wide burst: no wait at all.
+    assert time.now == T0 + timedelta(seconds=3)
+
+
+async def test_the_bot_wide_pace_allows_only_its_headroom_as_a_burst() -> None:
+    time = VirtualTime(T0)
+    pacer = Pacer(1000.0, clock=time.monotonic, sleep=time.sleep)
+    for n in range(100):
+        await pacer.acquire(str(n), group=False)  # a hundred different chats
+    # 30 at once (the 3 % headroom), then 970 a second.
+    expected = T0 + timedelta(seconds=(100 - 30) / (1000 * HEADROOM))
     assert abs(time.now - expected) <= timedelta(microseconds=2)
