@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from aiohttp import web
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.runtime import Runtime
 from bot.services import Services
 from bot.settings import Settings
+from bot.web import make_app
 from content import Content
 from handlers.engine import Engine
 from storage.db import make_sessionmaker
@@ -62,6 +64,19 @@ async def running(
     finally:
         services.stop.set()
         await asyncio.wait_for(task, 30)
+
+
+@asynccontextmanager
+async def webhook_only(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[str]:
+    """The web server alone (no workers): yields its Telegram webhook URL."""
+    runner = web.AppRunner(make_app(sessions, webhook_secret=SECRET))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/telegram/webhook"
+    finally:
+        await runner.cleanup()
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 15) -> None:

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels import telegram
 from bot.inbox import InboxProcessor
-from bot.web import make_app
 from content import Content, load_content
 from handlers.engine import Engine
 from storage.models import (
@@ -24,7 +23,7 @@ from storage.models import (
     OutboxStatus,
     Profile,
 )
-from tests.e2e.telegram_stack import SECRET, TelegramUser, free_port, quiet_outbox, running
+from tests.e2e.telegram_stack import SECRET, TelegramUser, quiet_outbox, running, webhook_only
 from tests.fakes import fixtures
 from tests.fakes.telegram import FakeTelegram, scramble
 
@@ -111,28 +110,18 @@ async def test_registration_and_self_assessment_by_buttons(
 async def test_webhook_refuses_a_wrong_or_missing_secret(
     fake_telegram: FakeTelegram, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    app = make_app(session_factory, webhook_secret=SECRET)
-    runner = aiohttp.web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
-    url = f"http://127.0.0.1:{port}/telegram/webhook"
-    try:
+    async with webhook_only(session_factory) as url:
         update = fake_telegram.user_text(1, "xin chào")
         assert await fake_telegram.post_webhook(update, url=url, secret="wrong") == 401
         assert await fake_telegram.post_webhook(update, url=url, secret="") == 401
         async with session_factory() as session:
             assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
         assert await fake_telegram.post_webhook(update, url=url, secret=SECRET) == 200
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(f"http://127.0.0.1:{port}/healthz") as response,
-        ):
+        health_url = url.replace("/telegram/webhook", "/healthz")
+        async with aiohttp.ClientSession() as http, http.get(health_url) as response:
             health = await response.json()
         assert response.status == 200 and health["database"] == "ok"
         assert health["inbox_pending"] == 1
-    finally:
-        await runner.cleanup()
 
 
 async def test_updates_delivered_twice_and_shuffled_have_one_effect_each_in_order(
@@ -140,12 +129,6 @@ async def test_updates_delivered_twice_and_shuffled_have_one_effect_each_in_orde
     session_factory: async_sessionmaker[AsyncSession],
     content: Content,
 ) -> None:
-    app = make_app(session_factory, webhook_secret=SECRET)
-    runner = aiohttp.web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
-    url = f"http://127.0.0.1:{port}/telegram/webhook"
     people = {uid: f"Người Số {chr(65 + n)}" for n, uid in enumerate(range(301, 307))}
     updates = []
     for uid, name in people.items():
@@ -155,16 +138,14 @@ async def test_updates_delivered_twice_and_shuffled_have_one_effect_each_in_orde
             fake_telegram.user_text(uid, name),
             fake_telegram.user_text(uid, "1980"),
         ]
-    try:
-        arrivals = scramble(updates, duplicate=1.0, seed=7)
-        assert len(arrivals) == 2 * len(updates)
+    arrivals = scramble(updates, duplicate=1.0, seed=7)
+    assert len(arrivals) == 2 * len(updates)
+    async with webhook_only(session_factory) as url:
         # Concurrently, as Telegram does over several connections.
         statuses = await asyncio.gather(
             *(fake_telegram.post_webhook(u, url=url, secret=SECRET) for u in arrivals)
         )
-        assert set(statuses) == {200}
-    finally:
-        await runner.cleanup()
+    assert set(statuses) == {200}
 
     processor = InboxProcessor(
         session_factory, Engine(session_factory, content), {"telegram": _NoAck()}
