@@ -39,6 +39,12 @@ def _sqlite_engine(url: URL, **kw: Any) -> AsyncEngine:
     file_path = _sqlite_file(url)
     if file_path is not None:
         file_path.parent.mkdir(parents=True, exist_ok=True)
+    # SQLite admits one writer, and every transaction here writes: queue them in this process
+    # on one connection, rather than in SQLite's busy handler, which sleeps in steps of up
+    # to 100 ms while the lock may already be free.
+    if file_path is not None and "poolclass" not in kw:
+        kw.setdefault("pool_size", 1)
+        kw.setdefault("max_overflow", 0)
     engine = _create_async_engine(url, **kw)
 
     @event.listens_for(engine.sync_engine, "connect")
