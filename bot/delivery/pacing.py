@@ -52,11 +52,12 @@ class Pacer:
         self.clock = clock
         self.sleep = sleep
         # A little under the bot-wide rate: a stream paced exactly at a platform's limit trips
-        # its counting window as soon as network jitter bunches two requests. The same few
-        # percent may come as a burst, which makes up for pauses between claims without ever
-        # putting more than the limit into one second.
-        self.bot = Bucket(1 / (global_rate * HEADROOM),
-                          burst=max(1, int(global_rate * (1 - HEADROOM))))
+        # its counting window as soon as network jitter bunches two requests. Half of that
+        # margin may come as a burst, which makes up for pauses between claims while one
+        # second never holds more than 98.5 % of the limit.
+        self.bot = Bucket(
+            1 / (global_rate * HEADROOM), burst=max(1, int(global_rate * (1 - HEADROOM) / 2))
+        )
         self.chats: dict[str, Bucket] = {}
 
     async def acquire(self, chat_id: str, *, group: bool) -> None:
