@@ -3,9 +3,10 @@ engine -> outbox -> delivery -> reply received by the fake Bot API in this proce
 SQLite; then the same through a bare aiogram echo bot behind aiogram's own webhook handler
 (bench/echo_bot.py), and the ratio.
 
-Each measured update is a person typing their name during registration (one reply: the
-next question), as the echo bot gives one reply. Updates arrive over 40 concurrent
-connections, as Telegram sends them.
+Also measured: the split deployment (a web-only `serve` storing updates and one `worker`
+processing and delivering them). Each measured update is a person typing their name during
+registration (one reply: the next question), as the echo bot gives one reply. Updates arrive
+over 40 concurrent connections, as Telegram sends them.
 
     python bench/updates.py [--updates 2000]
 """
@@ -97,29 +98,30 @@ async def at_the_name_question(url: str, users: range) -> None:
     await db.dispose()
 
 
-async def ours(fake: FakeTelegram, count: int) -> str:
-    users = range(1_000_000, 1_000_000 + count)
+async def ours(fake: FakeTelegram, count: int, split: bool) -> str:
+    """The bot in one `serve` process, or (split) a web-only `serve` and one `worker`."""
+    users = range(1_000_000 + split * count, 1_000_000 + (split + 1) * count)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         await migrate.upgrade_async(url)
         await at_the_name_question(url, users)
         port = free_port()
-        bot = start(
-            ["-m", "bot", "serve"],
-            {
-                "DATABASE_URL": url,
-                "TELEGRAM_BOT_TOKEN": fake.token,
-                "TELEGRAM_API_URL": fake.base_url,
-                "WEBHOOK_SECRET": SECRET,
-                "PORT": str(port),
-                "TELEGRAM_GLOBAL_RATE": "100000",
-            },
-        )
+        env = {
+            "DATABASE_URL": url,
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_URL": fake.base_url,
+            "WEBHOOK_SECRET": SECRET,
+            "PORT": str(port),
+            "TELEGRAM_GLOBAL_RATE": "100000",
+        }
+        web = start(["-m", "bot", "serve", *(["--no-workers"] if split else [])], env)
+        workers = [start(["-m", "bot", "worker"], env)] if split else []
         try:
-            await until_up(f"http://127.0.0.1:{port}/healthz", bot, {200})
+            await until_up(f"http://127.0.0.1:{port}/healthz", web, {200})
             return await measure(fake, f"http://127.0.0.1:{port}/telegram/webhook", users)
         finally:
-            stop(bot)
+            for process in (web, *workers):
+                stop(process)
 
 
 async def bare_aiogram(fake: FakeTelegram, count: int) -> str:
@@ -136,9 +138,11 @@ async def bare_aiogram(fake: FakeTelegram, count: int) -> str:
 
 async def run(count: int) -> None:
     async with FakeTelegram() as fake:
-        mine = await ours(fake, count)
+        mine = await ours(fake, count, split=False)
+        split = await ours(fake, count, split=True)
         bare = await bare_aiogram(fake, count)
-    print(f"updates CDHT bot (inbox, engine, outbox, delivery): {mine}")
+    print(f"updates CDHT bot, one process (inbox, engine, outbox, delivery): {mine}")
+    print(f"updates CDHT bot, web process + one worker process: {split}")
     print(f"updates bare aiogram echo: {bare}")
     ratio = float(mine.split(" ")[0].replace(",", "")) / float(bare.split(" ")[0].replace(",", ""))
     print(f"updates ratio: {ratio:.2f} x bare aiogram")
