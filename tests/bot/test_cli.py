@@ -112,3 +112,40 @@ def test_content_check_names_file_and_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"residents.yaml:{line_no + 1} " in result.output
     assert "12" in result.output
+
+
+def test_outbox_status_and_retry_dead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from storage import migrate
+    from storage.db import create_engine, make_sessionmaker
+    from storage.models import OutboxMessage, OutboxStatus, utcnow
+    from storage.repositories import outbox
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+
+    async def queue_two_one_dead() -> None:
+        db = create_engine(url)
+        async with make_sessionmaker(db)() as session, session.begin():
+            await outbox.enqueue(
+                session,
+                [
+                    outbox.NewMessage(None, "telegram", "1", "answer", {"text": "a"}),
+                    outbox.NewMessage(None, "telegram", "2", "answer", {"text": "b"}),
+                ],
+                utcnow(),
+            )
+            first = await session.get_one(OutboxMessage, 1)
+            first.status = OutboxStatus.DEAD
+        await db.dispose()
+
+    asyncio.run(queue_two_one_dead())
+    status = runner.invoke(app, ["outbox", "status"])
+    assert status.exit_code == 0
+    assert "dead       1" in status.output and "pending    1" in status.output
+    assert "oldest pending:" in status.output
+    retried = runner.invoke(app, ["outbox", "retry-dead"])
+    assert retried.exit_code == 0 and "requeued 1 messages" in retried.output
+    assert "pending    2" in runner.invoke(app, ["outbox", "status"]).output
