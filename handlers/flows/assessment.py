@@ -59,6 +59,14 @@ def _current(ctx: Context) -> tuple[Assessment, CriteriaGroup, Indicator]:
     return a, group, group.indicators[ctx.data["i"]]
 
 
+def _answer_text(ctx: Context, indicator: Indicator, answer: Answer) -> str:
+    option = next((o for o in indicator.options if o.id == answer.option_id), None)
+    if option is not None:
+        return ctx.t.text(option.label)
+    assert indicator.number_input is not None and answer.raw_value is not None
+    return f"{ctx.t.number(answer.raw_value)} {ctx.t.text(indicator.number_input.unit)}"
+
+
 def _answer_for(a: Assessment, indicator_id: str) -> Answer | None:
     return next((x for x in a.answers if x.indicator_id == indicator_id), None)
 
@@ -89,9 +97,10 @@ class Question:
             Button(ctx.t.text(o.label), f"{indicator.id}:{n}")
             for n, o in enumerate(indicator.options)
         ]
+        back = [Button(ctx._("« Quay lại"), "back")] if ctx.data["i"] > 0 else []
         return [
             *options,
-            Button(ctx._("« Quay lại"), "back"),
+            *back,
             Button(ctx._("Bỏ qua"), "skip"),
             Button(ctx._("Tạm dừng"), "pause"),
         ]
@@ -194,14 +203,24 @@ class Evidence:
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        _, _, indicator = _current(ctx)
-        ctx.say(
+        a, _, indicator = _current(ctx)
+        lines = []
+        answer = _answer_for(a, indicator.id)
+        if answer is not None:  # said in words: not every channel shows the pressed button
+            lines.append(
+                ctx._("Đã ghi câu trả lời chỉ số {n}: {answer} ({points} điểm).").format(
+                    n=indicator.number,
+                    answer=_answer_text(ctx, indicator, answer),
+                    points=answer.points,
+                )
+            )
+        lines.append(
             ctx._(
                 "Minh chứng cho chỉ số {n} (không bắt buộc). Gợi ý: {hint}\n"
                 'Anh/Chị có thể gửi ảnh hoặc tệp tài liệu ngay tại đây, hoặc bấm "Tiếp tục".'
-            ).format(n=indicator.number, hint=ctx.t.text(indicator.evidence_hint)),
-            Evidence.buttons(ctx),
+            ).format(n=indicator.number, hint=ctx.t.text(indicator.evidence_hint))
         )
+        ctx.say("\n".join(lines), Evidence.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:

@@ -55,6 +55,10 @@ class Name:
             await reprompt(ctx, ctx._("Anh/Chị vui lòng gõ họ và tên."))
             return
         name = " ".join(text.split())
+        if name == name.lower():
+            # Typed all in small letters (common on phones): written as a name, since it
+            # goes on a certificate. A name typed with capitals is kept as typed.
+            name = name.title()
         if not _valid_name(name):
             await reprompt(
                 ctx,

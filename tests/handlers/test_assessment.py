@@ -52,8 +52,11 @@ async def test_questions_come_one_at_a_time_with_progress(chat: Chat) -> None:
     assert "Chỉ số 1/10" in chat.text
     assert first.question.vi in chat.text
     labels = [b.label for b in chat.buttons]
-    assert labels[-3:] == ["« Quay lại", "Bỏ qua", "Tạm dừng"]
-    assert labels[:-3] == [o.label.vi for o in first.options]
+    assert labels == [*(o.label.vi for o in first.options), "Bỏ qua", "Tạm dừng"]  # no way back
+    await answer(chat, first, best(first))
+    assert "Đã ghi câu trả lời chỉ số 1" in chat.text  # said in words, for every channel
+    await chat.press("Tiếp tục")
+    assert [b.label for b in chat.buttons][-3:] == ["« Quay lại", "Bỏ qua", "Tạm dừng"]
 
 
 async def test_a_full_passing_assessment_is_submitted_and_locked(chat: Chat, clock) -> None:

@@ -75,6 +75,14 @@ async def test_name_and_birth_year_are_checked(chat: Chat) -> None:
     assert (profile.full_name, profile.birth_year) == ("Trần Văn Bình", 1980)
 
 
+async def test_a_name_typed_in_small_letters_is_written_as_a_name(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "nguyễn văn bá"])
+    assert (await profile_of(chat)).full_name == "Nguyễn Văn Bá"
+    await chat.command("start")
+    await chat.run(["/delete", "#Xóa hết", "/start", "#Đồng ý", "NGUYỄN VĂN BÁ"])
+    assert (await profile_of(chat)).full_name == "NGUYỄN VĂN BÁ"  # capitals kept as typed
+
+
 async def test_under_sixteen_needs_a_guardian(chat: Chat) -> None:
     await chat.run(["/start", "#Đồng ý", "Lê Minh Khang", "2014"])
     assert "dưới 16 tuổi" in chat.text
