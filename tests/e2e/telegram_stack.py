@@ -79,7 +79,7 @@ async def webhook_only(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
         await runner.cleanup()
 
 
-async def _until(condition: Callable[[], bool], seconds: float = 15) -> None:
+async def _until(condition: Callable[[], bool], seconds: float = 30) -> None:
     async with asyncio.timeout(seconds):
         while not condition():
             await asyncio.sleep(0.01)
@@ -127,7 +127,7 @@ class TelegramUser:
                         return message, b["callback_data"]
         raise AssertionError(f"no button {label!r} in chat {self.id}")
 
-    async def wait_for(self, expect: str, seconds: float = 15) -> None:
+    async def wait_for(self, expect: str, seconds: float = 30) -> None:
         async with asyncio.timeout(seconds):
             while True:
                 new = self.fake.sent(self.id)[self.seen :]

@@ -95,7 +95,7 @@ async def test_registration_and_self_assessment_by_buttons(
     def edits() -> list[dict]:
         return [m for m in fake_telegram.sent(4242) if m["method"] == "editMessageText"]
 
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(15):
         while len(edits()) < user.presses:
             await asyncio.sleep(0.01)
     answered = [c for c in fake_telegram.calls if c.method == "answerCallbackQuery"]
@@ -228,7 +228,7 @@ async def test_a_blocked_user_is_marked_unreachable_without_a_retry_storm(
         await user.say("/start", "THÔNG BÁO")
         fake_telegram.block(77)
         fake_telegram.queue(fake_telegram.user_text(77, "đồng ý"))
-        async with asyncio.timeout(15):
+        async with asyncio.timeout(30):
             while True:
                 async with services.sessions() as session:
                     gone = await session.scalar(select(ChannelIdentity.unreachable_at))
@@ -260,11 +260,11 @@ async def test_blocking_and_unblocking_updates_set_reachability(
             async with services.sessions() as session:
                 return list(await session.scalars(select(ChannelIdentity.unreachable_at)))
 
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(20):
             while (await reachability())[0] is None:
                 await asyncio.sleep(0.05)
         fake_telegram.queue(fake_telegram.my_chat_member(88, blocked=False))
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(20):
             while (await reachability())[0] is not None:
                 await asyncio.sleep(0.05)
         assert len(await reachability()) == 1  # nobody was created for the stranger
