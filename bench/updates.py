@@ -18,11 +18,15 @@ import asyncio
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp import ClientSession
 from processes import free_port, start, stop, until_up  # beside this file
 from sqlalchemy import delete
+from sqlalchemy.engine import make_url
 
 from content import load_content
 from handlers.engine import Engine
@@ -98,11 +102,29 @@ async def at_the_name_question(url: str, users: range) -> None:
     await db.dispose()
 
 
-async def ours(fake: FakeTelegram, count: int, split: bool) -> str:
+@asynccontextmanager
+async def scratch_database(postgres: str | None) -> AsyncIterator[str]:
+    """A new SQLite file, or a new database on the given PostgreSQL server, dropped after."""
+    if postgres is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    name = f"cdht_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.dispose()
+
+
+async def ours(fake: FakeTelegram, count: int, split: bool, postgres: str | None) -> str:
     """The bot in one `serve` process, or (split) a web-only `serve` and one `worker`."""
     users = range(1_000_000 + split * count, 1_000_000 + (split + 1) * count)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+    async with scratch_database(postgres) as url:
         await migrate.upgrade_async(url)
         await at_the_name_question(url, users)
         port = free_port()
@@ -136,13 +158,14 @@ async def bare_aiogram(fake: FakeTelegram, count: int) -> str:
         stop(bot)
 
 
-async def run(count: int) -> None:
+async def run(count: int, postgres: str | None) -> None:
+    store = "PostgreSQL" if postgres else "SQLite"
     async with FakeTelegram() as fake:
-        mine = await ours(fake, count, split=False)
-        split = await ours(fake, count, split=True)
+        mine = await ours(fake, count, split=False, postgres=postgres)
+        split = await ours(fake, count, split=True, postgres=postgres)
         bare = await bare_aiogram(fake, count)
-    print(f"updates CDHT bot, one process (inbox, engine, outbox, delivery): {mine}")
-    print(f"updates CDHT bot, web process + one worker process: {split}")
+    print(f"updates CDHT bot on {store}, one process: {mine}")
+    print(f"updates CDHT bot on {store}, web process + one worker process: {split}")
     print(f"updates bare aiogram echo: {bare}")
     ratio = float(mine.split(" ")[0].replace(",", "")) / float(bare.split(" ")[0].replace(",", ""))
     print(f"updates ratio: {ratio:.2f} x bare aiogram")
@@ -151,7 +174,13 @@ async def run(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=2000)
-    asyncio.run(run(parser.parse_args().updates))
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on this PostgreSQL server (a scratch database) instead of SQLite",
+    )
+    args = parser.parse_args()
+    asyncio.run(run(args.updates, args.postgres))
 
 
 if __name__ == "__main__":
