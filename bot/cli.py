@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import IntegrityError
 
 from bot.settings import Settings
 from content import ContentError, check_content, load_content
@@ -28,6 +29,12 @@ app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(outbox_app, name="outbox")
+unit_app = typer.Typer(
+    help="Units under communes (villages, agencies, enterprises, schools).", no_args_is_help=True
+)
+officer_app = typer.Typer(help="Officers and admins of the association.", no_args_is_help=True)
+app.add_typer(unit_app, name="unit")
+app.add_typer(officer_app, name="officer")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -140,7 +147,7 @@ def telegram_delete_webhook() -> None:
     typer.echo("webhook deleted")
 
 
-def _outbox(action):
+def _database(action):
     from storage.db import create_engine, make_sessionmaker
 
     async def main():
@@ -166,7 +173,7 @@ def outbox_status() -> None:
             await outbox.oldest_pending_age(session, utcnow()),
         )
 
-    counts, age = _outbox(action)
+    counts, age = _database(action)
     for state in sorted(counts):
         typer.echo(f"{state:10} {counts[state]}")
     typer.echo(f"oldest pending: {f'{age.total_seconds():.0f} s' if age else 'none'}")
@@ -182,7 +189,7 @@ def outbox_retry_dead(
     async def action(session):
         return await outbox.requeue_dead(session, channel)
 
-    typer.echo(f"requeued {_outbox(action)} messages")
+    typer.echo(f"requeued {_database(action)} messages")
 
 
 @app.command()
@@ -279,6 +286,136 @@ def score(
     else:
         verdict = "PASS" if result.passed else "FAIL (" + ", ".join(result.failed_rules) + ")"
         typer.echo(f"total {result.total}, threshold {result.threshold}: {verdict}")
+
+
+@unit_app.command("add")
+def unit_add(
+    parent: Annotated[str, typer.Option(help="Official code of the commune it belongs to")],
+    name: Annotated[str, typer.Option(help="Its name, e.g. 'Thôn Phú Sơn'")],
+    kind: Annotated[str, typer.Option(help="village, agency, enterprise or school")],
+) -> None:
+    """Create a unit under a commune; prints its code (for `officer invite --unit`)."""
+    from storage.models import UnitKind, utcnow
+    from storage.repositories import staff
+
+    units = load_content(None, province_code=Settings().province_code).units
+    commune = units.get(parent)
+    if commune is None:
+        raise _fail(f"unknown commune code {parent!r} in {units.province_name}")
+    if kind not in {k.value for k in UnitKind}:
+        raise _fail(f"kind must be one of {', '.join(k.value for k in UnitKind)}")
+    clean = " ".join(name.split())
+    if not clean:
+        raise _fail("the name is empty")
+
+    async def action(session):
+        unit = await staff.add_unit(
+            session, commune_code=parent, name=clean, kind=kind, now=utcnow()
+        )
+        return unit.code
+
+    try:
+        code = _database(action)
+    except IntegrityError:
+        raise _fail(f"{parent} already has a unit named {clean!r}") from None
+    typer.echo(f"{code}\t{clean} ({kind}), {commune.name}")
+
+
+@unit_app.command("list")
+def unit_list(
+    parent: Annotated[str | None, typer.Option(help="Only this commune's units")] = None,
+) -> None:
+    """Units with their codes."""
+    from storage.repositories import staff
+
+    async def action(session):
+        return [(u.code, u.name, u.kind) for u in await staff.units(session, parent)]
+
+    for code, name, kind in _database(action):
+        typer.echo(f"{code}\t{name} ({kind})")
+
+
+@officer_app.command("invite")
+def officer_invite(
+    unit: Annotated[
+        str | None, typer.Option(help="Commune code, or a unit code from `unit list`")
+    ] = None,
+    role: Annotated[str, typer.Option(help="officer, or admin (the whole province)")] = "officer",
+) -> None:
+    """Print a one-time code (valid 7 days) that makes its sender an officer or admin."""
+    from storage.models import StaffRole, utcnow
+    from storage.repositories import staff
+
+    if role not in {r.value for r in StaffRole}:
+        raise _fail("role must be officer or admin")
+    if role == StaffRole.OFFICER and unit is None:
+        raise _fail("an officer needs --unit")
+    units = load_content(None, province_code=Settings().province_code).units
+    if unit is not None and "-" not in unit and units.get(unit) is None:
+        raise _fail(f"unknown commune code {unit!r} in {units.province_name}")
+
+    async def action(session):
+        commune, unit_id = unit, None
+        if unit is not None and "-" in unit:
+            found = await staff.unit_by_code(session, unit)
+            if found is None:
+                return None
+            commune, unit_id = found.commune_code, found.id
+        return await staff.invite(
+            session, role=StaffRole(role), commune_code=commune, unit_id=unit_id, now=utcnow()
+        )
+
+    code = _database(action)
+    if code is None:
+        raise _fail(f"unknown unit {unit!r} (see `unit list`)")
+    typer.echo(f"code: {code}  (valid 7 days, once)")
+    typer.echo(f"the officer sends:  /officer {code}")
+    typer.echo(f"or opens:  https://t.me/<bot username>?start=o_{code}")
+
+
+@officer_app.command("list")
+def officer_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include revoked roles")] = False,
+) -> None:
+    """Officers and admins with their scope."""
+    from storage.repositories import staff
+
+    async def action(session):
+        return [
+            (
+                s.id,
+                s.user_id,
+                s.role,
+                s.commune_code or "-",
+                s.unit_id or "-",
+                s.granted_at,
+                s.revoked_at,
+            )
+            for s in await staff.roles(session, include_revoked=all_)
+        ]
+
+    for staff_id, user_id, role, commune, unit_id, granted, revoked in _database(action):
+        ended = f"  revoked {revoked:%Y-%m-%d}" if revoked else ""
+        typer.echo(
+            f"{staff_id}\tuser {user_id}\t{role}\tcommune {commune}\tunit {unit_id}"
+            f"\tsince {granted:%Y-%m-%d}{ended}"
+        )
+
+
+@officer_app.command("revoke")
+def officer_revoke(
+    staff_id: Annotated[int, typer.Argument(help="Id from `officer list`")],
+) -> None:
+    """End a role at once."""
+    from storage.models import utcnow
+    from storage.repositories import staff
+
+    async def action(session):
+        return await staff.revoke(session, staff_id, utcnow())
+
+    if not _database(action):
+        raise _fail(f"no active role {staff_id}", 1)
+    typer.echo(f"role {staff_id} revoked")
 
 
 def main() -> None:

@@ -265,6 +265,68 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
 
 
+class UnitKind(StrEnum):
+    VILLAGE = "village"  # thôn, tổ dân phố: the association's branch (chi hội) there
+    AGENCY = "agency"
+    ENTERPRISE = "enterprise"
+    SCHOOL = "school"
+
+
+class Unit(Base):
+    """A unit under an official commune that admins create: a village or residential-group
+    branch, an agency, an enterprise or a school. Its code is `<commune code>-<id>`."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("commune_code", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(8), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def code(self) -> str:
+        return f"{self.commune_code}-{self.id}"
+
+
+class StaffRole(StrEnum):
+    OFFICER = "officer"  # verifies the citizens of one commune or unit
+    ADMIN = "admin"  # the whole province
+
+
+class Staff(Base):
+    """A person's role at the association, with its scope. Revoked roles are kept (dated)
+    for the audit trail."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    commune_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """A one-time code that makes whoever sends it an officer (or admin). Only a hash of the
+    code is kept: a database leak must not hand out roles."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class InboxUpdate(Base):
     """A raw platform update, stored before it is acknowledged; processed from here."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from handlers.context import Context, steps
 from handlers.events import Button
-from handlers.flows import assessment, onboarding, privacy, results
+from handlers.flows import assessment, onboarding, privacy, results, staff
 from handlers.flows.common import go_home
 from handlers.i18n import LANGUAGE_NAMES, LOCALES
 
@@ -26,6 +26,8 @@ ALIASES = {
     "xoa": "delete",
     "xoadulieu": "delete",
     "stop": "stop",
+    "officer": "officer",
+    "canbo": "officer",
     "ngung": "stop",
 }
 
@@ -58,6 +60,9 @@ async def run_payload(ctx: Context, payload: str) -> None:
 
 
 async def _start(ctx: Context) -> None:
+    if ctx.event.command == "start" and ctx.event.args.startswith("o_"):
+        await staff.join(ctx, ctx.event.args[2:])  # an officer's invite link
+        return
     commune = _linked_commune(ctx)
     if ctx.profile is None:
         await onboarding.begin(ctx, commune)
@@ -165,6 +170,14 @@ async def _delete(ctx: Context) -> None:
     await privacy.ask_to_delete(ctx)
 
 
+async def _officer(ctx: Context) -> None:
+    if ctx.event.command != "officer" or not ctx.event.args.strip():
+        ctx.say(ctx._("Anh/Chị gõ /officer kèm mã mời, ví dụ: /officer AbC123xYz"))
+        await steps.enter(ctx)
+        return
+    await staff.join(ctx, ctx.event.args)
+
+
 _ACTIONS = {
     "start": _start,
     "menu": _menu,
@@ -174,4 +187,5 @@ _ACTIONS = {
     "assess": _assess,
     "result": _result,
     "delete": _delete,
+    "officer": _officer,
 }

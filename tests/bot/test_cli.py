@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -149,3 +150,65 @@ def test_outbox_status_and_retry_dead(tmp_path: Path, monkeypatch: pytest.Monkey
     retried = runner.invoke(app, ["outbox", "retry-dead"])
     assert retried.exit_code == 0 and "requeued 1 messages" in retried.output
     assert "pending    2" in runner.invoke(app, ["outbox", "status"]).output
+
+
+def test_units_and_officer_invites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import migrate
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'staff.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+
+    added = runner.invoke(
+        app, ["unit", "add", "--parent", "20242", "--name", "Tổ  5", "--kind", "village"]
+    )
+    assert added.exit_code == 0, added.output
+    code = added.output.split("\t")[0]
+    assert code.startswith("20242-") and "Tổ 5 (village), Phường Hải Châu" in added.output
+    again = runner.invoke(
+        app, ["unit", "add", "--parent", "20242", "--name", "Tổ 5", "--kind", "village"]
+    )
+    assert again.exit_code == 2 and "already has a unit" in again.output
+    assert (
+        runner.invoke(
+            app, ["unit", "add", "--parent", "99999", "--name", "X", "--kind", "village"]
+        ).exit_code
+        == 2
+    )
+    assert (
+        runner.invoke(
+            app, ["unit", "add", "--parent", "20242", "--name", "X", "--kind", "club"]
+        ).exit_code
+        == 2
+    )
+    assert f"{code}\tTổ 5 (village)" in runner.invoke(app, ["unit", "list"]).output
+
+    invited = runner.invoke(app, ["officer", "invite", "--unit", code])
+    assert invited.exit_code == 0 and "/officer " in invited.output and "start=o_" in invited.output
+    assert runner.invoke(app, ["officer", "invite", "--unit", "20242-999"]).exit_code == 2
+    assert runner.invoke(app, ["officer", "invite"]).exit_code == 2  # an officer needs a unit
+    assert runner.invoke(app, ["officer", "invite", "--role", "admin"]).exit_code == 0
+    assert runner.invoke(app, ["officer", "list"]).output == ""  # nobody has joined yet
+    assert runner.invoke(app, ["officer", "revoke", "1"]).exit_code == 1
+
+    invite_code = invited.output.split()[1]
+    asyncio.run(_join(url, invite_code))
+    listed = runner.invoke(app, ["officer", "list"]).output
+    assert listed.startswith("1\tuser 1\tofficer\tcommune 20242\tunit 1")
+    assert runner.invoke(app, ["officer", "revoke", "1"]).exit_code == 0
+    assert runner.invoke(app, ["officer", "list"]).output == ""
+    assert "revoked" in runner.invoke(app, ["officer", "list", "--all"]).output
+
+
+async def _join(url: str, code: str) -> None:
+    from storage.db import create_engine, make_sessionmaker
+    from storage.models import User, utcnow
+    from storage.repositories import staff
+
+    db = create_engine(url)
+    async with make_sessionmaker(db)() as session, session.begin():
+        user = User(created_at=utcnow())
+        session.add(user)
+        await session.flush()
+        assert await staff.redeem(session, code, user.id, utcnow()) is not None
+    await db.dispose()

@@ -1,0 +1,104 @@
+"""The association's side: units under communes, one-time invites, and staff roles."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Invite, Staff, StaffRole, Unit
+
+INVITE_LIFETIME = timedelta(days=7)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+async def add_unit(
+    session: AsyncSession, *, commune_code: str, name: str, kind: str, now: datetime
+) -> Unit:
+    unit = Unit(commune_code=commune_code, name=name, kind=kind, created_at=now)
+    session.add(unit)
+    await session.flush()
+    return unit
+
+
+async def units(session: AsyncSession, commune_code: str | None = None) -> list[Unit]:
+    stmt = select(Unit).order_by(Unit.commune_code, Unit.name)
+    if commune_code is not None:
+        stmt = stmt.where(Unit.commune_code == commune_code)
+    return list(await session.scalars(stmt))
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> Unit | None:
+    """A unit by its code, `<commune code>-<id>`."""
+    commune, _, unit_id = code.partition("-")
+    if not unit_id.isdigit():
+        return None
+    unit = await session.get(Unit, int(unit_id))
+    return unit if unit is not None and unit.commune_code == commune else None
+
+
+async def invite(
+    session: AsyncSession,
+    *,
+    role: StaffRole,
+    commune_code: str | None,
+    unit_id: int | None,
+    now: datetime,
+) -> str:
+    """A new one-time code (URL-safe, fits a Telegram start link); only its hash is stored."""
+    code = secrets.token_urlsafe(12)
+    session.add(
+        Invite(
+            code_hash=_hash(code),
+            role=role,
+            commune_code=commune_code,
+            unit_id=unit_id,
+            created_at=now,
+            expires_at=now + INVITE_LIFETIME,
+        )
+    )
+    return code
+
+
+async def redeem(session: AsyncSession, code: str, user_id: int, now: datetime) -> Staff | None:
+    """Give `user_id` the role the code stands for, once; None for an unknown, used or
+    expired code. The conditional UPDATE makes two people sending one code at once safe."""
+    claimed = await session.execute(
+        update(Invite)
+        .where(Invite.code_hash == _hash(code), Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(used_at=now, used_by=user_id)
+        .returning(Invite.role, Invite.commune_code, Invite.unit_id)
+    )
+    row = claimed.first()
+    if row is None:
+        return None
+    staff = Staff(
+        user_id=user_id,
+        role=row.role,
+        commune_code=row.commune_code,
+        unit_id=row.unit_id,
+        granted_at=now,
+    )
+    session.add(staff)
+    await session.flush()
+    return staff
+
+
+async def roles(session: AsyncSession, *, include_revoked: bool = False) -> list[Staff]:
+    stmt = select(Staff).order_by(Staff.id)
+    if not include_revoked:
+        stmt = stmt.where(Staff.revoked_at.is_(None))
+    return list(await session.scalars(stmt))
+
+
+async def revoke(session: AsyncSession, staff_id: int, now: datetime) -> bool:
+    done = await session.execute(
+        update(Staff).where(Staff.id == staff_id, Staff.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    return done.rowcount == 1
