@@ -203,21 +203,38 @@ class Engine:
         await session.flush()
         processed = [c.event for c in done] + strangers
         await events.mark_processed(session, [(e.channel, e.event_id) for e in processed], now)
-        await outbox.enqueue(
-            session,
-            [
-                outbox.NewMessage(
-                    user_id=None if c.deleted else c.user.id,
-                    channel=c.event.channel,
-                    chat_id=c.event.chat_id,
-                    kind=reply.kind,
-                    payload=reply.to_payload(),
-                )
-                for c in done
-                for reply in c.replies
-            ],
-            now,
+        # Replies caused by one person and meant for another (an officer's notice) go to
+        # that person's own channel.
+        others = await chats.addresses(
+            session, (r.to_user_id for c in done for r in c.replies if r.to_user_id is not None)
         )
+        messages = []
+        for c in done:
+            for reply in c.replies:
+                if reply.to_user_id is None:
+                    user_id = None if c.deleted else c.user.id
+                    channel, chat_id = c.event.channel, c.event.chat_id
+                elif reply.to_user_id in others:
+                    user_id = reply.to_user_id
+                    channel, chat_id = others[user_id]
+                else:
+                    log.info(
+                        "no reachable identity for user %s; %s not queued",
+                        reply.to_user_id,
+                        reply.kind,
+                    )
+                    continue
+                messages.append(
+                    outbox.NewMessage(
+                        user_id,
+                        channel,
+                        chat_id,
+                        reply.kind,
+                        reply.to_payload(),
+                        about_user_id=None if c.deleted else reply.about_user_id,
+                    )
+                )
+        await outbox.enqueue(session, messages, now)
         await audit.record(session, [entry for c in done for entry in c.audit_entries], now)
 
 

@@ -85,6 +85,7 @@ class Reply:
     attachment: Attachment | None = None
     kind: ReplyKind = ReplyKind.ANSWER
     to_user_id: int | None = None  # None: the user whose event caused it
+    about_user_id: int | None = None  # a person it speaks of, erased along with them
     # The answer may be a number of the person's own: channels that let people press a
     # button by typing its number must not read a typed number as a button here.
     number_answer: bool = False

@@ -135,6 +135,8 @@ class Profile(Base):
     target_group: Mapped[str | None] = mapped_column(String(16))
     commune_code: Mapped[str | None] = mapped_column(String(8), index=True)
     subunit_name: Mapped[str | None] = mapped_column(String(120))
+    # The unit they chose from the commune's list, if it has one; routes their submission.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[datetime]
     notice_version: Mapped[str] = mapped_column(String(16))
@@ -247,6 +249,11 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # Whom a message to someone else is about (an officer's notice of a citizen's
+    # submission): erasing that person erases these messages too.
+    about_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))

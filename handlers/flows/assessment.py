@@ -5,7 +5,7 @@ from __future__ import annotations
 from content import CriteriaGroup, Indicator
 from handlers.context import Context, steps
 from handlers.events import Button, Event, EventKind
-from handlers.flows import menu
+from handlers.flows import menu, notices
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.flows.results import evaluate, group_of, summary
 from handlers.input import first_number
@@ -360,6 +360,7 @@ async def _submit(ctx: Context) -> None:
     a.submitted_at = ctx.now
     a.updated_at = ctx.now
     ctx.audit("assessment.submitted", subject=str(a.id), total=result.total, passed=result.passed)
+    await notices.submitted(ctx, a, result)
     ctx.say(
         ctx._(
             "Đã nộp bản tự đánh giá năm {year} ({total} điểm). Hội Khuyến học sẽ xem xét và "

@@ -9,6 +9,7 @@ from handlers.flows import menu, privacy
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.i18n import N_
 from handlers.input import first_number
+from storage.repositories import staff
 
 FLOW = "register"
 ORDER = ("name", "birth_year", "group", "commune", "subunit")
@@ -232,9 +233,14 @@ _SKIP_WORDS = {"bo qua", "skip", "khong"}
 
 @steps.step(FLOW, "subunit")
 class Subunit:
+    """Village, agency or school: picked from the commune's units when it has some (that
+    decides who verifies), or typed, or skipped."""
+
     @staticmethod
-    def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx._("Bỏ qua"), "skip")]
+    async def buttons(ctx: Context) -> list[Button]:
+        assert ctx.profile is not None and ctx.profile.commune_code
+        units = await staff.units(ctx.session, ctx.profile.commune_code)
+        return [Button(u.name, f"u{u.id}") for u in units] + [Button(ctx._("Bỏ qua"), "skip")]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
@@ -242,20 +248,25 @@ class Subunit:
         question = _SUBUNIT_QUESTIONS.get(
             ctx.profile.target_group or "", _SUBUNIT_QUESTIONS["residents"]
         )
-        ctx.say(ctx._(question), Subunit.buttons(ctx))
+        ctx.say(ctx._(question), await Subunit.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
         text = typed_text(ctx)
         assert ctx.profile is not None
-        if text is None or normalize(text) in _SKIP_WORDS:
-            if await pick(ctx, Subunit.buttons(ctx)) is None:
+        if text is None or text.isdigit() or normalize(text) in _SKIP_WORDS:
+            buttons = await Subunit.buttons(ctx)
+            choice = await pick(ctx, buttons)
+            if choice is None:
                 return
-            ctx.profile.subunit_name = None
+            chosen = next(b for b in buttons if b.payload == choice)
+            ctx.profile.unit_id = None if choice == "skip" else int(choice[1:])
+            ctx.profile.subunit_name = None if choice == "skip" else chosen.label
         elif len(text) > SUBUNIT_MAX:
             await reprompt(ctx, ctx._("Tên quá dài (tối đa 120 ký tự). Anh/Chị gõ ngắn gọn hơn."))
             return
         else:
+            ctx.profile.unit_id = None
             ctx.profile.subunit_name = " ".join(text.split())
         await finish(ctx)
 

@@ -89,3 +89,17 @@ def create_person(
     user.conversation = Conversation(flow=flow, step=step, data={}, version=1, updated_at=now)
     session.add_all([user, identity])
     return identity
+
+
+async def addresses(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, ChatKey]:
+    """Where to reach each person: (channel, chat id) of their newest identity that may be
+    written to. People with none are left out."""
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ChannelIdentity.user_id, ChannelIdentity.channel, ChannelIdentity.chat_id)
+        .where(ChannelIdentity.user_id.in_(ids), ChannelIdentity.unreachable_at.is_(None))
+        .order_by(ChannelIdentity.created_at, ChannelIdentity.id)
+    )
+    return {user_id: (channel, chat_id) for user_id, channel, chat_id in rows}  # newest wins

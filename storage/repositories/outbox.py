@@ -29,6 +29,7 @@ class NewMessage:
     chat_id: str
     kind: str
     payload: dict[str, Any]
+    about_user_id: int | None = None
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> None:
@@ -41,6 +42,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: da
         [
             {
                 "user_id": m.user_id,
+                "about_user_id": m.about_user_id,
                 "channel": m.channel,
                 "chat_id": m.chat_id,
                 "kind": m.kind,

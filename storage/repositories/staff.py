@@ -102,3 +102,28 @@ async def revoke(session: AsyncSession, staff_id: int, now: datetime) -> bool:
         update(Staff).where(Staff.id == staff_id, Staff.revoked_at.is_(None)).values(revoked_at=now)
     )
     return done.rowcount == 1
+
+
+async def responsible(
+    session: AsyncSession, commune_code: str | None, unit_id: int | None
+) -> list[int]:
+    """Who verifies a citizen of this commune and unit: the unit's officers; if none, the
+    commune's; if none, the province's admins. User ids, in the order they joined."""
+    active = select(Staff.user_id).where(Staff.revoked_at.is_(None)).order_by(Staff.id)
+    scopes = []
+    if unit_id is not None:
+        scopes.append(active.where(Staff.role == StaffRole.OFFICER, Staff.unit_id == unit_id))
+    if commune_code is not None:
+        scopes.append(
+            active.where(
+                Staff.role == StaffRole.OFFICER,
+                Staff.commune_code == commune_code,
+                Staff.unit_id.is_(None),
+            )
+        )
+    scopes.append(active.where(Staff.role == StaffRole.ADMIN))
+    for scope in scopes:
+        found = list(dict.fromkeys(await session.scalars(scope)))
+        if found:
+            return found
+    return []

@@ -1,0 +1,57 @@
+"""What the association's officers are told, in their own language."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from content.scoring import ScoreResult
+from handlers.context import Context
+from handlers.events import Reply, ReplyKind
+from handlers.flows.results import group_of
+from handlers.i18n import Translator
+from storage.models import Assessment, User
+from storage.repositories import staff
+
+
+async def submitted(ctx: Context, a: Assessment, result: ScoreResult) -> None:
+    """A new self-assessment to verify: to the officers responsible for this citizen."""
+    p = ctx.profile
+    assert p is not None
+    recipients = await staff.responsible(ctx.session, p.commune_code, p.unit_id)
+    if not recipients:
+        ctx.audit("assessment.unrouted", subject=str(a.id))  # no officer or admin yet
+        return
+    locales = dict(
+        (
+            await ctx.session.execute(select(User.id, User.locale).where(User.id.in_(recipients)))
+        ).all()
+    )
+    group = group_of(ctx, a)
+    commune = ctx.content.units.get(p.commune_code or "")
+    place = ", ".join(x for x in (p.subunit_name, commune.name if commune else None) if x)
+    without_evidence = sorted(
+        group.indicator(x.indicator_id).number for x in a.answers if not x.evidence
+    )
+    low = sorted(group.indicator(i).number for i in result.low_indicators)
+    for user_id in recipients:
+        t = Translator(ctx.catalogs, locales.get(user_id, "vi"))
+        verdict = t._("đạt các tiêu chí") if result.passed else t._("chưa đạt các tiêu chí")
+        text = t._(
+            "Có bản tự đánh giá mới cần xác minh:\n"
+            "- {name}, sinh năm {year}\n- {place}\n- Nhóm: {group}\n"
+            "- Tổng điểm: {total}/100 ({verdict})\n"
+            "- Chỉ số dưới {minimum} điểm: {low}\n- Chưa có minh chứng: {missing}"
+        ).format(
+            name=p.full_name,
+            year=p.birth_year,
+            place=place,
+            group=t.text(group.title),
+            total=result.total,
+            verdict=verdict,
+            minimum=group.pass_rules.min_indicator.value,
+            low=", ".join(map(str, low)) or t._("không có"),
+            missing=", ".join(map(str, without_evidence)) or t._("không có"),
+        )
+        ctx.replies.append(
+            Reply(text=text, kind=ReplyKind.NOTICE, to_user_id=user_id, about_user_id=ctx.user.id)
+        )
