@@ -76,6 +76,12 @@ class Context:
             Reply(text=text, buttons=tuple(buttons), kind=kind, number_answer=number_answer)
         )
 
+    def say_to(self, user_id: int, text: str, buttons: tuple[Button, ...] = ()) -> None:
+        """A notice to someone else (by our user id); it goes to their own channel."""
+        self.replies.append(
+            Reply(text=text, buttons=buttons, kind=ReplyKind.NOTICE, to_user_id=user_id)
+        )
+
     # -- state ------------------------------------------------------------------------------
     @property
     def data(self) -> dict[str, Any]:

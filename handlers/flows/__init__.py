@@ -84,4 +84,12 @@ async def apologise(ctx: Context) -> None:
 
 
 # Registering the steps (import order has no meaning beyond that).
-from handlers.flows import assessment, commands, menu, onboarding, privacy, registration  # noqa: E402, F401
+from handlers.flows import (  # noqa: E402, F401
+    assessment,
+    commands,
+    menu,
+    onboarding,
+    privacy,
+    registration,
+    review,
+)

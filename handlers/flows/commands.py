@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from handlers.context import Context, steps
 from handlers.events import Button
-from handlers.flows import assessment, onboarding, privacy, results, staff
+from handlers.flows import assessment, onboarding, privacy, results, review, staff
 from handlers.flows.common import go_home
 from handlers.i18n import LANGUAGE_NAMES, LOCALES
 
@@ -27,6 +27,9 @@ ALIASES = {
     "xoadulieu": "delete",
     "stop": "stop",
     "officer": "officer",
+    "pending": "pending",
+    "choduyet": "pending",
+    "review": "review",
     "canbo": "officer",
     "ngung": "stop",
 }
@@ -47,9 +50,13 @@ async def run(ctx: Context, command: str) -> None:
 
 
 async def run_payload(ctx: Context, payload: str) -> None:
-    action = payload[1:]
-    if action.startswith("lang:"):
-        await _set_language(ctx, action.split(":", 1)[1])
+    action, _, argument = payload[1:].partition(":")
+    if action == "lang" and argument:
+        await _set_language(ctx, argument)
+        return
+    if action in ("review", "pending") and argument.isdigit():
+        opener = review.open_ if action == "review" else review.show_pending
+        await opener(ctx, int(argument))
         return
     handler = _ACTIONS.get(action)
     if handler is None:
@@ -178,6 +185,13 @@ async def _officer(ctx: Context) -> None:
     await staff.join(ctx, ctx.event.args)
 
 
+async def _review(ctx: Context) -> None:
+    if ctx.event.command == "review" and ctx.event.args.strip().isdigit():
+        await review.open_(ctx, int(ctx.event.args))
+    else:
+        await review.show_pending(ctx)
+
+
 _ACTIONS = {
     "start": _start,
     "menu": _menu,
@@ -188,4 +202,6 @@ _ACTIONS = {
     "result": _result,
     "delete": _delete,
     "officer": _officer,
+    "pending": review.show_pending,
+    "review": _review,
 }

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from content.scoring import ScoreResult
 from handlers.context import Context
-from handlers.events import Reply, ReplyKind
+from handlers.events import Button, Reply, ReplyKind
 from handlers.flows.results import group_of
 from handlers.i18n import Translator
 from storage.models import Assessment, User
@@ -52,6 +52,13 @@ async def submitted(ctx: Context, a: Assessment, result: ScoreResult) -> None:
             low=", ".join(map(str, low)) or t._("không có"),
             missing=", ".join(map(str, without_evidence)) or t._("không có"),
         )
+        see = Button(t._("Xem và quyết định"), f"*review:{a.id}")
         ctx.replies.append(
-            Reply(text=text, kind=ReplyKind.NOTICE, to_user_id=user_id, about_user_id=ctx.user.id)
+            Reply(
+                text=text,
+                buttons=(see,),
+                kind=ReplyKind.NOTICE,
+                to_user_id=user_id,
+                about_user_id=ctx.user.id,
+            )
         )

@@ -7,7 +7,7 @@ from content import CriteriaGroup
 from content.scoring import ScoreResult, score
 from handlers.context import Context
 from handlers.i18n import N_
-from storage.models import Assessment, AssessmentStatus
+from storage.models import Assessment, AssessmentStatus, Profile
 
 STATUS_TEXT = {
     AssessmentStatus.DRAFT: N_("đang làm, chưa nộp"),
@@ -26,15 +26,18 @@ def points_of(assessment: Assessment) -> dict[str, int]:
     return {a.indicator_id: a.points for a in assessment.answers}
 
 
-def evaluate(ctx: Context, assessment: Assessment) -> ScoreResult:
-    assert ctx.profile is not None
-    disadvantaged = ctx.content.units.is_disadvantaged(ctx.profile.commune_code or "")
+def evaluate(ctx: Context, assessment: Assessment, citizen: Profile | None = None) -> ScoreResult:
+    """The result under the pass rules of the citizen's commune (the person in the
+    conversation, unless an officer is looking at someone else's)."""
+    citizen = citizen or ctx.profile
+    assert citizen is not None
+    disadvantaged = ctx.content.units.is_disadvantaged(citizen.commune_code or "")
     return score(group_of(ctx, assessment), points_of(assessment), disadvantaged)
 
 
-def summary(ctx: Context, assessment: Assessment) -> str:
+def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None) -> str:
     group = group_of(ctx, assessment)
-    result = evaluate(ctx, assessment)
+    result = evaluate(ctx, assessment, citizen)
     t = ctx.t
     lines = [
         ctx._("BẢN TỰ ĐÁNH GIÁ NĂM {year} ({group})").format(

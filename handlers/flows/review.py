@@ -1,0 +1,205 @@
+"""Officers decide on submissions from their chat: the queue, one submission, approve or
+reject. Every action re-checks on the server who may act on which submission in which state,
+whatever the buttons said."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.context import Context, steps
+from handlers.events import Button, Event
+from handlers.flows.common import pick, reprompt, typed_text
+from handlers.flows.results import STATUS_TEXT, evaluate, summary
+from handlers.i18n import Translator
+from storage.models import Assessment, AssessmentStatus, Profile, User
+from storage.repositories import reviews
+
+FLOW = "review"
+PAGE = 10
+MIN_REASON = 5
+
+
+async def show_pending(ctx: Context, page: int = 0) -> None:
+    roles = await reviews.scopes(ctx.session, ctx.user.id)
+    if not roles:
+        ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
+        await steps.enter(ctx)
+        return
+    waiting = await reviews.pending(ctx.session, roles, limit=PAGE + 1, offset=page * PAGE)
+    if not waiting:
+        ctx.say(ctx._("Không có bản tự đánh giá nào đang chờ xác minh."))
+        return
+    buttons = [
+        Button(
+            ctx._("{name}: {total} điểm").format(name=p.full_name, total=a.total), f"*review:{a.id}"
+        )
+        for a, p in waiting[:PAGE]
+    ]
+    if len(waiting) > PAGE:
+        buttons.append(Button(ctx._("Trang sau »"), f"*pending:{page + 1}"))
+    ctx.say(ctx._("Danh sách chờ xác minh (cũ nhất trước):"), buttons)
+
+
+async def _authorised(ctx: Context, assessment_id: int) -> tuple[Assessment, Profile] | None:
+    """The submission if this person may act on it now; otherwise a polite refusal, noted."""
+    roles = await reviews.scopes(ctx.session, ctx.user.id)
+    found = await reviews.load(ctx.session, assessment_id) if roles else None
+    if found is None or not reviews.covers(roles, found[1]):
+        ctx.audit("review.refused", subject=str(assessment_id))
+        ctx.say(ctx._("Anh/Chị không có quyền xem bản tự đánh giá này, hoặc bản này không còn."))
+        return None
+    return found
+
+
+async def open_(ctx: Context, assessment_id: int) -> None:
+    if await _authorised(ctx, assessment_id) is None:
+        await steps.enter(ctx)
+        return
+    await ctx.go(FLOW, "open", id=assessment_id)
+
+
+@steps.step(FLOW, "open")
+class Open:
+    @staticmethod
+    def buttons(ctx: Context, a: Assessment) -> list[Button]:
+        decide = [Button(ctx._("Duyệt"), "approve"), Button(ctx._("Từ chối"), "reject")]
+        waiting = a.status == AssessmentStatus.SUBMITTED
+        return [*(decide if waiting else []), Button(ctx._("Danh sách chờ"), "*pending")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        found = await _authorised(ctx, ctx.data["id"])
+        if found is None:
+            return
+        a, citizen = found
+        commune = ctx.content.units.get(citizen.commune_code or "")
+        place = ", ".join(x for x in (citizen.subunit_name, commune and commune.name) if x)
+        evidence = [
+            ctx._("chỉ số {n}: {count} tệp").format(
+                n=ctx.content.criteria_for(a.target_group, a.year).indicator(x.indicator_id).number,
+                count=len(x.evidence),
+            )
+            for x in sorted(a.answers, key=lambda x: int(x.indicator_id.lstrip("I")))
+            if x.evidence
+        ]
+        ctx.say(
+            "\n".join(
+                [
+                    ctx._("{name}, sinh năm {year}, {place}").format(
+                        name=citizen.full_name, year=citizen.birth_year, place=place
+                    ),
+                    "",
+                    summary(ctx, a, citizen),
+                    "",
+                    ctx._("Minh chứng: {list}").format(
+                        list="; ".join(evidence) or ctx._("không có")
+                    ),
+                ]
+            ),
+            Open.buttons(ctx, a),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        found = await _authorised(ctx, ctx.data["id"])
+        if found is None:
+            return
+        a, citizen = found
+        if a.status != AssessmentStatus.SUBMITTED and event.payload in ("approve", "reject"):
+            await _already_decided(ctx, a)  # pressed on a screen from before the decision
+            return
+        choice = await pick(ctx, Open.buttons(ctx, a))
+        if choice == "reject":
+            await ctx.go(FLOW, "reject_reason", id=a.id)
+        elif choice == "approve":
+            result = evaluate(ctx, a, citizen)
+            if not result.passed:
+                ctx.say(
+                    ctx._(
+                        "Không thể duyệt: bản tự đánh giá chưa đạt các tiêu chí ({rules}). "
+                        "Anh/Chị có thể từ chối, kèm lý do."
+                    ).format(rules=", ".join(result.failed_rules)),
+                    Open.buttons(ctx, a),
+                )
+                return
+            await _decide(ctx, a, citizen, AssessmentStatus.APPROVED, note=None)
+        elif choice is not None:
+            from handlers.flows import commands
+
+            await commands.run_payload(ctx, choice)
+
+
+@steps.step(FLOW, "reject_reason")
+class RejectReason:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Hủy"), "cancel")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(
+            ctx._("Anh/Chị ghi lý do từ chối (bắt buộc). Lý do sẽ được gửi cho người dân."),
+            RejectReason.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        text = typed_text(ctx)
+        if text is None:
+            if await pick(ctx, RejectReason.buttons(ctx)) == "cancel":
+                await ctx.go(FLOW, "open", id=ctx.data["id"])
+            return
+        reason = " ".join(text.split())
+        if len(reason) < MIN_REASON:
+            await reprompt(ctx, ctx._("Lý do quá ngắn. Anh/Chị ghi rõ hơn để người dân hiểu."))
+            return
+        found = await _authorised(ctx, ctx.data["id"])
+        if found is not None:
+            await _decide(ctx, *found, AssessmentStatus.REJECTED, note=reason)
+
+
+async def _decide(
+    ctx: Context, a: Assessment, citizen: Profile, status: AssessmentStatus, *, note: str | None
+) -> None:
+    if not await reviews.decide(
+        ctx.session, a.id, status=status, by=ctx.user.id, note=note, now=ctx.now
+    ):
+        # Someone was first: say who decided what, as the database has it now.
+        await ctx.session.refresh(a)
+        await _already_decided(ctx, a)
+        await show_pending(ctx)
+        return
+    ctx.audit(f"review.{status}", subject=str(a.id))
+    await _tell_citizen(ctx, a, citizen, status, note)
+    ctx.say(ctx._("Đã duyệt.") if status == AssessmentStatus.APPROVED else ctx._("Đã từ chối."))
+    await show_pending(ctx)
+
+
+async def _already_decided(ctx: Context, a: Assessment) -> None:
+    ctx.audit("review.too_late", subject=str(a.id))
+    decider = await ctx.session.scalar(
+        select(Profile.full_name).where(Profile.user_id == a.decided_by)
+    )
+    ctx.say(
+        ctx._("Bản tự đánh giá này đã được quyết định trước ({status}, bởi {who}).").format(
+            status=ctx._(STATUS_TEXT[AssessmentStatus(a.status)]),
+            who=decider or ctx._("một cán bộ khác"),
+        )
+    )
+
+
+async def _tell_citizen(
+    ctx: Context, a: Assessment, citizen: Profile, status: AssessmentStatus, note: str | None
+) -> None:
+    locale = await ctx.session.scalar(select(User.locale).where(User.id == citizen.user_id))
+    t = Translator(ctx.catalogs, locale or "vi")
+    if status == AssessmentStatus.APPROVED:
+        text = t._(
+            "Hội Khuyến học đã duyệt bản tự đánh giá năm {year} của Anh/Chị ({total} điểm). "
+            "Chúc mừng Anh/Chị đạt danh hiệu Công dân học tập!"
+        ).format(year=a.year, total=a.total)
+    else:
+        text = t._(
+            "Hội Khuyến học không công nhận bản tự đánh giá năm {year} của Anh/Chị. Lý do: {reason}"
+        ).format(year=a.year, reason=note)
+    ctx.say_to(citizen.user_id, text)

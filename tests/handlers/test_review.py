@@ -1,0 +1,135 @@
+"""Officers decide from their chat; the server checks who may decide what, every time."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.engine import Engine
+from storage.models import Assessment, AssessmentStatus, AuditEntry, OutboxMessage, StaffRole
+from tests.handlers.conftest import REGISTER, Chat, register
+from tests.handlers.test_notices import join
+
+
+async def submit(chat: Chat, *, passing: bool = True, name: str = "Nguyễn Thị Lan") -> None:
+    await register(chat, [*REGISTER[:2], name, *REGISTER[3:]])
+    await chat.press("Bắt đầu")
+    for indicator in chat.engine.content.criteria_for("residents", 2026).indicators:
+        if indicator.number_input is not None:
+            bands = indicator.number_input.bands
+            await chat.send(str((bands[-1] if passing else bands[0]).min))
+        else:
+            await chat.payload(f"{indicator.id}:0")  # the first option is the best one
+        await chat.press("Tiếp tục")
+    await chat.press("Nộp bản tự đánh giá")
+    await chat.press("Nộp ngay")
+
+
+async def state(engine: Engine) -> Assessment:
+    async with engine.sessions() as session:
+        return await session.scalar(select(Assessment))
+
+
+async def told(chat: Chat) -> list[str]:
+    """Notices that reached this person's chat."""
+    async with chat.engine.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.chat_id == f"chat-{chat.user}", OutboxMessage.kind == "notice"
+            )
+        )
+        return [r.payload["text"] for r in rows]
+
+
+async def audited(engine: Engine) -> list[str]:
+    async with engine.sessions() as session:
+        return list(await session.scalars(select(AuditEntry.action)))
+
+
+async def test_approve_from_the_notice_and_the_citizen_is_told(
+    chat: Chat, bot_engine: Engine
+) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await submit(chat)
+    a = await state(bot_engine)
+    await officer.payload(f"*review:{a.id}")  # the notice's button
+    assert "Nguyễn Thị Lan, sinh năm 1968, Tổ 5, Phường Hải Châu" in officer.text
+    assert "BẢN TỰ ĐÁNH GIÁ NĂM 2026" in officer.text
+    await officer.press("Duyệt")
+    assert "Đã duyệt." in officer.text
+    decided = await state(bot_engine)
+    assert decided.status == AssessmentStatus.APPROVED and decided.decided_by is not None
+    assert any("đã duyệt" in text for text in await told(chat))
+    assert "review.approved" in await audited(bot_engine)
+
+
+async def test_a_failing_result_cannot_be_approved_but_can_be_rejected_with_a_reason(
+    chat: Chat, bot_engine: Engine
+) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await submit(chat, passing=False)
+    a = await state(bot_engine)
+    await officer.command("review", str(a.id))
+    await officer.press("Duyệt")
+    assert "Không thể duyệt" in officer.text and "min_indicator" in officer.text
+    assert (await state(bot_engine)).status == AssessmentStatus.SUBMITTED
+    await officer.press("Từ chối")
+    await officer.send("ít")
+    assert "Lý do quá ngắn" in officer.text
+    await officer.send("Chỉ số 5 chưa có minh chứng từ chi hội")
+    assert "Đã từ chối." in officer.text
+    rejected = await state(bot_engine)
+    assert (rejected.status, rejected.decision_note) == (
+        AssessmentStatus.REJECTED,
+        "Chỉ số 5 chưa có minh chứng từ chi hội",
+    )
+    assert any("Lý do: Chỉ số 5 chưa có" in t for t in await told(chat))
+
+
+async def test_two_officers_at_once_the_first_wins_and_the_second_is_told(
+    chat: Chat, bot_engine: Engine
+) -> None:
+    first = await join(bot_engine, "first", StaffRole.OFFICER, "20242")
+    second = await join(bot_engine, "second", StaffRole.ADMIN)
+    await submit(chat)
+    a = await state(bot_engine)
+    await first.payload(f"*review:{a.id}")
+    await second.payload(f"*review:{a.id}")
+    await first.press("Duyệt")
+    await second.payload("approve")  # still on screen, pressed after the first decided
+    assert "đã được quyết định trước" in second.text
+    assert "đã được công nhận" in second.text
+    assert (await state(bot_engine)).status == AssessmentStatus.APPROVED
+    assert "review.too_late" in await audited(bot_engine)
+
+
+async def test_forged_and_cross_scope_actions_are_refused_and_noted(
+    chat: Chat, bot_engine: Engine
+) -> None:
+    elsewhere = await join(bot_engine, "elsewhere", StaffRole.OFFICER, "20257")
+    await submit(chat)
+    a = await state(bot_engine)
+    await elsewhere.payload(f"*review:{a.id}")
+    assert "không có quyền" in elsewhere.text
+    await elsewhere.command("pending")
+    assert "Không có bản tự đánh giá nào" in elsewhere.text
+    citizen = Chat(bot_engine, user="binh")
+    await citizen.command("review", str(a.id))
+    assert "không có quyền" in citizen.text
+    await citizen.command("pending")
+    assert "dành cho cán bộ" in citizen.text
+    await chat.payload("approve")  # the citizen forging an officer's button
+    assert (await state(bot_engine)).status == AssessmentStatus.SUBMITTED
+    assert (await audited(bot_engine)).count("review.refused") == 2
+
+
+async def test_the_queue_is_oldest_first_in_pages(chat: Chat, bot_engine: Engine) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    people = [Chat(bot_engine, user=f"p{n}") for n in range(11)]
+    for n, person in enumerate(people):
+        await submit(person, name=f"Người Thứ {chr(65 + n)}")
+    await officer.command("pending")
+    labels = [b.label for b in officer.buttons]
+    assert labels[0].startswith("Người Thứ A") and labels[9].startswith("Người Thứ J")
+    assert labels[-1] == "Trang sau »"
+    await officer.press("Trang sau")
+    assert officer.buttons[0].label.startswith("Người Thứ K")
