@@ -190,6 +190,10 @@ class Assessment(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(Text)
+    # Returned for correction: only these indicators may change.
+    reopened: Mapped[list[Any]] = mapped_column(default=list)
+    # Points as last submitted, so a resubmission shows what changed.
+    submitted_points: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="assessment",
@@ -202,6 +206,12 @@ class Assessment(Base):
     @property
     def is_editable(self) -> bool:
         return self.status in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
+
+    def may_change(self, indicator_id: str) -> bool:
+        """A draft changes freely; a returned one only where the association asked."""
+        if self.status == AssessmentStatus.RETURNED:
+            return indicator_id in self.reopened
+        return self.status == AssessmentStatus.DRAFT
 
 
 class Answer(Base):

@@ -7,7 +7,7 @@ from handlers.context import Context, steps
 from handlers.events import Button, Event, EventKind
 from handlers.flows import menu, notices
 from handlers.flows.common import pick, reprompt, typed_text
-from handlers.flows.results import evaluate, group_of, summary
+from handlers.flows.results import evaluate, group_of, points_of, summary
 from handlers.input import first_number
 from storage.models import Answer, Assessment, AssessmentStatus
 
@@ -44,6 +44,12 @@ async def begin(ctx: Context) -> None:
     if not a.is_editable:
         await ctx.go(FLOW, "locked")
         return
+    indicators = group_of(ctx, a).indicators
+    if a.status == AssessmentStatus.RETURNED:
+        # Straight to what the association asked to correct, then back to the summary.
+        first = next(i for i, ind in enumerate(indicators) if a.may_change(ind.id))
+        await ctx.go(FLOW, "question", i=first, review=True)
+        return
     answered = {x.indicator_id for x in a.answers}
     pending = [i for i, ind in enumerate(group_of(ctx, a).indicators) if ind.id not in answered]
     if pending:
@@ -77,6 +83,21 @@ async def _guard_editable(ctx: Context) -> bool:
     if ctx.assessment is not None and ctx.assessment.is_editable:
         return True
     await ctx.go(FLOW, "locked")
+    return False
+
+
+async def _guard_indicator(ctx: Context, a: Assessment, indicator: Indicator) -> bool:
+    """A returned assessment changes only where the association asked, whatever was
+    pressed."""
+    if a.may_change(indicator.id):
+        return True
+    group = group_of(ctx, a)
+    ctx.say(
+        ctx._("Chỉ số {n} không cần sửa. Hội Khuyến học chỉ trả lại: {list}.").format(
+            n=indicator.number, list=", ".join(str(group.indicator(i).number) for i in a.reopened)
+        )
+    )
+    await ctx.go(FLOW, "summary")
     return False
 
 
@@ -139,6 +160,8 @@ class Question:
         if not await _guard_editable(ctx):
             return
         a, _, indicator = _current(ctx)
+        if not await _guard_indicator(ctx, a, indicator):
+            return
         index = ctx.data["i"]
         text = typed_text(ctx)
         if indicator.number_input is not None and text and first_number(text) is not None:
@@ -227,6 +250,8 @@ class Evidence:
         if not await _guard_editable(ctx):
             return
         a, _, indicator = _current(ctx)
+        if not await _guard_indicator(ctx, a, indicator):
+            return
         if event.kind is EventKind.FILE and event.file is not None:
             answer = _answer_for(a, indicator.id)
             assert answer is not None
@@ -304,6 +329,7 @@ class Change:
         return [
             Button(f"{ind.number}. {ctx.t.text(ind.title)}", f"i{n}")
             for n, ind in enumerate(group_of(ctx, a).indicators)
+            if a.may_change(ind.id)
         ] + [Button(ctx._("« Quay lại"), "back")]
 
     @staticmethod
@@ -355,12 +381,18 @@ async def _submit(ctx: Context) -> None:
     if result.missing:  # the buttons only offer submit when complete; never trust them
         await reprompt(ctx, ctx._("Còn chỉ số chưa trả lời nên chưa nộp được."))
         return
+    before, now_points = dict(a.submitted_points), points_of(a)
+    # Against the last submission, if any: what the officer should look at again.
+    changed = {
+        i: (before.get(i), p) for i, p in now_points.items() if before and before.get(i) != p
+    }
     a.status = AssessmentStatus.SUBMITTED
     a.total, a.threshold, a.passed = result.total, result.threshold, result.passed
+    a.submitted_points, a.reopened = now_points, []
     a.submitted_at = ctx.now
     a.updated_at = ctx.now
     ctx.audit("assessment.submitted", subject=str(a.id), total=result.total, passed=result.passed)
-    await notices.submitted(ctx, a, result)
+    await notices.submitted(ctx, a, result, changed)
     ctx.say(
         ctx._(
             "Đã nộp bản tự đánh giá năm {year} ({total} điểm). Hội Khuyến học sẽ xem xét và "

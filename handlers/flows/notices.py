@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 
 from content.scoring import ScoreResult
@@ -13,7 +15,12 @@ from storage.models import Assessment, User
 from storage.repositories import staff
 
 
-async def submitted(ctx: Context, a: Assessment, result: ScoreResult) -> None:
+async def submitted(
+    ctx: Context,
+    a: Assessment,
+    result: ScoreResult,
+    changed: Mapping[str, tuple[int | None, int]],
+) -> None:
     """A new self-assessment to verify: to the officers responsible for this citizen."""
     p = ctx.profile
     assert p is not None
@@ -52,6 +59,15 @@ async def submitted(ctx: Context, a: Assessment, result: ScoreResult) -> None:
             low=", ".join(map(str, low)) or t._("không có"),
             missing=", ".join(map(str, without_evidence)) or t._("không có"),
         )
+        if changed:  # a resubmission after a return
+            text += "\n" + t._("- Đã sửa so với lần nộp trước: {list}").format(
+                list="; ".join(
+                    f"{group.indicator(i).number} ({old} → {new})"
+                    for i, (old, new) in sorted(
+                        changed.items(), key=lambda kv: group.indicator(kv[0]).number
+                    )
+                )
+            )
         see = Button(t._("Xem và quyết định"), f"*review:{a.id}")
         ctx.replies.append(
             Reply(

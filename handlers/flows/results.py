@@ -76,6 +76,13 @@ def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None
             ).format(threshold=result.threshold)
         )
     lines.extend(_verdict(ctx, group, result))
+    if assessment.status == AssessmentStatus.RETURNED:
+        lines.append(
+            ctx._("Hội Khuyến học đề nghị sửa chỉ số: {list}. Nhận xét: {note}").format(
+                list=", ".join(str(group.indicator(i).number) for i in assessment.reopened),
+                note=assessment.decision_note or "",
+            )
+        )
     lines.append("")
     lines.append(
         ctx._(

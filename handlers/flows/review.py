@@ -10,11 +10,16 @@ from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.flows.results import STATUS_TEXT, evaluate, summary
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from storage.models import Assessment, AssessmentStatus, Profile, User
 from storage.repositories import reviews
 
 FLOW = "review"
+DONE = {
+    AssessmentStatus.APPROVED: N_("Đã duyệt."),
+    AssessmentStatus.RETURNED: N_("Đã trả lại cho người dân sửa."),
+    AssessmentStatus.REJECTED: N_("Đã từ chối."),
+}
 PAGE = 10
 MIN_REASON = 5
 
@@ -62,7 +67,11 @@ async def open_(ctx: Context, assessment_id: int) -> None:
 class Open:
     @staticmethod
     def buttons(ctx: Context, a: Assessment) -> list[Button]:
-        decide = [Button(ctx._("Duyệt"), "approve"), Button(ctx._("Từ chối"), "reject")]
+        decide = [
+            Button(ctx._("Duyệt"), "approve"),
+            Button(ctx._("Trả lại để sửa"), "return"),
+            Button(ctx._("Từ chối"), "reject"),
+        ]
         waiting = a.status == AssessmentStatus.SUBMITTED
         return [*(decide if waiting else []), Button(ctx._("Danh sách chờ"), "*pending")]
 
@@ -105,12 +114,18 @@ class Open:
         if found is None:
             return
         a, citizen = found
-        if a.status != AssessmentStatus.SUBMITTED and event.payload in ("approve", "reject"):
+        if a.status != AssessmentStatus.SUBMITTED and event.payload in (
+            "approve",
+            "return",
+            "reject",
+        ):
             await _already_decided(ctx, a)  # pressed on a screen from before the decision
             return
         choice = await pick(ctx, Open.buttons(ctx, a))
         if choice == "reject":
             await ctx.go(FLOW, "reject_reason", id=a.id)
+        elif choice == "return":
+            await ctx.go(FLOW, "return_pick", id=a.id, picked=[])
         elif choice == "approve":
             result = evaluate(ctx, a, citizen)
             if not result.passed:
@@ -127,6 +142,86 @@ class Open:
             from handlers.flows import commands
 
             await commands.run_payload(ctx, choice)
+
+
+@steps.step(FLOW, "return_pick")
+class ReturnPick:
+    """Which indicators the citizen should correct: pressed on and off, then done."""
+
+    @staticmethod
+    def buttons(ctx: Context, a: Assessment) -> list[Button]:
+        picked = set(ctx.data["picked"])
+        group = ctx.content.criteria_for(a.target_group, a.year)
+        marks = [
+            Button(
+                f"{'✓ ' if ind.id in picked else ''}{ind.number}. {ctx.t.text(ind.title)}",
+                f"t{ind.id}",
+            )
+            for ind in group.indicators
+        ]
+        return [*marks, Button(ctx._("Xong"), "done"), Button(ctx._("Hủy"), "cancel")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        found = await _authorised(ctx, ctx.data["id"])
+        if found is not None:
+            ctx.say(
+                ctx._("Chọn các chỉ số người dân cần sửa (bấm lần nữa để bỏ chọn), rồi bấm Xong:"),
+                ReturnPick.buttons(ctx, found[0]),
+            )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        found = await _authorised(ctx, ctx.data["id"])
+        if found is None:
+            return
+        choice = await pick(ctx, ReturnPick.buttons(ctx, found[0]))
+        picked = list(ctx.data["picked"])
+        if choice == "cancel":
+            await ctx.go(FLOW, "open", id=ctx.data["id"])
+        elif choice == "done" and not picked:
+            await reprompt(ctx, ctx._("Anh/Chị chọn ít nhất một chỉ số cần sửa."))
+        elif choice == "done":
+            await ctx.go(FLOW, "return_comment", id=ctx.data["id"], picked=picked)
+        elif choice is not None:
+            indicator = choice[1:]
+            picked = (
+                [i for i in picked if i != indicator]
+                if indicator in picked
+                else [*picked, indicator]
+            )
+            await ctx.go(FLOW, "return_pick", id=ctx.data["id"], picked=picked)
+
+
+@steps.step(FLOW, "return_comment")
+class ReturnComment:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Hủy"), "cancel")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(
+            ctx._("Anh/Chị ghi nhận xét cho người dân: cần sửa gì, bổ sung minh chứng gì."),
+            ReturnComment.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        text = typed_text(ctx)
+        if text is None:
+            if await pick(ctx, ReturnComment.buttons(ctx)) == "cancel":
+                await ctx.go(FLOW, "open", id=ctx.data["id"])
+            return
+        comment = " ".join(text.split())
+        if len(comment) < MIN_REASON:
+            await reprompt(ctx, ctx._("Nhận xét quá ngắn. Anh/Chị ghi rõ hơn để người dân hiểu."))
+            return
+        found = await _authorised(ctx, ctx.data["id"])
+        if found is not None:
+            await _decide(
+                ctx, *found, AssessmentStatus.RETURNED, note=comment, reopened=ctx.data["picked"]
+            )
 
 
 @steps.step(FLOW, "reject_reason")
@@ -159,10 +254,22 @@ class RejectReason:
 
 
 async def _decide(
-    ctx: Context, a: Assessment, citizen: Profile, status: AssessmentStatus, *, note: str | None
+    ctx: Context,
+    a: Assessment,
+    citizen: Profile,
+    status: AssessmentStatus,
+    *,
+    note: str | None,
+    reopened: list[str] | None = None,
 ) -> None:
     if not await reviews.decide(
-        ctx.session, a.id, status=status, by=ctx.user.id, note=note, now=ctx.now
+        ctx.session,
+        a.id,
+        status=status,
+        by=ctx.user.id,
+        note=note,
+        now=ctx.now,
+        reopened=reopened,
     ):
         # Someone was first: say who decided what, as the database has it now.
         await ctx.session.refresh(a)
@@ -170,8 +277,8 @@ async def _decide(
         await show_pending(ctx)
         return
     ctx.audit(f"review.{status}", subject=str(a.id))
-    await _tell_citizen(ctx, a, citizen, status, note)
-    ctx.say(ctx._("Đã duyệt.") if status == AssessmentStatus.APPROVED else ctx._("Đã từ chối."))
+    await _tell_citizen(ctx, a, citizen, status, note, reopened or [])
+    ctx.say(ctx._(DONE[status]))
     await show_pending(ctx)
 
 
@@ -189,7 +296,12 @@ async def _already_decided(ctx: Context, a: Assessment) -> None:
 
 
 async def _tell_citizen(
-    ctx: Context, a: Assessment, citizen: Profile, status: AssessmentStatus, note: str | None
+    ctx: Context,
+    a: Assessment,
+    citizen: Profile,
+    status: AssessmentStatus,
+    note: str | None,
+    reopened: list[str],
 ) -> None:
     locale = await ctx.session.scalar(select(User.locale).where(User.id == citizen.user_id))
     t = Translator(ctx.catalogs, locale or "vi")
@@ -198,6 +310,14 @@ async def _tell_citizen(
             "Hội Khuyến học đã duyệt bản tự đánh giá năm {year} của Anh/Chị ({total} điểm). "
             "Chúc mừng Anh/Chị đạt danh hiệu Công dân học tập!"
         ).format(year=a.year, total=a.total)
+    elif status == AssessmentStatus.RETURNED:
+        group = ctx.content.criteria_for(a.target_group, a.year)
+        text = t._(
+            "Hội Khuyến học trả lại bản tự đánh giá năm {year} để Anh/Chị sửa các chỉ số: "
+            '{list}. Nhận xét: {note}\nGõ /menu và chọn "Sửa bản tự đánh giá".'
+        ).format(
+            year=a.year, note=note, list=", ".join(str(group.indicator(i).number) for i in reopened)
+        )
     else:
         text = t._(
             "Hội Khuyến học không công nhận bản tự đánh giá năm {year} của Anh/Chị. Lý do: {reason}"

@@ -13,8 +13,11 @@ from storage.models import Assessment, AssessmentStatus, Profile, Staff, StaffRo
 
 async def scopes(session: AsyncSession, user_id: int) -> list[Staff]:
     """The person's active roles (none for a citizen)."""
-    return list(await session.scalars(
-        select(Staff).where(Staff.user_id == user_id, Staff.revoked_at.is_(None))))
+    return list(
+        await session.scalars(
+            select(Staff).where(Staff.user_id == user_id, Staff.revoked_at.is_(None))
+        )
+    )
 
 
 def _in_scope(roles: list[Staff]) -> ColumnElement[bool]:
@@ -58,27 +61,40 @@ async def pending(
 
 
 async def load(session: AsyncSession, assessment_id: int) -> tuple[Assessment, Profile] | None:
-    row = (await session.execute(
-        select(Assessment, Profile)
-        .join(Profile, Profile.user_id == Assessment.user_id)
-        .where(Assessment.id == assessment_id)
-        .options(selectinload(Assessment.answers))
-    )).first()
+    row = (
+        await session.execute(
+            select(Assessment, Profile)
+            .join(Profile, Profile.user_id == Assessment.user_id)
+            .where(Assessment.id == assessment_id)
+            .options(selectinload(Assessment.answers))
+        )
+    ).first()
     return (row[0], row[1]) if row else None
 
 
 async def decide(
-    session: AsyncSession, assessment_id: int, *, status: AssessmentStatus, by: int,
-    note: str | None, now: datetime,
+    session: AsyncSession,
+    assessment_id: int,
+    *,
+    status: AssessmentStatus,
+    by: int,
+    note: str | None,
+    now: datetime,
+    reopened: list[str] | None = None,
 ) -> bool:
     """Record a decision if the assessment still waits for one. False when someone decided
     first (or it was taken back): the first decision wins."""
     done = await session.execute(
         update(Assessment)
-        .where(Assessment.id == assessment_id,
-               Assessment.status == AssessmentStatus.SUBMITTED)
-        .values(status=status, decided_by=by, decided_at=now, decision_note=note,
-                updated_at=now)
+        .where(Assessment.id == assessment_id, Assessment.status == AssessmentStatus.SUBMITTED)
+        .values(
+            status=status,
+            decided_by=by,
+            decided_at=now,
+            decision_note=note,
+            reopened=reopened or [],
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1

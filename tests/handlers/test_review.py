@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from handlers.engine import Engine
-from storage.models import Assessment, AssessmentStatus, AuditEntry, OutboxMessage, StaffRole
+from storage.models import (
+    Assessment,
+    AssessmentStatus,
+    AuditEntry,
+    ChannelIdentity,
+    Conversation,
+    OutboxMessage,
+    StaffRole,
+)
 from tests.handlers.conftest import REGISTER, Chat, register
 from tests.handlers.test_notices import join
 
@@ -27,6 +36,11 @@ async def submit(chat: Chat, *, passing: bool = True, name: str = "Nguyễn Th�
 async def state(engine: Engine) -> Assessment:
     async with engine.sessions() as session:
         return await session.scalar(select(Assessment))
+
+
+async def state_with_answers(engine: Engine) -> Assessment:
+    async with engine.sessions() as session:
+        return await session.scalar(select(Assessment).options(selectinload(Assessment.answers)))
 
 
 async def told(chat: Chat) -> list[str]:
@@ -133,3 +147,72 @@ async def test_the_queue_is_oldest_first_in_pages(chat: Chat, bot_engine: Engine
     assert labels[-1] == "Trang sau »"
     await officer.press("Trang sau")
     assert officer.buttons[0].label.startswith("Người Thứ K")
+
+
+async def test_return_reopens_only_the_flagged_indicators_and_comes_back_showing_changes(
+    chat: Chat, bot_engine: Engine
+) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await submit(chat)
+    a = await state(bot_engine)
+    indicators = bot_engine.content.criteria_for("residents", 2026).indicators
+    third = next(ind for ind in indicators[1:] if ind.options)  # one answered by options
+    n = third.number
+    await officer.payload(f"*review:{a.id}")
+    await officer.press("Trả lại để sửa")
+    await officer.press("Xong")
+    assert "ít nhất một chỉ số" in officer.text
+    await officer.press(f"{n}.")
+    await officer.press("10.")
+    await officer.press("✓ 10.")  # changed their mind
+    await officer.press("Xong")
+    await officer.send("Chỉ số 3 cần giấy xác nhận của chi hội")
+    assert "Đã trả lại" in officer.text
+    returned = await state(bot_engine)
+    assert (returned.status, returned.reopened) == (AssessmentStatus.RETURNED, [third.id])
+    assert any(f"sửa các chỉ số: {n}" in t for t in await told(chat))
+
+    # The citizen goes straight to that indicator; the others stay locked.
+    await chat.command("menu")
+    await chat.press("Sửa bản tự đánh giá")
+    assert f"Chỉ số {n}/10" in chat.text
+    await chat.payload(f"{third.id}:{len(third.options) - 1}")  # a lower answer
+    await chat.file("xac-nhan.jpg")
+    await chat.press("Tiếp tục")
+    assert f"đề nghị sửa chỉ số: {n}" in chat.text
+    await chat.press("Sửa câu trả lời")
+    assert [b.label for b in chat.buttons][:-1] == [f"{n}. {third.title.vi}"]
+    await chat.press("« Quay lại")
+    await chat.press("Nộp bản tự đánh giá")
+    await chat.press("Nộp ngay")
+    assert (await state(bot_engine)).status == AssessmentStatus.SUBMITTED
+    old, new = third.options[0].points, third.options[-1].points
+    notice = [t for t in await told(officer) if "Đã sửa so với lần nộp trước" in t]
+    assert notice and f"{n} ({old} → {new})" in notice[0]
+
+
+async def test_a_returned_assessment_refuses_changes_elsewhere(
+    chat: Chat, bot_engine: Engine
+) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await submit(chat)
+    a = await state(bot_engine)
+    await officer.payload(f"*review:{a.id}")
+    await officer.press("Trả lại để sửa")
+    await officer.press("2.")
+    await officer.press("Xong")
+    await officer.send("Cần bổ sung minh chứng")
+    await chat.command("menu")
+    await chat.press("Sửa bản tự đánh giá")
+    first = bot_engine.content.criteria_for("residents", 2026).indicators[0]
+    async with bot_engine.sessions() as session, session.begin():
+        conversation = await session.scalar(
+            select(Conversation)
+            .join(ChannelIdentity, ChannelIdentity.user_id == Conversation.user_id)
+            .where(ChannelIdentity.external_user_id == chat.user)
+        )
+        conversation.data = {"i": 0, "review": True}  # a state left from before the return
+    await chat.send("1")
+    assert "Chỉ số 1 không cần sửa" in chat.text
+    points = {x.indicator_id: x.points for x in (await state_with_answers(bot_engine)).answers}
+    assert points[first.id] == first.options[0].points

@@ -21,6 +21,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("decided_by", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("decision_note", sa.Text(), nullable=True))
+        # Existing rows: nothing reopened, nothing submitted before.
+        batch_op.add_column(
+            sa.Column("reopened", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
+        batch_op.add_column(
+            sa.Column("submitted_points", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_assessments_decided_by_users"),
             "users",
@@ -33,6 +40,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("assessments", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_assessments_decided_by_users"), type_="foreignkey")
+        batch_op.drop_column("submitted_points")
+        batch_op.drop_column("reopened")
         batch_op.drop_column("decision_note")
         batch_op.drop_column("decided_at")
         batch_op.drop_column("decided_by")
