@@ -125,7 +125,15 @@ class TelegramUser:
                 for b in row:
                     if b["text"].startswith(label):
                         return message, b["callback_data"]
-        raise AssertionError(f"no button {label!r} in chat {self.id}")
+        raise AssertionError(
+            f"no button {label!r} in chat {self.id}: "
+            + repr(
+                [
+                    ((m.get("text") or "")[:60], m["method"], bool(m.get("reply_markup")))
+                    for m in self.fake.sent(self.id)
+                ]
+            )
+        )
 
     async def wait_for(self, expect: str, seconds: float = 30) -> None:
         async with asyncio.timeout(seconds):
