@@ -193,64 +193,61 @@ class ReturnPick:
             await ctx.go(FLOW, "return_pick", id=ctx.data["id"], picked=picked)
 
 
+def _cancel(ctx: Context) -> list[Button]:
+    return [Button(ctx._("Hủy"), "cancel")]
+
+
+async def _take_note(ctx: Context, status: AssessmentStatus, too_short: str) -> None:
+    """The written part of a return or a rejection: cancel goes back to the submission; a
+    note too short to help the citizen is asked for again."""
+    text = typed_text(ctx)
+    if text is None:
+        if await pick(ctx, _cancel(ctx)) == "cancel":
+            await ctx.go(FLOW, "open", id=ctx.data["id"])
+        return
+    note = " ".join(text.split())
+    if len(note) < MIN_REASON:
+        await reprompt(ctx, too_short)
+        return
+    found = await _authorised(ctx, ctx.data["id"])
+    if found is not None:
+        await _decide(ctx, *found, status, note=note, reopened=ctx.data.get("picked"))
+
+
 @steps.step(FLOW, "return_comment")
 class ReturnComment:
-    @staticmethod
-    def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx._("Hủy"), "cancel")]
-
     @staticmethod
     async def enter(ctx: Context) -> None:
         ctx.say(
             ctx._("Anh/Chị ghi nhận xét cho người dân: cần sửa gì, bổ sung minh chứng gì."),
-            ReturnComment.buttons(ctx),
+            _cancel(ctx),
         )
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
-        text = typed_text(ctx)
-        if text is None:
-            if await pick(ctx, ReturnComment.buttons(ctx)) == "cancel":
-                await ctx.go(FLOW, "open", id=ctx.data["id"])
-            return
-        comment = " ".join(text.split())
-        if len(comment) < MIN_REASON:
-            await reprompt(ctx, ctx._("Nhận xét quá ngắn. Anh/Chị ghi rõ hơn để người dân hiểu."))
-            return
-        found = await _authorised(ctx, ctx.data["id"])
-        if found is not None:
-            await _decide(
-                ctx, *found, AssessmentStatus.RETURNED, note=comment, reopened=ctx.data["picked"]
-            )
+        await _take_note(
+            ctx,
+            AssessmentStatus.RETURNED,
+            ctx._("Nhận xét quá ngắn. Anh/Chị ghi rõ hơn để người dân hiểu."),
+        )
 
 
 @steps.step(FLOW, "reject_reason")
 class RejectReason:
     @staticmethod
-    def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx._("Hủy"), "cancel")]
-
-    @staticmethod
     async def enter(ctx: Context) -> None:
         ctx.say(
             ctx._("Anh/Chị ghi lý do từ chối (bắt buộc). Lý do sẽ được gửi cho người dân."),
-            RejectReason.buttons(ctx),
+            _cancel(ctx),
         )
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
-        text = typed_text(ctx)
-        if text is None:
-            if await pick(ctx, RejectReason.buttons(ctx)) == "cancel":
-                await ctx.go(FLOW, "open", id=ctx.data["id"])
-            return
-        reason = " ".join(text.split())
-        if len(reason) < MIN_REASON:
-            await reprompt(ctx, ctx._("Lý do quá ngắn. Anh/Chị ghi rõ hơn để người dân hiểu."))
-            return
-        found = await _authorised(ctx, ctx.data["id"])
-        if found is not None:
-            await _decide(ctx, *found, AssessmentStatus.REJECTED, note=reason)
+        await _take_note(
+            ctx,
+            AssessmentStatus.REJECTED,
+            ctx._("Lý do quá ngắn. Anh/Chị ghi rõ hơn để người dân hiểu."),
+        )
 
 
 async def _decide(

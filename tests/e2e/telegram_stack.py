@@ -7,6 +7,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -148,3 +149,30 @@ class TelegramUser:
         return [
             m.get("text") or "" for m in self.fake.sent(self.id) if m["method"] == "sendMessage"
         ]
+
+
+async def register_and_assess(
+    user: TelegramUser, content: Content, name: str = "Nguyễn Văn Telegram"
+) -> None:
+    """Consent, registration in Phường Hải Châu, and a whole self-assessment, submitted."""
+    await user.say("/start", "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN")
+    await user.press("Đồng ý", "Họ và tên")
+    await user.say(name, "sinh năm nào")
+    await user.say("1972", "nhóm đối tượng")
+    await user.press("Người dân", "xã/phường nào")
+    await user.say("hai chau", "chọn đúng")
+    await user.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
+    await user.press("Bỏ qua", "MENU")
+    await user.press("Bắt đầu tự đánh giá", "Chỉ số 1/10")
+    indicators = content.criteria_for("residents", date.today().year).indicators
+    for indicator in indicators:
+        if indicator.number_input is not None:
+            await user.say(str(indicator.number_input.bands[-1].min), "Minh chứng")
+        else:
+            await user.press(indicator.options[0].label.vi, "Minh chứng")
+        last = indicator is indicators[-1]
+        await user.press(
+            "Tiếp tục", "BẢN TỰ ĐÁNH GIÁ" if last else f"Chỉ số {indicator.number + 1}/10"
+        )
+    await user.press("Nộp bản tự đánh giá", "Nộp ngay?")
+    await user.press("Nộp ngay", "Đã nộp")

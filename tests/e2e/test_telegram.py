@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import aiohttp
 import pytest
@@ -23,7 +22,14 @@ from storage.models import (
     OutboxStatus,
     Profile,
 )
-from tests.e2e.telegram_stack import SECRET, TelegramUser, quiet_outbox, running, webhook_only
+from tests.e2e.telegram_stack import (
+    SECRET,
+    TelegramUser,
+    quiet_outbox,
+    register_and_assess,
+    running,
+    webhook_only,
+)
 from tests.fakes import fixtures
 from tests.fakes.telegram import FakeTelegram, scramble
 
@@ -40,32 +46,6 @@ def brisk_chats(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about what arrives, not when. Their people answer faster than anyone
     types, so the per-chat pace (about a message a second, tested in tests/bot) is relaxed."""
     monkeypatch.setattr("bot.delivery.pacing.CHAT_INTERVAL", 0.01)
-
-
-async def register_and_assess(user: TelegramUser, content: Content) -> None:
-    await user.say("/start", "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN")
-    await user.press("Đồng ý", "Họ và tên")
-    await user.say("Nguyễn Văn Telegram", "sinh năm nào")
-    await user.say("1972", "nhóm đối tượng")
-    await user.press("Người dân", "xã/phường nào")
-    await user.say("hai chau", "chọn đúng")
-    await user.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
-    await user.press("Bỏ qua", "MENU")
-    await user.press("Bắt đầu tự đánh giá", "Chỉ số 1/10")
-    indicators = content.criteria_for("residents", date.today().year).indicators
-    for indicator in indicators:
-        if indicator.number_input is not None:
-            await user.say(str(indicator.number_input.bands[-1].min), "Minh chứng")
-        else:
-            await user.press(indicator.options[0].label.vi, "Minh chứng")
-        following = (
-            "BẢN TỰ ĐÁNH GIÁ"
-            if indicator is indicators[-1]
-            else (f"Chỉ số {indicator.number + 1}/10")
-        )
-        await user.press("Tiếp tục", following)
-    await user.press("Nộp bản tự đánh giá", "Nộp ngay?")
-    await user.press("Nộp ngay", "Đã nộp")
 
 
 @pytest.mark.parametrize("mode", ["poll", "serve"])

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from content import Content, load_content
 from storage.models import Assessment, AssessmentStatus, StaffRole, utcnow
 from storage.repositories import staff
-from tests.e2e.telegram_stack import TelegramUser, quiet_outbox, running
+from tests.e2e.telegram_stack import TelegramUser, quiet_outbox, register_and_assess, running
 from tests.fakes import fixtures
 from tests.fakes.telegram import FakeTelegram
 
@@ -41,29 +41,8 @@ async def test_citizen_submits_officer_returns_then_approves(
         await officer.say(f"/start o_{code}", "cán bộ xác minh của Phường Hải Châu")
 
         citizen = TelegramUser(fake_telegram, 9002, deliver)
-        await citizen.say("/start", "THÔNG BÁO")
-        await citizen.press("Đồng ý", "Họ và tên")
-        await citizen.say("trần văn sáu", "sinh năm nào")
-        await citizen.say("1962", "nhóm đối tượng")
-        await citizen.press("Người dân", "xã/phường nào")
-        await citizen.say("thach thang", "chọn đúng")
-        await citizen.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
-        await citizen.press("Bỏ qua", "MENU")
-        await citizen.press("Bắt đầu tự đánh giá", "Chỉ số 1/10")
+        await register_and_assess(citizen, content, name="trần văn sáu")
         indicators = content.criteria_for("residents", date.today().year).indicators
-        for indicator in indicators:
-            if indicator.number_input is not None:
-                await citizen.say(str(indicator.number_input.bands[-1].min), "Minh chứng")
-            else:
-                await citizen.press(indicator.options[0].label.vi, "Minh chứng")
-            await citizen.press(
-                "Tiếp tục",
-                "BẢN TỰ ĐÁNH GIÁ"
-                if indicator is indicators[-1]
-                else f"Chỉ số {indicator.number + 1}/10",
-            )
-        await citizen.press("Nộp bản tự đánh giá", "Nộp ngay?")
-        await citizen.press("Nộp ngay", "Đã nộp")
 
         await officer.wait_for("Có bản tự đánh giá mới cần xác minh")
         # Waits name what only the awaited message says: a button's acknowledgement edits
