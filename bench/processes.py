@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +14,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.e2e import telegram_stack  # noqa: E402
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -54,3 +49,6 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(30)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+free_port = telegram_stack.free_port  # one way to find a port, shared with the tests

@@ -18,7 +18,6 @@ import asyncio
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +25,6 @@ from pathlib import Path
 from aiohttp import ClientSession
 from processes import free_port, start, stop, until_up  # beside this file
 from sqlalchemy import delete
-from sqlalchemy.engine import make_url
 
 from content import load_content
 from handlers.engine import Engine
@@ -34,6 +32,7 @@ from handlers.events import Event, EventKind
 from storage import migrate
 from storage.db import create_engine, make_sessionmaker
 from storage.models import OutboxMessage, utcnow
+from tests.conftest import scratch_postgres_database
 from tests.fakes.telegram import FakeTelegram
 
 SECRET = "bench-secret"
@@ -109,16 +108,8 @@ async def scratch_database(postgres: str | None) -> AsyncIterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         return
-    name = f"cdht_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.dispose()
+    async with scratch_postgres_database(postgres) as url:
+        yield url
 
 
 async def ours(fake: FakeTelegram, count: int, split: bool, postgres: str | None) -> str:

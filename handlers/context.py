@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
@@ -53,6 +54,12 @@ class Context:
 
     def _(self, message: str) -> str:
         return self.t._(message)
+
+    async def translators_for(self, user_ids: list[int]) -> dict[int, Translator]:
+        """How to speak to other people (officers, a citizen being told a decision), each in
+        their own language, with one query."""
+        rows = await self.session.execute(select(User.id, User.locale).where(User.id.in_(user_ids)))
+        return {user_id: Translator(self.catalogs, locale) for user_id, locale in rows}
 
     # -- time -------------------------------------------------------------------------------
     @staticmethod

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
-
 from content.scoring import ScoreResult
 from handlers.context import Context
 from handlers.events import Button, Reply, ReplyKind
 from handlers.flows.results import group_of
-from handlers.i18n import Translator
-from storage.models import Assessment, User
+from storage.models import Assessment
 from storage.repositories import staff
 
 
@@ -28,11 +25,7 @@ async def submitted(
     if not recipients:
         ctx.audit("assessment.unrouted", subject=str(a.id))  # no officer or admin yet
         return
-    locales = dict(
-        (
-            await ctx.session.execute(select(User.id, User.locale).where(User.id.in_(recipients)))
-        ).all()
-    )
+    translators = await ctx.translators_for(recipients)
     group = group_of(ctx, a)
     commune = ctx.content.units.get(p.commune_code or "")
     place = ", ".join(x for x in (p.subunit_name, commune.name if commune else None) if x)
@@ -41,7 +34,7 @@ async def submitted(
     )
     low = sorted(group.indicator(i).number for i in result.low_indicators)
     for user_id in recipients:
-        t = Translator(ctx.catalogs, locales.get(user_id, "vi"))
+        t = translators[user_id]
         verdict = t._("đạt các tiêu chí") if result.passed else t._("chưa đạt các tiêu chí")
         text = t._(
             "Có bản tự đánh giá mới cần xác minh:\n"

@@ -10,8 +10,8 @@ from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.flows.results import STATUS_TEXT, evaluate, summary
-from handlers.i18n import N_, Translator
-from storage.models import Assessment, AssessmentStatus, Profile, User
+from handlers.i18n import N_
+from storage.models import Assessment, AssessmentStatus, Profile
 from storage.repositories import reviews
 
 FLOW = "review"
@@ -300,8 +300,7 @@ async def _tell_citizen(
     note: str | None,
     reopened: list[str],
 ) -> None:
-    locale = await ctx.session.scalar(select(User.locale).where(User.id == citizen.user_id))
-    t = Translator(ctx.catalogs, locale or "vi")
+    t = (await ctx.translators_for([citizen.user_id]))[citizen.user_id]
     if status == AssessmentStatus.APPROVED:
         text = t._(
             "Hội Khuyến học đã duyệt bản tự đánh giá năm {year} của Anh/Chị ({total} điểm). "
