@@ -32,11 +32,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py --citizens 64 --batch 1
 	$(BIN)/python bench/delivery.py --rates 30,1000
 	$(BIN)/python bench/updates.py --updates 2000
+	$(BIN)/python bench/certificate.py --count 50
+	$(BIN)/python bench/broadcast.py --people 100000 --rate 1000 --segments 100000,1000000
+	$(BIN)/python bench/report.py --citizens 1000000
 
 # Re-extract interface texts from the code into the catalogs after changing messages.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o content/locales/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i content/locales/messages.pot -d content/locales -D messages --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -o content/locales/messages.pot --no-location --sort-output --width 100 .
+	$(BIN)/pybabel update -i content/locales/messages.pot -d content/locales -D messages --no-fuzzy-matching --ignore-obsolete --width 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,7 +1,8 @@
 """Delivery pace: N queued messages to distinct chats, sent by `python -m bot worker` (its own
 process, the real aiogram client) to a fake Bot API that enforces a rate limit R the way
 Telegram does (429 with retry_after above it). The worker's global rate is set to R. Prints
-the achieved rate as a fraction of R and the number of 429s.
+the achieved rate as a fraction of R, the number of 429s, and the worker's CPU time per
+message: the rate needs a quiet machine, the CPU figure barely moves with other load.
 
     python bench/delivery.py [--rates 30,1000] [--seconds 10]
 """
@@ -13,7 +14,12 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from processes import start, stop  # beside this file; also puts the repository on sys.path
+from processes import (  # beside this file; also puts the repository on sys.path
+    cpu_seconds,
+    freeze_gc,
+    stop,
+    telegram_worker,
+)
 
 from storage import migrate
 from storage.db import create_engine, make_sessionmaker
@@ -44,23 +50,19 @@ async def one(rate: int, seconds: float) -> str:
                 utcnow(),
             )
         await db.dispose()
+        freeze_gc()
         async with FakeTelegram(global_rate=rate) as fake:
-            worker = start(
-                ["-m", "bot", "worker"],
-                {
-                    "DATABASE_URL": url,
-                    "TELEGRAM_BOT_TOKEN": fake.token,
-                    "TELEGRAM_API_URL": fake.base_url,
-                    "TELEGRAM_GLOBAL_RATE": str(rate),
-                },
-            )
+            worker = telegram_worker(fake, url, rate)
+            # The worker's CPU while it sends (from its first accepted send to its last).
+            first: tuple[int, float] | None = None
             try:
                 async with asyncio.timeout(seconds * 10 + 60):
-                    while (
-                        sum(1 for c in fake.calls if c.method == "sendMessage" and c.status == 200)
-                        < count
-                    ):
+                    while (delivered := _accepted(fake)) < count:
+                        if first is None and delivered:
+                            first = delivered, cpu_seconds(worker)
                         await asyncio.sleep(0.05)
+                    assert first is not None
+                    cpu_ms = (cpu_seconds(worker) - first[1]) * 1000 / (delivered - first[0])
             finally:
                 stop(worker)
             sends = [c for c in fake.calls if c.method == "sendMessage"]
@@ -70,8 +72,12 @@ async def one(rate: int, seconds: float) -> str:
     achieved = (len(ok) - 1) / (max(ok) - min(ok))
     return (
         f"delivery R={rate}/s: {count} messages to distinct chats at {achieved:,.1f}/s = "
-        f"{achieved / rate:.3f} x R; 429s: {too_many}"
+        f"{achieved / rate:.3f} x R; 429s: {too_many}; worker CPU {cpu_ms:.2f} ms/message"
     )
+
+
+def _accepted(fake: FakeTelegram) -> int:
+    return sum(1 for c in fake.calls if c.method == "sendMessage" and c.status == 200)
 
 
 async def run(rates: list[int], seconds: float) -> None:

@@ -4,6 +4,7 @@ process plays Telegram (the fake Bot API) and measures, the bot has the other co
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -15,6 +16,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e import telegram_stack  # noqa: E402
+from tests.fakes.telegram import FakeTelegram  # noqa: E402
+
+
+def telegram_worker(fake: FakeTelegram, url: str, rate: int, **env: str) -> subprocess.Popen:
+    """`python -m bot worker` on the database at `url`, sending to `fake` at `rate`."""
+    return start(
+        ["-m", "bot", "worker"],
+        {
+            "DATABASE_URL": url,
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_URL": fake.base_url,
+            "TELEGRAM_GLOBAL_RATE": str(rate),
+            **env,
+        },
+    )
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -41,6 +57,36 @@ async def until_up(url: str, process: subprocess.Popen, expect: set[int]) -> Non
             except aiohttp.ClientConnectionError:
                 pass
             await asyncio.sleep(0.1)
+
+
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user + system, all threads) the process has used so far: unlike a rate, a
+    figure that other work on the machine barely moves."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+    # After the command name: utime and stime are fields 14 and 15 of proc(5), in ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def until_idle(*processes: subprocess.Popen) -> None:
+    """Wait until the processes have finished starting (they use next to no CPU), so that
+    what is measured next is not their warm-up."""
+    async with asyncio.timeout(60):
+        before = sum(map(cpu_seconds, processes))
+        while True:
+            await asyncio.sleep(0.3)
+            now = sum(map(cpu_seconds, processes))
+            if now - before < 0.02:
+                return
+            before = now
+
+
+def freeze_gc() -> None:
+    """Keep the garbage collector of this process (the fake Telegram) off what is loaded by
+    now. A full collection over it pauses the fake for about 0.2 s; the requests that came
+    meanwhile would then count as one burst, which Telegram, counting as they arrive, never
+    sees."""
+    gc.collect()
+    gc.freeze()
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -6,7 +6,9 @@ SQLite; then the same through a bare aiogram echo bot behind aiogram's own webho
 Also measured: the split deployment (a web-only `serve` storing updates and one `worker`
 processing and delivering them). Each measured update is a person typing their name during
 registration (one reply: the next question), as the echo bot gives one reply. Updates arrive
-over 40 concurrent connections, as Telegram sends them.
+over 40 concurrent connections, as Telegram sends them. Each line also gives the CPU time the
+bot's processes used per update (per process when split): the rates need a quiet machine, the
+CPU figures barely move with other load.
 
     python bench/updates.py [--updates 2000]
 """
@@ -16,14 +18,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import ClientSession
-from processes import free_port, start, stop, until_up  # beside this file
+from processes import (  # beside this file
+    cpu_seconds,
+    free_port,
+    freeze_gc,
+    start,
+    stop,
+    until_idle,
+    until_up,
+)
 from sqlalchemy import delete
 
 from content import load_content
@@ -59,19 +71,42 @@ async def post_all(url: str, updates: list[dict]) -> dict[int, float]:
     return started
 
 
-async def measure(fake: FakeTelegram, url: str, users: range) -> str:
+@dataclass(frozen=True)
+class Measured:
+    rate: float  # updates/s
+    p50: float  # ms from POST to reply
+    p99: float
+    cpu: list[float]  # ms of CPU per update, by process
+
+    def __str__(self) -> str:
+        by_process = f" ({' + '.join(f'{ms:.2f}' for ms in self.cpu)})" if len(self.cpu) > 1 else ""
+        return (
+            f"{self.rate:,.0f} updates/s; POST -> reply p50 {self.p50:.0f} ms, "
+            f"p99 {self.p99:.0f} ms; bot CPU {sum(self.cpu):.2f} ms/update{by_process}"
+        )
+
+
+async def measure(
+    fake: FakeTelegram, url: str, users: range, processes: list[subprocess.Popen]
+) -> Measured:
+    """Post an update from each user, wait for every reply; the rate, the latency and the
+    CPU the bot's processes used per update."""
     updates = [fake.user_text(uid, "Nguyễn Văn Bench") for uid in users]
+    await until_idle(*processes)
+    cpu = [cpu_seconds(p) for p in processes]
     t0 = time.monotonic()
     started = await post_all(url, updates)
     async with asyncio.timeout(600):
         while sum(bool(fake.sent(uid)) for uid in users) < len(users):
             await asyncio.sleep(0.01)
+    cpu_ms = [(cpu_seconds(p) - c) * 1000 / len(users) for p, c in zip(processes, cpu, strict=True)]
     done = {uid: fake.sent(uid)[0]["time"] for uid in users}  # the fake stamps monotonic time
-    rate = len(users) / (max(done.values()) - t0)
     ms = sorted((done[uid] - started[uid]) * 1000 for uid in users)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    return (
-        f"{rate:,.0f} updates/s; POST -> reply p50 {statistics.median(ms):.0f} ms, p99 {p99:.0f} ms"
+    return Measured(
+        rate=len(users) / (max(done.values()) - t0),
+        p50=statistics.median(ms),
+        p99=ms[min(len(ms) - 1, int(len(ms) * 0.99))],
+        cpu=cpu_ms,
     )
 
 
@@ -112,7 +147,7 @@ async def scratch_database(postgres: str | None) -> AsyncIterator[str]:
         yield url
 
 
-async def ours(fake: FakeTelegram, count: int, split: bool, postgres: str | None) -> str:
+async def ours(fake: FakeTelegram, count: int, split: bool, postgres: str | None) -> Measured:
     """The bot in one `serve` process, or (split) a web-only `serve` and one `worker`."""
     users = range(1_000_000 + split * count, 1_000_000 + (split + 1) * count)
     async with scratch_database(postgres) as url:
@@ -131,19 +166,21 @@ async def ours(fake: FakeTelegram, count: int, split: bool, postgres: str | None
         workers = [start(["-m", "bot", "worker"], env)] if split else []
         try:
             await until_up(f"http://127.0.0.1:{port}/healthz", web, {200})
-            return await measure(fake, f"http://127.0.0.1:{port}/telegram/webhook", users)
+            return await measure(
+                fake, f"http://127.0.0.1:{port}/telegram/webhook", users, [web, *workers]
+            )
         finally:
             for process in (web, *workers):
                 stop(process)
 
 
-async def bare_aiogram(fake: FakeTelegram, count: int) -> str:
+async def bare_aiogram(fake: FakeTelegram, count: int) -> Measured:
     port = free_port()
     bot = start(["bench/echo_bot.py", str(port), fake.token, fake.base_url, SECRET], {})
     try:
         await until_up(f"http://127.0.0.1:{port}/healthz", bot, {200})
         return await measure(
-            fake, f"http://127.0.0.1:{port}/webhook", range(2_000_000, 2_000_000 + count)
+            fake, f"http://127.0.0.1:{port}/webhook", range(2_000_000, 2_000_000 + count), [bot]
         )
     finally:
         stop(bot)
@@ -151,6 +188,7 @@ async def bare_aiogram(fake: FakeTelegram, count: int) -> str:
 
 async def run(count: int, postgres: str | None) -> None:
     store = "PostgreSQL" if postgres else "SQLite"
+    freeze_gc()
     async with FakeTelegram() as fake:
         mine = await ours(fake, count, split=False, postgres=postgres)
         split = await ours(fake, count, split=True, postgres=postgres)
@@ -158,8 +196,10 @@ async def run(count: int, postgres: str | None) -> None:
     print(f"updates CDHT bot on {store}, one process: {mine}")
     print(f"updates CDHT bot on {store}, web process + one worker process: {split}")
     print(f"updates bare aiogram echo: {bare}")
-    ratio = float(mine.split(" ")[0].replace(",", "")) / float(bare.split(" ")[0].replace(",", ""))
-    print(f"updates ratio: {ratio:.2f} x bare aiogram")
+    print(
+        f"updates ratio: {mine.rate / bare.rate:.2f} x bare aiogram; "
+        f"CPU per update {sum(mine.cpu) / sum(bare.cpu):.2f} x bare aiogram's"
+    )
 
 
 def main() -> None:

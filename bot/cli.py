@@ -13,7 +13,7 @@ import typer
 from sqlalchemy.exc import IntegrityError
 
 from bot.settings import Settings
-from content import ContentError, check_content, load_content
+from content import Content, ContentError, check_content, load_content
 from content.scoring import score as score_points
 
 app = typer.Typer(
@@ -24,10 +24,12 @@ content_app = typer.Typer(
     help="Content (criteria, resources, units) commands.", no_args_is_help=True
 )
 telegram_app = typer.Typer(help="Telegram set-up.", no_args_is_help=True)
+zalo_app = typer.Typer(help="Zalo Bot set-up.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Outgoing message queue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(zalo_app, name="zalo")
 app.add_typer(outbox_app, name="outbox")
 unit_app = typer.Typer(
     help="Units under communes (villages, agencies, enterprises, schools).", no_args_is_help=True
@@ -35,11 +37,39 @@ unit_app = typer.Typer(
 officer_app = typer.Typer(help="Officers and admins of the association.", no_args_is_help=True)
 app.add_typer(unit_app, name="unit")
 app.add_typer(officer_app, name="officer")
+broadcast_app = typer.Typer(
+    help="Broadcasts: one text to a segment of people, sent by the running workers.",
+    no_args_is_help=True,
+)
+app.add_typer(broadcast_app, name="broadcast")
+certificate_app = typer.Typer(help="Learning Citizen certificates.", no_args_is_help=True)
+app.add_typer(certificate_app, name="certificate")
+population_app = typer.Typer(
+    help="Figures for the plan's ratios: adults in learning families and communities, staff in "
+    "learning units. Set one unit's with the options, or import a CSV.",
+    invoke_without_command=True,
+)
+unit_app.add_typer(population_app, name="population")
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _content(settings: Settings | None = None) -> Content:
+    """The deployment's content (its own folder, if set), or exit listing what is wrong."""
+    settings = settings or Settings()
+    try:
+        return load_content(
+            Path(settings.content_dir) if settings.content_dir else None,
+            province_code=settings.province_code,
+        )
+    except ContentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 def _runtime():
@@ -54,9 +84,10 @@ def _runtime():
 
 @app.command()
 def run() -> None:
-    """Start the bot: on Telegram by long polling when TELEGRAM_BOT_TOKEN is set, otherwise
-    on the local console."""
-    if Settings().telegram_bot_token:
+    """Start the bot: by long polling on Telegram and/or Zalo Bot when TELEGRAM_BOT_TOKEN
+    and/or ZALO_BOT_TOKEN is set, otherwise on the local console."""
+    settings = Settings()
+    if settings.telegram_bot_token or settings.zalo_bot_token:
         poll()
     else:
         chat(as_=getpass.getuser())
@@ -83,7 +114,8 @@ def _service(mode: str, **options: bool) -> None:
 
 @app.command()
 def poll() -> None:
-    """Run on Telegram by long polling, with the inbox processor and delivery worker."""
+    """Run on Telegram and/or Zalo Bot (whichever has a token) by long polling, with the
+    inbox processor and a delivery worker per platform."""
     _service("poll")
 
 
@@ -93,8 +125,8 @@ def serve(
         bool, typer.Option(help="Also process the inbox and deliver (else leave it to `worker`)")
     ] = True,
 ) -> None:
-    """Run the web server (Telegram webhook at /telegram/webhook, /healthz) with the inbox
-    processor and delivery worker."""
+    """Run the web server (webhooks at /telegram/webhook and /zalo/webhook, /healthz) with the
+    inbox processor and a delivery worker per platform."""
     _service("serve", with_workers=workers)
 
 
@@ -144,6 +176,45 @@ def telegram_delete_webhook() -> None:
         await bot.delete_webhook()
 
     asyncio.run(_with_bot(action))
+    typer.echo("webhook deleted")
+
+
+def _zalo(method: str, params: dict[str, str] | None = None) -> None:
+    from bot.channels.zalo_bot import ZaloApiError, ZaloBotApi
+
+    settings = Settings()
+    if not settings.zalo_bot_token:
+        raise _fail("ZALO_BOT_TOKEN is not set", 1)
+
+    async def call() -> None:
+        api = ZaloBotApi(settings.zalo_bot_token or "", settings.zalo_bot_api_url)
+        try:
+            await api.call(method, params)
+        finally:
+            await api.close()
+
+    try:
+        asyncio.run(call())
+    except ZaloApiError as exc:
+        raise _fail(f"Zalo refused {method}: {exc}", 1) from None
+
+
+@zalo_app.command("set-webhook")
+def zalo_set_webhook(
+    url: Annotated[str, typer.Argument(help="Public HTTPS URL ending in /zalo/webhook")],
+) -> None:
+    """Register the webhook with Zalo Bot, with ZALO_WEBHOOK_SECRET as its secret token."""
+    secret = Settings().zalo_webhook_secret
+    if not 8 <= len(secret) <= 256:
+        raise _fail("ZALO_WEBHOOK_SECRET must be 8-256 characters", 1)
+    _zalo("setWebhook", {"url": url, "secret_token": secret})
+    typer.echo(f"webhook set to {url}")
+
+
+@zalo_app.command("delete-webhook")
+def zalo_delete_webhook() -> None:
+    """Remove the webhook (needed before long polling)."""
+    _zalo("deleteWebhook")
     typer.echo("webhook deleted")
 
 
@@ -202,7 +273,9 @@ def chat(
     async def main() -> None:
         runtime = _runtime()
         try:
-            await ConsoleChannel(runtime.engine, as_).run()
+            await ConsoleChannel(
+                runtime.engine, as_, documents=runtime.documents(runtime.engine.sessions)
+            ).run()
         finally:
             await runtime.close()
 
@@ -243,12 +316,7 @@ def score(
     """Score a paper form against the official pass rules."""
     from datetime import date
 
-    settings = Settings()
-    try:
-        content = load_content(None, province_code=settings.province_code)
-    except ContentError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    content = _content()
     try:
         criteria = content.criteria_for(group, year or date.today().year)
     except KeyError:
@@ -292,18 +360,21 @@ def score(
 def unit_add(
     parent: Annotated[str, typer.Option(help="Official code of the commune it belongs to")],
     name: Annotated[str, typer.Option(help="Its name, e.g. 'Thôn Phú Sơn'")],
-    kind: Annotated[str, typer.Option(help="village, agency, enterprise or school")],
+    kind: Annotated[
+        str, typer.Option(help="village, agency, enterprise, school (content/units/routing.yaml)")
+    ],
 ) -> None:
     """Create a unit under a commune; prints its code (for `officer invite --unit`)."""
-    from storage.models import UnitKind, utcnow
+    from storage.models import utcnow
     from storage.repositories import staff
 
-    units = load_content(None, province_code=Settings().province_code).units
+    content = _content()
+    units = content.units
     commune = units.get(parent)
     if commune is None:
         raise _fail(f"unknown commune code {parent!r} in {units.province_name}")
-    if kind not in {k.value for k in UnitKind}:
-        raise _fail(f"kind must be one of {', '.join(k.value for k in UnitKind)}")
+    if kind not in content.routing.kinds:
+        raise _fail(f"kind must be one of {', '.join(content.routing.kinds)}")
     clean = " ".join(name.split())
     if not clean:
         raise _fail("the name is empty")
@@ -335,6 +406,95 @@ def unit_list(
         typer.echo(f"{code}\t{name} ({kind})")
 
 
+@population_app.callback()
+def unit_population(
+    context: typer.Context,
+    unit: Annotated[str | None, typer.Option(help="Commune code or unit code")] = None,
+    year: Annotated[int | None, typer.Option(help="The year the figures are for")] = None,
+    adults: Annotated[
+        int | None, typer.Option(help="Adults in learning families, clans and communities")
+    ] = None,
+    staff_: Annotated[
+        int | None, typer.Option("--staff", help="Officials and employees in learning units")
+    ] = None,
+) -> None:
+    """Set a commune's or unit's figures for a year (only those given change)."""
+    from bot.populations import PopulationError, check_code, check_figures
+    from storage.models import utcnow
+    from storage.repositories import reports
+
+    if context.invoked_subcommand is not None:
+        return
+    if unit is None or year is None or (adults is None and staff_ is None):
+        raise _fail("give --unit, --year and --adults and/or --staff (or: population import FILE)")
+    figures = {k: v for k, v in (("adults", adults), ("staff", staff_)) if v is not None}
+    try:
+        check_figures(year, figures)
+    except PopulationError as exc:
+        raise _fail(str(exc)) from None
+    content = load_content(None, province_code=Settings().province_code)
+
+    async def action(session):
+        await check_code(session, content.units, unit)
+        await reports.set_population(session, unit, year, utcnow(), **figures)
+
+    try:
+        _database(action)
+    except PopulationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{unit} {year}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
+@population_app.command("import")
+def unit_population_import(
+    path: Annotated[Path, typer.Argument(help="CSV with the header unit_code,year,adults,staff")],
+) -> None:
+    """Create or update many units' figures from a CSV; any bad line changes nothing."""
+    from bot.populations import PopulationError, import_csv
+    from storage.models import utcnow
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{path}: cannot read: {exc}") from None
+    content = load_content(None, province_code=Settings().province_code)
+
+    async def action(session):
+        return await import_csv(session, content.units, text, str(path), utcnow())
+
+    try:
+        count = _database(action)
+    except PopulationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"imported {count} rows")
+
+
+@report_app.command("annual")
+def report_annual(
+    year: Annotated[int, typer.Option(help="The assessed year")],
+    out: Annotated[Path, typer.Option(help="The file to write: .xlsx or .csv")],
+    unit: Annotated[
+        str | None, typer.Option(help="Only this commune or unit (default: the province)")
+    ] = None,
+) -> None:
+    """The annual report: a summary per unit with the plan's ratios, the recognised citizens
+    and the submissions waiting for a decision."""
+    from bot.reports.annual import AnnualReport, UnknownScope, write_annual
+    from handlers.i18n import Translator, load_catalogs
+    from storage.models import utcnow
+
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise _fail("--out must end in .xlsx or .csv")
+    settings = Settings()
+    content = load_content(None, province_code=settings.province_code)
+    report = AnnualReport(content, Translator(load_catalogs(), "vi"), year, utcnow())
+    try:
+        asyncio.run(write_annual(settings.database_url, report, unit, out))
+    except UnknownScope as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"written {out}")
+
+
 @officer_app.command("invite")
 def officer_invite(
     unit: Annotated[
@@ -350,7 +510,7 @@ def officer_invite(
         raise _fail("role must be officer or admin")
     if role == StaffRole.OFFICER and unit is None:
         raise _fail("an officer needs --unit")
-    units = load_content(None, province_code=Settings().province_code).units
+    units = _content().units
     if unit is not None and "-" not in unit and units.get(unit) is None:
         raise _fail(f"unknown commune code {unit!r} in {units.province_name}")
 
@@ -416,6 +576,304 @@ def officer_revoke(
     if not _database(action):
         raise _fail(f"no active role {staff_id}", 1)
     typer.echo(f"role {staff_id} revoked")
+
+
+def _certificates():
+    from bot.certificates import Certificates
+
+    settings = Settings()
+    return Certificates.of(settings, _content(settings))
+
+
+@certificate_app.command("verify")
+def certificate_verify(
+    code: Annotated[str, typer.Argument(help="The code printed on the certificate")],
+) -> None:
+    """Whether a certificate is valid (exit 0), or revoked or unknown (exit 1)."""
+    certificates = _certificates()
+
+    async def action(session):
+        return await certificates.verify(session, code)
+
+    verdict = _database(action)
+    if verdict is None:
+        raise _fail(f"no certificate with code {code!r}", 1)
+    typer.echo(f"name: {verdict.name}")
+    typer.echo(f"commune: {verdict.commune}")
+    typer.echo(f"year: {verdict.year}")
+    if verdict.valid:
+        typer.echo("status: valid")
+        return
+    typer.echo(f"status: REVOKED on {verdict.revoked_at:%Y-%m-%d} ({verdict.revoke_reason})")
+    raise typer.Exit(1)
+
+
+@certificate_app.command("revoke")
+def certificate_revoke(
+    code: Annotated[str, typer.Argument(help="The code printed on the certificate")],
+    reason: Annotated[str, typer.Option(help="Why; the holder is told it when they ask")],
+) -> None:
+    """Revoke a certificate: verification then says so, and it is never sent again."""
+    from storage.models import utcnow
+    from storage.repositories import audit, certificates
+
+    clean = " ".join(reason.split())
+    if not clean:
+        raise _fail("give a --reason")
+
+    async def action(session):
+        now = utcnow()
+        done = await certificates.revoke(session, code, reason=clean, now=now)
+        if done is None:
+            return None, await certificates.by_code(session, code) is not None
+        entry = audit.NewEntry(None, "certificate.revoked", done.number, {"via": "cli"})
+        await audit.record(session, [entry], now)
+        return done.number, True
+
+    number, known = _database(action)
+    if number is None:
+        raise _fail("it was revoked before" if known else f"no certificate with code {code!r}", 1)
+    typer.echo(f"certificate {number} revoked")
+
+
+@certificate_app.command("list")
+def certificate_list(
+    year: Annotated[int, typer.Option(help="The assessed year")],
+) -> None:
+    """The year's certificates: number, code, name, commune, status."""
+    from storage.repositories import certificates as repository
+
+    certificates = _certificates()
+
+    async def action(session):
+        return [
+            (
+                c.number,
+                repository.shown_code(c.code),
+                c.full_name,
+                certificates.commune_name(c.commune_code),
+                "revoked" if c.revoked_at else "valid",
+            )
+            for c in await repository.of_year(session, year)
+        ]
+
+    for row in _database(action):
+        typer.echo("\t".join(row))
+
+
+@broadcast_app.command("create")
+def broadcast_create(
+    text: Annotated[str | None, typer.Option(help="The message")] = None,
+    file: Annotated[Path | None, typer.Option(help="A UTF-8 text file holding the message")] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="Commune code or unit code; repeat for several")
+    ] = None,
+    group: Annotated[list[str] | None, typer.Option(help="Target group id, e.g. residents")] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="This year's assessment: none (not started), draft, submitted, ..."),
+    ] = None,
+    skills_level: Annotated[
+        list[str] | None,
+        typer.Option(help="Latest digital-skills level (none, basic, proficient) or unchecked"),
+    ] = None,
+    locale: Annotated[list[str] | None, typer.Option(help="Interface language: vi or en")] = None,
+    active_since: Annotated[
+        str | None, typer.Option(help="Only people active since this day (YYYY-MM-DD)")
+    ] = None,
+) -> None:
+    """Make a draft broadcast; options narrow whom it reaches (several values of one option:
+    any of them; several options: all of them). Prints its id and the recipient count."""
+    from bot.broadcast_cli import OptionError, message, segment
+    from storage.models import utcnow
+    from storage.repositories import broadcasts
+
+    content = load_content(None, province_code=Settings().province_code)
+    try:
+        body = message(text, file)
+    except OptionError as exc:
+        raise _fail(str(exc)) from None
+
+    async def action(session):
+        chosen = await segment(
+            session,
+            content,
+            units=unit or [],
+            groups=group or [],
+            statuses=status or [],
+            skills=skills_level or [],
+            locales=locale or [],
+            active_since=active_since,
+            now=utcnow(),
+        )
+        made = await broadcasts.create(
+            session, text=body, segment=chosen, author_user_id=None, now=utcnow()
+        )
+        return made.id
+
+    try:
+        broadcast_id = _database(action)
+    except OptionError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"broadcast {broadcast_id} created (draft)")
+    broadcast_preview(broadcast_id)
+    typer.echo(f"send it with: python -m bot broadcast send {broadcast_id} [--at TIME]")
+
+
+@broadcast_app.command("preview")
+def broadcast_preview(broadcast_id: Annotated[int, typer.Argument(help="Broadcast id")]) -> None:
+    """Whom it reaches, how many will receive it, and the message as they read it."""
+    from bot.broadcast_cli import describe
+    from handlers.flows.broadcast import message_text
+    from handlers.i18n import Translator, load_catalogs
+    from storage.repositories import broadcasts, segments
+
+    async def action(session):
+        found = await broadcasts.get(session, broadcast_id)
+        if found is None:
+            return None
+        chosen = broadcasts.segment_of(found)
+        return found, chosen, await segments.audience(session, chosen)
+
+    found = _database(action)
+    if found is None:
+        raise _fail(f"no broadcast {broadcast_id}", 1)
+    b, chosen, audience = found
+    typer.echo(f"broadcast {b.id} ({b.status}) to: {describe(chosen)}")
+    typer.echo(
+        f"recipients: {audience.reachable:,} will receive it; {audience.opted_out:,} opted out "
+        f"and {audience.unreachable:,} unreachable are skipped ({audience.total:,} in the segment)"
+    )
+    typer.echo("---")
+    typer.echo(message_text(Translator(load_catalogs(), "vi"), b.text))
+    typer.echo("---")
+
+
+@broadcast_app.command("send")
+def broadcast_send(
+    broadcast_id: Annotated[int, typer.Argument(help="Broadcast id")],
+    at: Annotated[
+        str | None,
+        typer.Option(help="When, in Vietnam's time: 'YYYY-MM-DD HH:MM' (default: now)"),
+    ] = None,
+) -> None:
+    """Schedule a draft: the running workers (`worker`, `serve`, `poll`) send it from then."""
+    from bot.broadcast_cli import OptionError, moment
+    from bot.pushes import rules_from
+    from handlers.i18n import LOCAL_TZ
+    from storage.models import utcnow
+    from storage.repositories import broadcasts
+
+    now = utcnow()
+    try:
+        when = moment(at) if at else now
+    except OptionError as exc:
+        raise _fail(str(exc)) from None
+
+    async def action(session):
+        found = await broadcasts.get(session, broadcast_id, lock=True)
+        if found is None:
+            return None
+        return broadcasts.schedule(found, when, now), found.status
+
+    done = _database(action)
+    if done is None:
+        raise _fail(f"no broadcast {broadcast_id}", 1)
+    if not done[0]:
+        raise _fail(f"broadcast {broadcast_id} is {done[1]}: only a draft can be sent", 1)
+    typer.echo(f"broadcast {broadcast_id} scheduled for {when.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}")
+    settings = Settings()
+    rules = rules_from(settings)
+    if rules.quiet(max(when, now)):
+        typer.echo(
+            f"that is in quiet hours ({settings.quiet_hours}): sending begins at "
+            f"{rules.quiet_until:%H:%M}"
+        )
+
+
+def _change(broadcast_id: int, verb: str) -> None:
+    from storage.models import utcnow
+    from storage.repositories import broadcasts
+
+    async def action(session):
+        found = await broadcasts.get(session, broadcast_id, lock=True)
+        if found is None:
+            return None
+        before = found.status
+        if verb == "pause":
+            done = await broadcasts.pause(session, found)
+        elif verb == "resume":
+            done = await broadcasts.resume(session, found, utcnow())
+        else:
+            done = await broadcasts.cancel(session, found, utcnow())
+        return done, before, found.status
+
+    result = _database(action)
+    if result is None:
+        raise _fail(f"no broadcast {broadcast_id}", 1)
+    done, before, after = result
+    if not done:
+        raise _fail(f"broadcast {broadcast_id} is {before}: cannot {verb} it", 1)
+    typer.echo(f"broadcast {broadcast_id}: {before} -> {after}")
+
+
+@broadcast_app.command("pause")
+def broadcast_pause(broadcast_id: Annotated[int, typer.Argument(help="Broadcast id")]) -> None:
+    """Stop sending at once (what is in flight still goes); `resume` carries on."""
+    _change(broadcast_id, "pause")
+
+
+@broadcast_app.command("resume")
+def broadcast_resume(broadcast_id: Annotated[int, typer.Argument(help="Broadcast id")]) -> None:
+    """Carry on sending a paused broadcast."""
+    _change(broadcast_id, "resume")
+
+
+@broadcast_app.command("cancel")
+def broadcast_cancel(broadcast_id: Annotated[int, typer.Argument(help="Broadcast id")]) -> None:
+    """Send no more of it."""
+    _change(broadcast_id, "cancel")
+
+
+@broadcast_app.command("status")
+def broadcast_status(
+    broadcast_id: Annotated[int, typer.Argument(help="Broadcast id")],
+    follow: Annotated[bool, typer.Option(help="Show a progress bar until it ends")] = False,
+) -> None:
+    """Its state and figures: sent, failed, blocked, opted out, waiting."""
+    from bot.broadcast_cli import follow_progress, stats_of
+
+    if follow:
+        if not asyncio.run(follow_progress(Settings().database_url, broadcast_id)):
+            raise _fail(f"no broadcast {broadcast_id}", 1)
+        return
+    found = _database(lambda session: stats_of(session, broadcast_id))
+    if found is None:
+        raise _fail(f"no broadcast {broadcast_id}", 1)
+    b, stats = found
+    typer.echo(
+        f"broadcast {b.id}: {b.status}; {stats.finished:,}/{stats.total:,} done: "
+        f"sent {stats.sent:,}, failed {stats.failed:,}, blocked {stats.blocked:,}, "
+        f"opted out {stats.opted_out:,}, cancelled {stats.cancelled:,}, waiting {stats.waiting:,}"
+    )
+
+
+@broadcast_app.command("list")
+def broadcast_list() -> None:
+    """The latest broadcasts."""
+    from handlers.i18n import LOCAL_TZ
+    from storage.repositories import broadcasts
+
+    async def action(session):
+        return [
+            (b.id, b.status, b.created_at, " ".join(b.text.split())[:50])
+            for b in await broadcasts.recent(session)
+        ]
+
+    for broadcast_id, state, created, start in _database(action):
+        typer.echo(
+            f"{broadcast_id}\t{state}\t{created.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}\t{start}"
+        )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,16 +19,19 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels import options
+from bot.channels.capabilities import Capabilities
 from handlers.engine import Engine
 from handlers.events import Event
 from storage.models import InboxUpdate, utcnow
-from storage.repositories import inbox
+from storage.repositories import inbox, outbox
 
 log = logging.getLogger(__name__)
 
 
 class Inbound(Protocol):
     channel: str
+    capabilities: Capabilities
 
     def to_event(self, raw: Mapping[str, Any]) -> Event | None: ...
 
@@ -105,13 +109,29 @@ class InboxProcessor:
             event = self._event(row)
             if event is not None:
                 events.append(event)
-        await self.engine.handle_batch(events)
+        await self.engine.handle_batch(await self._press_typed_numbers(events))
         async with self.sessions() as session, session.begin():
             await inbox.mark_processed(session, [r.id for r in rows], self.clock())
         self.on_processed()
         for row in rows:
             await self.channels[row.channel].acknowledge(row.payload)
         return len(rows)
+
+    async def _press_typed_numbers(self, events: list[Event]) -> list[Event]:
+        """On channels without buttons a typed option number may be a press (see
+        bot/channels/options.py)."""
+        chats: dict[str, list[str]] = defaultdict(list)
+        for event in options.typed_numbers(events):
+            if not self.channels[event.channel].capabilities.buttons:
+                chats[event.channel].append(event.chat_id)
+        if not chats:
+            return events
+        last_sent: dict[tuple[str, str], dict[str, Any]] = {}
+        async with self.sessions() as session:
+            for channel, chat_ids in chats.items():
+                found = await outbox.last_sent(session, channel, chat_ids)
+                last_sent.update(((channel, chat), payload) for chat, payload in found.items())
+        return options.as_presses(events, last_sent)
 
     def _event(self, row: InboxUpdate) -> Event | None:
         try:

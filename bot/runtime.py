@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import data_export
+from bot.certificates import Certificates
+from bot.documents import Documents
+from bot.reports.document import report_maker
 from bot.settings import Settings
 from content import Content, load_content
 from handlers.context import Settings as ConversationSettings
@@ -22,6 +27,26 @@ class Runtime:
     db: AsyncEngine
     engine: Engine
 
+    @cached_property
+    def certificates(self) -> Certificates:
+        return Certificates.of(self.settings, self.content)
+
+    def documents(self, sessions: async_sessionmaker[AsyncSession]) -> Documents:
+        """The documents that replies name, made when they are sent."""
+        return Documents(
+            sessions,
+            {
+                "certificate": self.certificates.make,
+                "export": data_export.make,
+                "report": report_maker(
+                    # The engine's own address: the report reads where the bot writes.
+                    self.db.url.render_as_string(hide_password=False),
+                    self.content,
+                    self.engine.catalogs,
+                ),
+            },
+        )
+
     async def close(self) -> None:
         await self.db.dispose()
 
@@ -33,6 +58,8 @@ def build(settings: Settings | None = None) -> Runtime:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # fontTools reports each table it trims from a certificate's embedded font at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     content_root = Path(settings.content_dir) if settings.content_dir else None
     content = load_content(content_root, province_code=settings.province_code)
     db = create_engine(settings.database_url)

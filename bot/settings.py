@@ -17,6 +17,14 @@ class Settings(BaseSettings):
         "Hội Khuyến học thành phố Đà Nẵng",
         description="Who controls the personal data, named in the consent notice",
     )
+    association_name: str = Field(
+        "", description="The issuing association printed on certificates (default: DATA_CONTROLLER)"
+    )
+    public_url: str = Field(
+        "",
+        description="Public address of the web server (https://...), for the certificates' "
+        "verification links; default http://HOST:PORT",
+    )
     notice_version: str = Field("2026-01", description="Version of the data notice consented to")
     content_dir: str | None = Field(None, description="Content folder (default: the package's)")
     log_level: str = Field("INFO", description="Logging level")
@@ -33,5 +41,55 @@ class Settings(BaseSettings):
         description="Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token (1-256 "
         "characters of A-Z a-z 0-9 _ -); required by `serve`",
     )
+    zalo_bot_token: str | None = Field(
+        None,
+        description="Token from the Zalo Bot Creator; when set, the bot runs on Zalo Bot too",
+    )
+    zalo_bot_api_url: str = Field(
+        "https://bot-api.zaloplatforms.com",
+        description="Zalo Bot API base (the older https://bot-api.zapps.me, a test fake)",
+    )
+    zalo_global_rate: float = Field(
+        10.0, description="Most Zalo Bot messages per second (Zalo publishes no limit)"
+    )
+    zalo_webhook_secret: str = Field(
+        "",
+        description="Secret Zalo echoes in X-Bot-Api-Secret-Token (8-256 characters); "
+        "required by `serve` for Zalo Bot",
+    )
+    quiet_hours: str = Field(
+        "21:00-07:00",
+        pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+        description="Local hours (Asia/Ho_Chi_Minh) when no reminder, campaign or broadcast "
+        "is sent",
+    )
+    weekly_push_cap: int = Field(3, description="Most reminders and campaigns a person gets a week")
+    reminder_days: list[int] = Field(
+        [3, 10], description="Idle days before each reminder to finish a self-assessment"
+    )
+    max_reminders: int = Field(2, description="Most such reminders a person gets in a year")
+    inbox_retention_days: int = Field(
+        7, ge=1, description="Days a processed raw update is kept (for investigating problems)"
+    )
+    dedupe_retention_days: int = Field(
+        30, ge=2, description="Days an event's dedupe key is kept (platforms redeliver for a day)"
+    )
+    review_remind_days: int = Field(
+        3, ge=1, description="Officers' daily digest lists submissions waiting longer than this"
+    )
+    review_escalate_days: int = Field(
+        10, ge=1, description="Submissions waiting longer than this go to the parent scope too"
+    )
+    review_digest_hour: int = Field(
+        8, ge=0, le=23, description="Hour of the day (Vietnam time) the digest goes out"
+    )
     host: str = Field("127.0.0.1", description="Address the web server listens on")
     port: int = Field(8080, description="Port the web server listens on")
+
+    @property
+    def issuer(self) -> str:
+        return self.association_name or self.data_controller
+
+    @property
+    def site_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"

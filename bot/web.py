@@ -1,4 +1,4 @@
-"""The web server: platform webhooks and health.
+"""The web server: platform webhooks, health, and the certificates' verification page.
 
 A webhook answers 200 only after the raw update is committed to the inbox; processing
 happens from there, so a crash after the answer loses nothing, and a platform's
@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from babel.support import NullTranslations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import telegram
+from bot import verify_page
+from bot.certificates import Certificates
+from bot.channels import telegram, zalo_bot
 from bot.inbox import InboxWriter
+from handlers.i18n import Translator, load_catalogs
 from storage.models import utcnow
 from storage.repositories import inbox, outbox
 
@@ -27,36 +31,52 @@ log = logging.getLogger(__name__)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 WRITER = web.AppKey("inbox_writer", InboxWriter)
 SECRET = web.AppKey("webhook_secret", str)
+ZALO_SECRET = web.AppKey("zalo_webhook_secret", str)
 ON_STORED = web.AppKey("on_stored", Callable[[], None])
 CLOCK = web.AppKey("clock", Callable[[], datetime])
 HEALTH = web.AppKey("health", dict[str, Any])
+CERTIFICATES = web.AppKey("certificates", Certificates)
+CATALOGS = web.AppKey("catalogs", Mapping[str, NullTranslations])
 
 
 def make_app(
     sessions: async_sessionmaker[AsyncSession],
     *,
     webhook_secret: str,
+    zalo_webhook_secret: str = "",
     on_stored: Callable[[], None] = lambda: None,
     clock: Callable[[], datetime] = utcnow,
     health: dict[str, Any] | None = None,
+    certificates: Certificates | None = None,
+    catalogs: Mapping[str, NullTranslations] | None = None,
 ) -> web.Application:
-    """`health` is a live dict that the running workers update (for /healthz)."""
+    """`health` is a live dict that the running workers update (for /healthz). With
+    `certificates`, the app also serves their verification page at /verify/CODE."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SESSIONS] = sessions
     app[WRITER] = InboxWriter(sessions, clock=clock)
     app[SECRET] = webhook_secret
+    app[ZALO_SECRET] = zalo_webhook_secret
     app[ON_STORED] = on_stored
     app[CLOCK] = clock
     app[HEALTH] = health if health is not None else {}
     app.router.add_post("/telegram/webhook", telegram_webhook)
+    app.router.add_post("/zalo/webhook", zalo_webhook)
     app.router.add_get("/healthz", healthz)
+    if certificates is not None:
+        app[CERTIFICATES] = certificates
+        app[CATALOGS] = catalogs if catalogs is not None else load_catalogs()
+        app.router.add_get("/verify/{code}", verify)
     return app
 
 
+def _authorised(request: web.Request, header: str, secret: str) -> bool:
+    given = request.headers.get(header, "")
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+
 async def telegram_webhook(request: web.Request) -> web.Response:
-    secret = request.app[SECRET]
-    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+    if not _authorised(request, "X-Telegram-Bot-Api-Secret-Token", request.app[SECRET]):
         return web.Response(status=401, text="unauthorized")
     try:
         update = await request.json()
@@ -67,6 +87,18 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     await request.app[WRITER].store(telegram.inbox_row(update))
     request.app[ON_STORED]()
     return web.Response(text="ok")
+
+
+async def zalo_webhook(request: web.Request) -> web.Response:
+    if not _authorised(request, "X-Bot-Api-Secret-Token", request.app[ZALO_SECRET]):
+        return web.Response(status=401, text="unauthorized")
+    try:
+        row = zalo_bot.inbox_row(zalo_bot.unwrap(await request.json()))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return web.Response(status=400, text="not an update")
+    await request.app[WRITER].store(row)
+    request.app[ON_STORED]()
+    return web.json_response({"ok": True})
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -85,3 +117,17 @@ async def healthz(request: web.Request) -> web.Response:
         report["database"] = f"error: {type(exc).__name__}"
         return web.json_response(report, status=503)
     return web.json_response(report)
+
+
+async def verify(request: web.Request) -> web.Response:
+    """Whether a certificate is valid: 200 with the holder's name, commune, year and status
+    (revoked ones say so), or 404."""
+    t = Translator(request.app[CATALOGS], request.query.get("lang", "vi"))
+    async with request.app[SESSIONS]() as session:
+        verdict = await request.app[CERTIFICATES].verify(session, request.match_info["code"])
+    return web.Response(
+        text=verify_page.page(t, verdict),
+        content_type="text/html",
+        status=404 if verdict is None else 200,
+        headers=verify_page.HEADERS,
+    )

@@ -18,6 +18,7 @@ from content.criteria import (
 from content.issues import ContentError, ContentIssue
 from content.loader import check_content, load_content
 from content.resources import Resource
+from content.routing import Routing
 from content.scoring import ScoreResult, score
 from content.targets import ProvinceTargets, TargetRatios, Targets
 from content.units import Commune, CommuneMatch, Units
@@ -39,6 +40,7 @@ __all__ = [
     "PassRules",
     "ProvinceTargets",
     "Resource",
+    "Routing",
     "ScoreResult",
     "TargetRatios",
     "Targets",

@@ -3,8 +3,12 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from content.campaigns import CampaignRule
+from content.certificate import CertificateWording
 from content.criteria import CriteriaGroup, CriteriaSet
+from content.digital_skills import DigitalSkills
 from content.resources import Resource, rank_resources
+from content.routing import Routing
 from content.targets import Targets
 from content.units import Units
 
@@ -15,6 +19,10 @@ class Content:
     units: Units
     resources: list[Resource]
     targets: Targets
+    digital_skills: DigitalSkills
+    campaigns: list[CampaignRule]
+    certificate: CertificateWording
+    routing: Routing  # which kinds of unit verify which target groups
 
     def criteria_for(self, group_id: str, year: int) -> CriteriaGroup:
         """The group's criteria in the set that covers the assessed year."""

@@ -103,6 +103,16 @@ class Indicator(Sourced):
         return int(self.id.removeprefix("I"))
 
     @property
+    def possible_points(self) -> list[int]:
+        """Every number of points an answer can give, highest first."""
+        given = (
+            [band.points for band in self.number_input.bands]
+            if self.number_input is not None
+            else [option.points for option in self.options]
+        )
+        return sorted(set(given), reverse=True)
+
+    @property
     def max_points(self) -> int:
         if self.number_input is not None:
             return max(band.points for band in self.number_input.bands)

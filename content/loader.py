@@ -6,14 +6,18 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from content.campaigns import Campaigns, check_campaigns
 from content.catalog import Content
+from content.certificate import CertificateWording, check_certificate
 from content.criteria import CriteriaGroup, CriteriaSet, GroupSpec, SetSpec
 from content.criteria_checks import check_group, check_set, check_years_apart
+from content.digital_skills import DigitalSkills, check_digital_skills
 from content.disadvantaged import DisadvantagedFile, check_disadvantaged
 from content.issues import ContentError, ContentIssue
 from content.official_units import province_name
 from content.resources import ResourcesFile, check_resources
-from content.targets import Targets, check_targets
+from content.routing import Routing, check_routing
+from content.targets import Targets, check_ratio_groups, check_targets
 from content.units import Units
 from content.yaml_source import YamlDoc, read_yaml
 
@@ -45,24 +49,65 @@ class _Loading:
         self.root = root
         self.province_code = province_code
         self.issues: list[ContentIssue] = []
+        self.set_specs: list[tuple[YamlDoc, SetSpec]] = []
 
     def run(self) -> tuple[Content | None, list[ContentIssue]]:
         resources = self._read(self.root / "resources.yaml", ResourcesFile, check_resources)
-        targets = self._read(self.root / "targets.yaml", Targets, check_targets)
+        targets_doc = self._read_doc(self.root / "targets.yaml", Targets)
+        certificate = self._read(
+            self.root / "certificate.yaml", CertificateWording, check_certificate
+        )
         disadvantaged = self._read(
             self.root / "units" / "disadvantaged.yaml", DisadvantagedFile, check_disadvantaged
         )
         # Without the resources file every tag would look unknown: skip that check instead.
         tags = None if resources is None else {t for r in resources.resources for t in r.tags}
         criteria_sets = self._criteria_sets(tags)
-        if self.issues or resources is None or targets is None or disadvantaged is None:
+        skills = self._read(
+            self.root / "digital_skills.yaml",
+            DigitalSkills,
+            lambda doc, data: check_digital_skills(doc, data, tags),
+        )
+        campaigns = self._read(self.root / "campaigns.yaml", Campaigns, check_campaigns)
+        # Groups as set.yaml lists them: a group whose own file is broken is still known.
+        groups = {g for _, spec in self.set_specs for g in spec.groups}
+        routing = self._read(
+            self.root / "units" / "routing.yaml",
+            Routing,
+            lambda doc, data: check_routing(doc, data, groups),
+        )
+        targets = None
+        if targets_doc is not None:
+            doc, targets = targets_doc
+            self.issues += check_targets(doc, targets)
+            self.issues += check_ratio_groups(doc, targets, groups)
+        if (
+            self.issues
+            or resources is None
+            or targets is None
+            or disadvantaged is None
+            or skills is None
+            or campaigns is None
+            or certificate is None
+            or routing is None
+        ):
             return None, self.issues
         units = Units(self.province_code, disadvantaged.flags_for(self.province_code))
-        return Content(criteria_sets, units, resources.resources, targets), []
+        content = Content(
+            criteria_sets,
+            units,
+            resources.resources,
+            targets,
+            skills,
+            campaigns.rules,
+            certificate,
+            routing,
+        )
+        return content, []
 
     def _criteria_sets(self, tags: Collection[str] | None) -> dict[str, CriteriaSet]:
         sets: dict[str, CriteriaSet] = {}
-        specs: list[tuple[YamlDoc, SetSpec]] = []
+        specs = self.set_specs
         set_files = sorted((self.root / "criteria").glob("*/set.yaml"))
         if not set_files:
             self.issues.append(

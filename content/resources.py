@@ -1,6 +1,7 @@
 """Learning resources the bot recommends where an indicator scored low."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -48,3 +49,34 @@ def rank_resources(
         key=lambda pair: (-pair[0], pair[1].language != language, _LEVEL_ORDER[pair[1].level]),
     )
     return [r for _, r in ranked[:limit]]
+
+
+@dataclass(frozen=True)
+class Need:
+    """Something to learn: a weak indicator or skills area, and the tags of its resources."""
+
+    kind: Literal["indicator", "area"]
+    id: str
+    tags: tuple[str, ...]
+
+
+def recommend(
+    needs: Iterable[Need],
+    resources: list[Resource],
+    locale: str,
+    exclude: Collection[str],
+    limit: int,
+) -> list[tuple[Need, Resource]]:
+    """One resource per need, weakest need first (the caller's order), none twice and none
+    in ``exclude`` (already suggested), at most ``limit``."""
+    taken = set(exclude)
+    chosen: list[tuple[Need, Resource]] = []
+    for need in needs:
+        if len(chosen) >= limit:
+            break
+        ranked = rank_resources(resources, need.tags, locale, len(resources))
+        best = next((r for r in ranked if r.id not in taken), None)
+        if best is not None:
+            chosen.append((need, best))
+            taken.add(best.id)
+    return chosen

@@ -1,16 +1,19 @@
-"""A province's plan targets for the programme, to report results against."""
+"""A province's plan targets for the programme, and how the annual report measures them."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from content.base import FrozenModel, LocalText, NonEmptyStr, Sourced
+from content.base import FrozenModel, LocalText, NonEmptyStr, Slug, Sourced
 from content.issues import ContentIssue
 from content.official_units import province_name
 from content.text import normalize
 from content.yaml_source import YamlDoc
 
 Percent = Annotated[int, Field(ge=0, le=100)]
+# The ratios that divide by a population figure; the digital-skills ones divide by the
+# recognised citizens by their latest digital-skills check and need no rule.
+PopulationRatio = Literal["adults_in_learning_communities_titled", "staff_in_learning_units_titled"]
 
 
 class TargetRatios(FrozenModel):
@@ -20,13 +23,33 @@ class TargetRatios(FrozenModel):
     digital_proficient: Percent  # share of those with digital skills
 
 
+class RatioRule(Sourced):
+    """Citizens recognised in these target groups, over this population figure of a unit."""
+
+    groups: list[Slug]
+    population: Literal["adults", "staff"]
+    note: LocalText
+
+
+class DayOfYear(FrozenModel):
+    month: Annotated[int, Field(ge=1, le=12)]
+    day: Annotated[int, Field(ge=1, le=31)]
+
+
 class ProvinceTargets(Sourced):
     name: NonEmptyStr  # the official name too, so that a mistyped code cannot go unnoticed
     note: LocalText | None = None
+    report_due: DayOfYear | None = None  # each year's report reaches the province by then
     years: dict[int, TargetRatios]
+
+    def milestone(self, year: int) -> tuple[int, TargetRatios] | None:
+        """The target a year works toward: the first milestone in or after it."""
+        ahead = sorted(y for y in self.years if y >= year)
+        return (ahead[0], self.years[ahead[0]]) if ahead else None
 
 
 class Targets(FrozenModel):
+    ratios: dict[PopulationRatio, RatioRule]
     provinces: dict[int, ProvinceTargets]
 
 
@@ -39,3 +62,12 @@ def check_targets(doc: YamlDoc, data: Targets) -> list[ContentIssue]:
         elif normalize(targets.name) != normalize(official):
             issues.append(doc.issue(("provinces", code, "name"), f"province {code} is {official}"))
     return issues
+
+
+def check_ratio_groups(doc: YamlDoc, data: Targets, known: set[str]) -> list[ContentIssue]:
+    return [
+        doc.issue(("ratios", ratio, "groups", n), f"unknown target group {group!r}")
+        for ratio, rule in data.ratios.items()
+        for n, group in enumerate(rule.groups)
+        if group not in known
+    ]

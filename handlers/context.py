@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
-from handlers.events import Button, Event, Reply, ReplyKind
-from handlers.i18n import Translator
+from handlers.events import Attachment, Button, Event, Reply, ReplyKind
+from handlers.i18n import LOCAL_TZ, Translator
 from storage.models import Assessment, ChannelIdentity, Conversation, Profile, User
 from storage.repositories import audit
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +24,14 @@ class Settings:
 
     notice_version: str = "2026-01"
     data_controller: str = "Hội Khuyến học thành phố Đà Nẵng"
+
+
+async def translators(
+    session: AsyncSession, catalogs: Mapping[str, NullTranslations], user_ids: Iterable[int]
+) -> dict[int, Translator]:
+    """Each person's language, with one query."""
+    rows = await session.execute(select(User.id, User.locale).where(User.id.in_(list(user_ids))))
+    return {user_id: Translator(catalogs, locale) for user_id, locale in rows}
 
 
 @dataclass
@@ -58,8 +63,7 @@ class Context:
     async def translators_for(self, user_ids: list[int]) -> dict[int, Translator]:
         """How to speak to other people (officers, a citizen being told a decision), each in
         their own language, with one query."""
-        rows = await self.session.execute(select(User.id, User.locale).where(User.id.in_(user_ids)))
-        return {user_id: Translator(self.catalogs, locale) for user_id, locale in rows}
+        return await translators(self.session, self.catalogs, user_ids)
 
     # -- time -------------------------------------------------------------------------------
     @staticmethod
@@ -78,15 +82,34 @@ class Context:
         buttons: tuple[Button, ...] | list[Button] = (),
         kind: ReplyKind = ReplyKind.ANSWER,
         number_answer: bool = False,
+        attachment: Attachment | None = None,
     ) -> None:
         self.replies.append(
-            Reply(text=text, buttons=tuple(buttons), kind=kind, number_answer=number_answer)
+            Reply(
+                text=text,
+                buttons=tuple(buttons),
+                kind=kind,
+                number_answer=number_answer,
+                attachment=attachment,
+            )
         )
 
-    def say_to(self, user_id: int, text: str, buttons: tuple[Button, ...] = ()) -> None:
+    def say_to(
+        self,
+        user_id: int,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        attachment: Attachment | None = None,
+    ) -> None:
         """A notice to someone else (by our user id); it goes to their own channel."""
         self.replies.append(
-            Reply(text=text, buttons=buttons, kind=ReplyKind.NOTICE, to_user_id=user_id)
+            Reply(
+                text=text,
+                buttons=buttons,
+                kind=ReplyKind.NOTICE,
+                to_user_id=user_id,
+                attachment=attachment,
+            )
         )
 
     # -- state ------------------------------------------------------------------------------

@@ -42,6 +42,8 @@ class FileRef:
     mime: str = ""
     size: int = 0
     name: str = ""
+    # "photo" for a picture the platform keeps as a photo: it can only be sent on as one.
+    kind: str = "document"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +76,13 @@ class Button:
 class Attachment:
     path: str = ""  # a local file to upload
     ref: str = ""  # or a platform file reference
+    # or a document made when the message is sent, "<maker>:<argument>" (a certificate, a
+    # report): see bot/documents.py
+    document: str = ""
     kind: str = "document"  # document | photo
     name: str = ""
+    # The made document's bytes: filled in by delivery just before sending, never stored.
+    content: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +96,9 @@ class Reply:
     # The answer may be a number of the person's own: channels that let people press a
     # button by typing its number must not read a typed number as a button here.
     number_answer: bool = False
+    # The platform's id of a message of ours to replace with this one (a progress message
+    # kept up to date), where the channel can edit; others send it as a new message.
+    edit: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         """What the outbox stores: the rendered reply, independent of any platform."""
@@ -97,9 +107,17 @@ class Reply:
             data["buttons"] = [[b.label, b.payload] for b in self.buttons]
         if self.number_answer:
             data["number_answer"] = True
+        if self.edit:
+            data["edit"] = self.edit
         if self.attachment:
             a = self.attachment
-            data["attachment"] = {"path": a.path, "ref": a.ref, "kind": a.kind, "name": a.name}
+            data["attachment"] = {
+                "path": a.path,
+                "ref": a.ref,
+                "document": a.document,
+                "kind": a.kind,
+                "name": a.name,
+            }
         return data
 
     @classmethod
@@ -111,6 +129,7 @@ class Reply:
             attachment=Attachment(**att) if att else None,
             kind=ReplyKind(kind),
             number_answer=data.get("number_answer", False),
+            edit=data.get("edit", ""),
         )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
@@ -62,6 +63,10 @@ def normalize_locale(code: str | None) -> str:
     return base if base in LOCALES else DEFAULT_LOCALE
 
 
+# Days and the assessed year are counted in Vietnam's time.
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
 class Translator:
     """Everything a conversation needs to speak one user's language."""
 
@@ -80,6 +85,10 @@ class Translator:
         return format_decimal(value, locale=self.locale)
 
     def date(self, value: date | datetime) -> str:
+        """The day in Vietnam; Vietnamese as people write it (24/11/2026), not CLDR's short
+        form (24/11/26)."""
+        if isinstance(value, datetime):
+            value = value.astimezone(LOCAL_TZ).date()
         return format_date(
-            value, format="short" if self.locale == "vi" else "medium", locale=self.locale
+            value, format="dd/MM/yyyy" if self.locale == "vi" else "medium", locale=self.locale
         )

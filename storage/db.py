@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/cdht.db"
 
@@ -30,12 +30,23 @@ def create_engine(url: str, **kw: Any) -> AsyncEngine:
     return _create_async_engine(parsed, **kw)
 
 
+def create_reader(url: str) -> AsyncEngine:
+    """An engine for long reads such as reports: each transaction sees one consistent
+    snapshot, writes nothing, and never holds up the bot's writers meanwhile."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, reader=True, poolclass=NullPool)
+    return _create_async_engine(parsed, poolclass=NullPool).execution_options(
+        isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # Objects stay readable after commit: under asyncio a refresh would be an implicit load.
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _sqlite_engine(url: URL, **kw: Any) -> AsyncEngine:
+def _sqlite_engine(url: URL, *, reader: bool = False, **kw: Any) -> AsyncEngine:
     file_path = _sqlite_file(url)
     if file_path is not None:
         file_path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,14 +69,17 @@ def _sqlite_engine(url: URL, **kw: Any) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if reader:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         # A DEFERRED transaction that reads, then writes, must upgrade its lock, and SQLite
         # answers SQLITE_BUSY at once if another writer holds it, ignoring busy_timeout.
-        # Taking the write lock up front makes writers queue instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Taking the write lock up front makes writers queue instead. A reader's deferred
+        # transaction reads one snapshot of the WAL while writers go on.
+        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
 

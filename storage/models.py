@@ -23,6 +23,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    column,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -82,6 +84,24 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     DEAD = "dead"
     CANCELLED = "cancelled"
+    # A broadcast's message kept back (the broadcast is paused, or it is quiet hours): not
+    # claimed, and unlike a pending one it holds up no later message to its chat.
+    HELD = "held"
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+# Not yet sent, dead or cancelled: waiting, or claimed by a worker. As SQL with the values
+# written out, for the partial index over these rows: a database uses such an index only for
+# a query whose condition it can see implies the index's, which it cannot with parameters.
+OUTBOX_UNFINISHED_SQL = f"status IN ('{OutboxStatus.PENDING}', '{OutboxStatus.SENDING}')"
 
 
 class User(Base):
@@ -126,6 +146,10 @@ class Profile(Base):
     """Exists only once the person has consented to the data notice."""
 
     __tablename__ = "profiles"
+    # The annual report counts registrations from the index alone.
+    __table_args__ = (
+        Index("ix_profiles_report", "commune_code", "unit_id", "target_group", "registered_at"),
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
@@ -136,7 +160,9 @@ class Profile(Base):
     commune_code: Mapped[str | None] = mapped_column(String(8), index=True)
     subunit_name: Mapped[str | None] = mapped_column(String(120))
     # The unit they chose from the commune's list, if it has one; routes their submission.
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[datetime]
     notice_version: Mapped[str] = mapped_column(String(16))
@@ -171,7 +197,12 @@ class Conversation(Base):
 
 class Assessment(Base):
     __tablename__ = "assessments"
-    __table_args__ = (UniqueConstraint("user_id", "year"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "year"),
+        # The annual report: one year's assessments in one state (its lists), and its counts
+        # read from the index alone, without the rows' answers and notes.
+        Index("ix_assessments_report", "year", "status", "user_id", "target_group"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -194,6 +225,9 @@ class Assessment(Base):
     reopened: Mapped[list[Any]] = mapped_column(default=list)
     # Points as last submitted, so a resubmission shows what changed.
     submitted_points: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The officer's changes at approval, {indicator id: {"points": n, "reason": text}};
+    # the citizen's own answers stay as they gave them, `total` is the approved result.
+    adjustments: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="assessment",
@@ -236,7 +270,11 @@ class ProcessedEvent(Base):
     """Dedupe key of every inbound event: a redelivered event hits the unique key."""
 
     __tablename__ = "processed_events"
-    __table_args__ = (UniqueConstraint("channel", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "event_id"),
+        # Old keys are deleted by age (storage/repositories/retention.py).
+        Index("ix_processed_events_processed_at", "processed_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -258,6 +296,33 @@ class OutboxMessage(Base):
             "next_attempt_at",
         ),
         Index("ix_outbox_channel_chat_id_status", "channel", "chat_id", "status"),
+        # The claim's order among unfinished messages: it reads the first few in this
+        # order instead of sorting every waiting message (all of a broadcast) each time.
+        Index(
+            "ix_outbox_unfinished_channel_lane_id",
+            "channel",
+            "lane",
+            "id",
+            sqlite_where=text(OUTBOX_UNFINISHED_SQL),
+            postgresql_where=text(OUTBOX_UNFINISHED_SQL),
+        ),
+        # A broadcast's recipients: one message each, however often a batch is enqueued.
+        # Partial, so that the other messages (most of them) cost these indexes nothing.
+        Index(
+            "uq_outbox_broadcast_id_user_id",
+            "broadcast_id",
+            "user_id",
+            unique=True,
+            sqlite_where=column("broadcast_id").is_not(None),
+            postgresql_where=column("broadcast_id").is_not(None),
+        ),
+        Index(
+            "ix_outbox_broadcast_id_status",
+            "broadcast_id",
+            "status",
+            sqlite_where=column("broadcast_id").is_not(None),
+            postgresql_where=column("broadcast_id").is_not(None),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -284,13 +349,42 @@ class OutboxMessage(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
 
 
-class UnitKind(StrEnum):
-    VILLAGE = "village"  # thôn, tổ dân phố: the association's branch (chi hội) there
-    AGENCY = "agency"
-    ENTERPRISE = "enterprise"
-    SCHOOL = "school"
+class Broadcast(Base):
+    """One text to a segment of people, sent in batches through the outbox's bulk lane. The
+    cursor is the last user id enqueued: a batch of messages and the cursor's advance commit
+    together, so after a crash sending resumes with no one skipped and no one twice."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: made at the server's command line.
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    # storage.repositories.segments.Segment as JSON; for an officer, always within their scope.
+    segment: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default=BroadcastStatus.DRAFT, index=True)
+    send_at: Mapped[datetime | None]
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The segment's size when sending began (people who join later may add a few).
+    total: Mapped[int | None] = mapped_column(Integer)
+    # Every recipient has a message (pending or finished); only delivery remains.
+    enqueued_at: Mapped[datetime | None]
+    # The chat that follows its progress: one message, edited as sending goes on. Outbox ids
+    # of that message and of its latest edit, and the platform's id of the message.
+    progress_channel: Mapped[str | None] = mapped_column(String(16))
+    progress_chat_id: Mapped[str | None] = mapped_column(String(64))
+    progress_outbox_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_edit_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Unit(Base):
@@ -303,6 +397,7 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     commune_code: Mapped[str] = mapped_column(String(8), index=True)
     name: Mapped[str] = mapped_column(String(120))
+    # One of the kinds in content/units/routing.yaml, which says whom the unit verifies.
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -390,3 +485,111 @@ class AuditEntry(Base):
     subject: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Certificate(Base):
+    """Proof of the title. What it shows is copied at issue, so a later profile change does
+    not alter an issued certificate; erasing the person erases it (verification then finds
+    nothing)."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unguessable: it is the verification URL's key.
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    # The number printed for people, in issue order per province and year.
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), unique=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    target_group: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class UnitPopulation(Base):
+    """A unit's figures for the plan's ratios in one year: adults in learning families and
+    communities, staff in learning units."""
+
+    __tablename__ = "unit_populations"
+
+    # A commune's official code, or a unit's code (`<commune code>-<id>`).
+    unit_code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adults: Mapped[int | None] = mapped_column(Integer)
+    staff: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class JobRun(Base):
+    """A scheduled job's run, claimed by inserting its key: whatever the number of workers
+    and restarts, each (job, key) runs once, e.g. ("review.digest", "2026-11-24")."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(48), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class SkillCheck(Base):
+    """One digital-skills check. Answers are saved one by one, so a paused check resumes;
+    a finished one keeps its levels and date: a retake shows progress, and the annual report
+    counts title holders by their latest level."""
+
+    __tablename__ = "skill_checks"
+    __table_args__ = (Index("ix_skill_checks_user_id_finished_at", "user_id", "finished_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    framework_version: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # question id -> points
+    levels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # area id -> level id
+    overall: Mapped[str | None] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class Recommendation(Base):
+    """A learning resource suggested to a person for a weak indicator or skills area. Never
+    suggested twice; done when they say they finished it; followed up once, later."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (UniqueConstraint("user_id", "resource_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    resource_id: Mapped[str] = mapped_column(String(48))
+    # Why: "indicator" or "area", and which.
+    need_kind: Mapped[str] = mapped_column(String(16))
+    need_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    # When to ask how it went; cleared once asked.
+    follow_up_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class Push(Base):
+    """A message the bot sent unasked (a reminder, a follow-up, a campaign), claimed by its
+    key before it is queued: whatever the number of workers and restarts, each (person,
+    kind, key) goes once; the dates give the weekly cap."""
+
+    __tablename__ = "pushes"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "key"),
+        Index("ix_pushes_user_id_sent_at", "user_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    key: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,7 +3,8 @@
 Typed lines become events; replies are read back from the outbox, so a reply committed just
 before a crash is shown at the next start. Buttons render as numbered lines (`[1] Có`) and
 typing the number presses the button, except where the question asks for a number.
-`/file PATH` sends a file. Piped input works the same: one line per message, ending at end
+`/file PATH` sends a file. A document the bot makes (a certificate) is saved in a local
+folder and its path shown. Piped input works the same: one line per message, ending at end
 of input.
 """
 
@@ -18,8 +19,11 @@ from typing import TextIO
 
 from sqlalchemy import select
 
+from bot.channels.options import chosen, option_lines
+from bot.delivery.errors import Rejected
+from bot.documents import Documents
 from handlers.engine import Engine
-from handlers.events import Button, Event, EventKind, FileRef, Reply
+from handlers.events import Event, EventKind, FileRef, Reply
 from storage.models import OutboxMessage, OutboxStatus, utcnow
 from storage.repositories import outbox
 
@@ -28,14 +32,22 @@ CHANNEL = "console"
 
 class ConsoleChannel:
     def __init__(
-        self, engine: Engine, user: str, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+        self,
+        engine: Engine,
+        user: str,
+        *,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+        documents: Documents | None = None,
+        folder: Path = Path("data/documents"),
     ) -> None:
         self.engine = engine
+        self.documents = documents or Documents(engine.sessions, {})
+        self.folder = folder
         self.user = user
         self.stdin = stdin
         self.stdout = stdout
-        self.buttons: tuple[Button, ...] = ()
-        self.number_answer = False
+        self.shown: Reply | None = None  # the last reply with options
 
     async def run(self) -> None:
         warming = asyncio.create_task(self.engine.prepare())
@@ -80,20 +92,16 @@ class ConsoleChannel:
         if stripped.startswith("/") and len(stripped) > 1:
             command, _, args = stripped[1:].partition(" ")
             return self.event(EventKind.COMMAND, command=command.lower(), args=args.strip())
-        if (
-            stripped.isdigit()
-            and not self.number_answer
-            and 1 <= int(stripped) <= len(self.buttons)
-        ):
-            return self.event(EventKind.BUTTON, payload=self.buttons[int(stripped) - 1].payload)
+        if (button := chosen(stripped, self.shown)) is not None:
+            return self.event(EventKind.BUTTON, payload=button.payload)
         return self.event(EventKind.TEXT, text=line)
 
     async def deliver(self) -> None:
         """Print this user's pending replies in order and record them as sent."""
-        async with self.engine.sessions() as session, session.begin():
+        async with self.engine.sessions() as session:
             rows = (
-                await session.scalars(
-                    select(OutboxMessage)
+                await session.execute(
+                    select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.kind)
                     .where(
                         OutboxMessage.channel == CHANNEL,
                         OutboxMessage.chat_id == self.user,
@@ -102,17 +110,42 @@ class ConsoleChannel:
                     .order_by(OutboxMessage.id)
                 )
             ).all()
-            for row in rows:
-                self.render(Reply.from_payload(row.payload, row.kind))
-            await outbox.mark_sent(session, {row.id: None for row in rows}, utcnow())
+        # Outside the read: making a document reads the database too (SQLite has one
+        # connection).
+        for _, payload, kind in rows:
+            reply = Reply.from_payload(payload, kind)
+            self.render(reply, await self.save(reply))
+        if rows:
+            async with self.engine.sessions() as session, session.begin():
+                await outbox.mark_sent(session, {row.id: None for row in rows}, utcnow())
 
-    def render(self, reply: Reply) -> None:
+    async def save(self, reply: Reply) -> str:
+        """Where the reply's file is: a made document is written to the folder first."""
+        att = reply.attachment
+        if att is None:
+            return ""
+        if not att.document:
+            return att.path or att.ref
+        try:
+            made = (await self.documents.attach(reply)).attachment
+        except Rejected:
+            return ""  # revoked or erased meanwhile: there is nothing to show
+        assert made is not None
+        path = self.folder / Path(made.name).name
+        await asyncio.to_thread(_write, path, made.content)
+        return str(path.resolve())
+
+    def render(self, reply: Reply, file: str = "") -> None:
         out = [reply.text]
-        out.extend(f"  [{n}] {b.label}" for n, b in enumerate(reply.buttons, start=1))
-        if reply.attachment is not None:
-            out.append(f"  (tệp: {reply.attachment.path or reply.attachment.ref})")
+        out.extend(f"  {line}" for line in option_lines(reply.buttons))
+        if file:
+            out.append(f"  (tệp: {file})")
         self.stdout.write("\n" + "\n".join(out) + "\n")
         self.stdout.flush()
         if reply.buttons:
-            self.buttons = reply.buttons
-            self.number_answer = reply.number_answer
+            self.shown = reply
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)

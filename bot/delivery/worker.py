@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Sender
+from bot.documents import Documents
 from handlers.events import Reply
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import outbox
@@ -55,9 +56,11 @@ class DeliveryWorker:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         rng: random.Random | None = None,
+        documents: Documents | None = None,
     ) -> None:
         self.sessions = sessions
         self.sender = sender
+        self.documents = documents or Documents(sessions, {})
         self.lease = lease
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
@@ -77,18 +80,52 @@ class DeliveryWorker:
         self._paused_until: datetime | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set, polling briefly when nothing is due."""
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:
-                # A database outage must not end delivery; what was claimed is taken again
-                # when its lease runs out.
-                log.exception("delivery batch failed; retrying")
-                await self.sleep(FAILURE_PAUSE)
-                continue
-            if not handled:
-                await self._idle()
+        """Deliver until ``stop`` is set, polling briefly when nothing is due.
+
+        A full batch means more are waiting: the next one is claimed once half of it has had
+        its turn, so that sending does not stop for the claim nor for recording the batch
+        before (at most two are in flight). A batch that emptied the queue is finished first.
+        """
+        sending: asyncio.Task[None] | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await self._claim()
+                except Exception:
+                    # A database outage must not end delivery; what was claimed is taken again
+                    # when its lease runs out.
+                    log.exception("delivery batch failed; retrying")
+                    await self.sleep(FAILURE_PAUSE)
+                    continue
+                previous, sending = sending, None
+                if not messages:
+                    if previous is None:
+                        await self._idle()
+                    else:  # its chats' next messages are due once its outcomes are recorded
+                        await self._finish(previous)
+                    continue
+                halfway = asyncio.Event()
+                sending = asyncio.create_task(self._send(messages, halfway))
+                if previous is not None:
+                    await self._finish(previous)
+                if len(messages) < self.batch:
+                    await self._finish(sending)
+                    sending = None
+                else:
+                    await _until(halfway, sending)
+            if sending is not None:
+                await self._finish(sending)
+        except BaseException:
+            if sending is not None:
+                sending.cancel()
+            raise
+
+    async def _finish(self, sending: asyncio.Task[None]) -> None:
+        try:
+            await sending
+        except Exception:
+            log.exception("delivery batch failed; retrying")
+            await self.sleep(FAILURE_PAUSE)
 
     async def _idle(self) -> None:
         """Wait for the next poll, or less if someone in this process queued messages."""
@@ -103,22 +140,41 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim one batch, send it and record the outcomes; returns how many were claimed."""
+        messages = await self._claim()
+        if messages:
+            await self._send(messages)
+        return len(messages)
+
+    async def _claim(self) -> list[OutboxMessage]:
         async with self._transaction() as session:
-            messages = await outbox.claim(
+            return await outbox.claim(
                 session,
                 channel=self.sender.channel,
                 limit=self.batch,
                 now=self.clock(),
                 lease=self.lease,
             )
-        if not messages:
-            return 0
+
+    async def _send(
+        self, messages: list[OutboxMessage], halfway: asyncio.Event | None = None
+    ) -> None:
+        """Send a claimed batch and record its outcomes; ``halfway`` is set once half of the
+        batch has had its turn."""
         self.pacer.forget_idle()
+        waiting = len(messages)
+
+        def had_turn() -> None:
+            nonlocal waiting
+            waiting -= 1
+            if halfway is not None and waiting <= len(messages) // 2:
+                halfway.set()
+
         # Each chat appears once in a claim, so the batch's sends may all run at once. Every
         # send runs to its end (and is recorded) before a failure to record another is raised.
         sent: dict[int, str | None] = {}
         results = await asyncio.gather(
-            *(self._deliver(message, sent) for message in messages), return_exceptions=True
+            *(self._deliver(message, sent, had_turn) for message in messages),
+            return_exceptions=True,
         )
         if sent:
             async with self._transaction() as session:
@@ -126,14 +182,16 @@ class DeliveryWorker:
         errors = [result for result in results if isinstance(result, BaseException)]
         if errors:
             raise BaseExceptionGroup("recording delivery outcomes failed", errors)
-        return len(messages)
 
-    async def _deliver(self, message: OutboxMessage, sent: dict[int, str | None]) -> None:
+    async def _deliver(
+        self, message: OutboxMessage, sent: dict[int, str | None], had_turn: Callable[[], None]
+    ) -> None:
         async with self._slots:
             if self._pause_end() is None:  # no need to wait for a turn that cannot be used
                 await self.pacer.acquire(
                     message.chat_id, group=self.sender.is_group(message.chat_id)
                 )
+            had_turn()
             # Checked after the wait too: a pause may have begun meanwhile.
             if (pause_end := self._pause_end()) is not None:
                 async with self._transaction() as session:
@@ -145,7 +203,9 @@ class DeliveryWorker:
                 _log(logging.WARNING, "lease ran out before sending", message)
                 return
             try:
-                reply = Reply.from_payload(message.payload, message.kind)
+                reply = await self.documents.attach(
+                    Reply.from_payload(message.payload, message.kind)
+                )
                 platform_message_id = await self.sender.send(message.chat_id, reply)
             except RetryAfter as error:
                 await self._pause(message, error)
@@ -234,6 +294,15 @@ class DeliveryWorker:
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session, session.begin():
             yield session
+
+
+async def _until(event: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Wait until ``event`` is set or ``task`` is done, whichever comes first."""
+    waiting = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait((waiting, task), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
 
 
 def describe(error: BaseException) -> str:

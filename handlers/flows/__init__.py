@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from content.text import normalize
 from handlers.context import Context, steps
 from handlers.events import EventKind
 from handlers.input import Problem, clean, problem_with
@@ -11,6 +12,10 @@ from handlers.input import Problem, clean, problem_with
 log = logging.getLogger(__name__)
 
 FIRST_STEP = ("start", "consent")
+# What people type to stop reminders and campaigns (compared without accents or case).
+STOP_PHRASES = frozenset(
+    {"ngung nhan tin", "dung nhan tin", "ngung nhan thong bao", "huy nhan tin", "stop"}
+)
 
 
 async def dispatch(ctx: Context) -> None:
@@ -37,6 +42,10 @@ async def dispatch(ctx: Context) -> None:
         return
     if ctx.first_contact:
         await onboarding.begin(ctx)
+        return
+    if event.kind is EventKind.TEXT and normalize(event.text) in STOP_PHRASES:
+        # Opting out works in words too, from anywhere, even mid-questionnaire.
+        await commands.run(ctx, "stop")
         return
     if event.kind is EventKind.BUTTON and event.payload.startswith("*"):
         await commands.run_payload(ctx, event.payload)
@@ -85,11 +94,14 @@ async def apologise(ctx: Context) -> None:
 
 # Registering the steps (import order has no meaning beyond that).
 from handlers.flows import (  # noqa: E402, F401
+    approval,
     assessment,
+    broadcast,
     commands,
     menu,
     onboarding,
     privacy,
     registration,
     review,
+    skills,
 )

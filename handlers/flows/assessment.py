@@ -5,9 +5,9 @@ from __future__ import annotations
 from content import CriteriaGroup, Indicator
 from handlers.context import Context, steps
 from handlers.events import Button, Event, EventKind
-from handlers.flows import menu, notices
+from handlers.flows import learning, menu, notices
 from handlers.flows.common import pick, reprompt, typed_text
-from handlers.flows.results import evaluate, group_of, points_of, summary
+from handlers.flows.results import evaluate, group_of, own_points, summary
 from handlers.input import first_number
 from storage.models import Answer, Assessment, AssessmentStatus
 
@@ -267,6 +267,7 @@ class Evidence:
                     "mime": f.mime,
                     "size": f.size,
                     "name": f.name,
+                    "kind": f.kind,
                     "channel": event.channel,
                     "at": ctx.now.isoformat(),
                 },
@@ -381,7 +382,7 @@ async def _submit(ctx: Context) -> None:
     if result.missing:  # the buttons only offer submit when complete; never trust them
         await reprompt(ctx, ctx._("Còn chỉ số chưa trả lời nên chưa nộp được."))
         return
-    before, now_points = dict(a.submitted_points), points_of(a)
+    before, now_points = dict(a.submitted_points), own_points(a)
     # Against the last submission, if any: what the officer should look at again.
     changed = {
         i: (before.get(i), p) for i, p in now_points.items() if before and before.get(i) != p
@@ -399,6 +400,7 @@ async def _submit(ctx: Context) -> None:
             "báo kết quả cho Anh/Chị qua đây."
         ).format(year=a.year, total=result.total)
     )
+    await learning.suggest(ctx, learning.indicator_needs(ctx, a))
     await menu.show(ctx)
 
 

@@ -7,9 +7,23 @@ from __future__ import annotations
 
 from handlers.context import Context, steps
 from handlers.events import Button
-from handlers.flows import assessment, onboarding, privacy, results, review, staff
+from handlers.flows import (
+    assessment,
+    broadcast,
+    certificates,
+    evidence,
+    learning,
+    onboarding,
+    privacy,
+    reports,
+    results,
+    review,
+    skills,
+    staff,
+)
 from handlers.flows.common import go_home
-from handlers.i18n import LANGUAGE_NAMES, LOCALES
+from handlers.i18n import LANGUAGE_NAMES, LOCALES, N_
+from storage.repositories import outbox
 
 # Telegram allows only Latin command names; Vietnamese aliases help people who type them.
 ALIASES = {
@@ -25,6 +39,8 @@ ALIASES = {
     "delete": "delete",
     "xoa": "delete",
     "xoadulieu": "delete",
+    "mydata": "mydata",
+    "dulieu": "mydata",
     "stop": "stop",
     "officer": "officer",
     "pending": "pending",
@@ -32,6 +48,17 @@ ALIASES = {
     "review": "review",
     "canbo": "officer",
     "ngung": "stop",
+    "skills": "skills",
+    "kynangso": "skills",
+    "learn": "learn",
+    "hoctap": "learn",
+    "broadcast": "broadcast",
+    "thongbao": "broadcast",
+    "certificate": "certificate",
+    "chungnhan": "certificate",
+    "giaychungnhan": "certificate",
+    "report": "report",
+    "baocao": "report",
 }
 
 
@@ -54,9 +81,20 @@ async def run_payload(ctx: Context, payload: str) -> None:
     if action == "lang" and argument:
         await _set_language(ctx, argument)
         return
-    if action in ("review", "pending") and argument.isdigit():
-        opener = review.open_ if action == "review" else review.show_pending
-        await opener(ctx, int(argument))
+    if action in ("learned", "learnproof") and argument.isdigit():
+        await (learning.done if action == "learned" else learning.as_evidence)(ctx, int(argument))
+        await steps.enter(ctx)
+        return
+    if action in broadcast.CONTROLS and argument.isdigit():
+        await broadcast.control(ctx, action, int(argument))
+        return
+    if action == "pending" and argument.isdigit():
+        await review.show_pending(ctx, int(argument))
+        return
+    if action == "evidence" and argument.isdigit():
+        await evidence.send(ctx, int(argument))
+        return
+    if argument.isdigit() and await review.start(ctx, action, int(argument)):
         return
     handler = _ACTIONS.get(action)
     if handler is None:
@@ -98,20 +136,30 @@ async def _menu(ctx: Context) -> None:
     await go_home(ctx)
 
 
+# One line per command: each its own message, so adding a command adds a line.
+HELP_LINES = (
+    ("menu", N_("menu chính")),
+    ("result", N_("xem kết quả tự đánh giá")),
+    ("skills", N_("kiểm tra kỹ năng số")),
+    ("learn", N_("gợi ý học tập")),
+    ("certificate", N_("giấy chứng nhận Công dân học tập của tôi")),
+    ("lang", N_("đổi ngôn ngữ")),
+    ("stop", N_("ngừng nhận thông báo, nhắc việc")),
+    ("mydata", N_("xem dữ liệu của tôi")),
+    ("delete", N_("xóa dữ liệu của tôi")),
+    ("help", N_("hướng dẫn này")),
+)
+
+
 async def _help(ctx: Context) -> None:
-    ctx.say(
+    lines = [
         ctx._(
-            "HƯỚNG DẪN\n"
-            "Bấm nút, hoặc gõ số thứ tự của lựa chọn (1, 2, 3...), hoặc gõ chữ của lựa chọn, "
-            "có dấu hay không dấu đều được.\n"
-            "/menu: menu chính\n"
-            "/result: xem kết quả tự đánh giá\n"
-            "/lang: đổi ngôn ngữ\n"
-            "/stop: ngừng nhận thông báo, nhắc việc\n"
-            "/delete: xóa dữ liệu của tôi\n"
-            "/help: hướng dẫn này"
-        )
-    )
+            "HƯỚNG DẪN\nBấm nút, hoặc gõ số thứ tự của lựa chọn (1, 2, 3...), hoặc gõ chữ của "
+            "lựa chọn, có dấu hay không dấu đều được."
+        ),
+        *(f"/{command}: {ctx._(text)}" for command, text in HELP_LINES),
+    ]
+    ctx.say("\n".join(lines))
     await steps.enter(ctx)
 
 
@@ -136,6 +184,10 @@ async def _stop(ctx: Context) -> None:
         await steps.enter(ctx)
         return
     ctx.profile.opted_out = True
+    # Written before the cancelling, so that a broadcast batch being queued at this moment
+    # either saw the opt-out or is cancelled here (segments.people locks what it reads).
+    await ctx.session.flush()
+    await outbox.cancel_bulk_for_user(ctx.session, ctx.user.id, ctx.now)
     ctx.audit("pushes.stopped")
     ctx.say(
         ctx._(
@@ -159,6 +211,17 @@ async def _assess(ctx: Context) -> None:
         await assessment.begin(ctx)
 
 
+async def _skills(ctx: Context) -> None:
+    if await _registered(ctx):
+        await skills.begin(ctx)
+
+
+async def _learn(ctx: Context) -> None:
+    if await _registered(ctx):
+        await learning.open_(ctx)
+        await steps.enter(ctx)
+
+
 async def _result(ctx: Context) -> None:
     if not await _registered(ctx):
         return
@@ -167,6 +230,19 @@ async def _result(ctx: Context) -> None:
     else:
         ctx.say(results.summary(ctx, ctx.assessment))
     await go_home(ctx)
+
+
+async def _mydata(ctx: Context) -> None:
+    if ctx.profile is None:
+        ctx.say(ctx._("Chúng tôi chưa lưu thông tin cá nhân nào của Anh/Chị."))
+    else:
+        await privacy.export(ctx)
+    await steps.enter(ctx)
+
+
+async def _certificate(ctx: Context) -> None:
+    if await _registered(ctx):
+        await certificates.show_mine(ctx)
 
 
 async def _delete(ctx: Context) -> None:
@@ -187,7 +263,7 @@ async def _officer(ctx: Context) -> None:
 
 async def _review(ctx: Context) -> None:
     if ctx.event.command == "review" and ctx.event.args.strip().isdigit():
-        await review.open_(ctx, int(ctx.event.args))
+        await review.start(ctx, "review", int(ctx.event.args))
     else:
         await review.show_pending(ctx)
 
@@ -200,8 +276,14 @@ _ACTIONS = {
     "stop": _stop,
     "assess": _assess,
     "result": _result,
+    "skills": _skills,
+    "learn": _learn,
+    "mydata": _mydata,
+    "certificate": _certificate,
     "delete": _delete,
     "officer": _officer,
     "pending": review.show_pending,
     "review": _review,
+    "broadcast": broadcast.begin,
+    "report": reports.send_report,
 }

@@ -6,6 +6,7 @@ from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import pick
 from storage.models import AssessmentStatus
+from storage.repositories import certificates
 
 FLOW = "menu"
 
@@ -28,23 +29,28 @@ def _assess_label(ctx: Context) -> str:
 @steps.step(FLOW, "main")
 class Main:
     @staticmethod
-    def buttons(ctx: Context) -> list[Button]:
+    async def buttons(ctx: Context) -> list[Button]:
+        mine = [Button(_assess_label(ctx), "*assess"), Button(ctx._("Kết quả của tôi"), "*result")]
+        if await certificates.holds_one(ctx.session, ctx.user.id):
+            mine.append(Button(ctx._("Giấy chứng nhận của tôi"), "*certificate"))
         return [
-            Button(_assess_label(ctx), "*assess"),
-            Button(ctx._("Kết quả của tôi"), "*result"),
+            *mine,
+            Button(ctx._("Kiểm tra kỹ năng số"), "*skills"),
+            Button(ctx._("Gợi ý học tập"), "*learn"),
             Button(ctx._("Ngôn ngữ / Language"), "*lang"),
             Button(ctx._("Trợ giúp"), "*help"),
+            Button(ctx._("Xem dữ liệu của tôi"), "*mydata"),
             Button(ctx._("Xóa dữ liệu của tôi"), "*delete"),
         ]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        ctx.say(ctx._("MENU: Anh/Chị chọn việc muốn làm."), Main.buttons(ctx))
+        ctx.say(ctx._("MENU: Anh/Chị chọn việc muốn làm."), await Main.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
         from handlers.flows import commands
 
-        choice = await pick(ctx, Main.buttons(ctx))
+        choice = await pick(ctx, await Main.buttons(ctx))
         if choice is not None:
             await commands.run_payload(ctx, choice)

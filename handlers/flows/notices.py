@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from content.scoring import ScoreResult
 from handlers.context import Context
-from handlers.events import Button, Reply, ReplyKind
+from handlers.events import Reply, ReplyKind
+from handlers.flows import review
 from handlers.flows.results import group_of
 from storage.models import Assessment
 from storage.repositories import staff
@@ -21,7 +22,9 @@ async def submitted(
     """A new self-assessment to verify: to the officers responsible for this citizen."""
     p = ctx.profile
     assert p is not None
-    recipients = await staff.responsible(ctx.session, p.commune_code, p.unit_id)
+    recipients = await staff.responsible(
+        ctx.session, p.commune_code, p.unit_id, ctx.content.routing.kinds_for(a.target_group)
+    )
     if not recipients:
         ctx.audit("assessment.unrouted", subject=str(a.id))  # no officer or admin yet
         return
@@ -61,11 +64,10 @@ async def submitted(
                     )
                 )
             )
-        see = Button(t._("Xem và quyết định"), f"*review:{a.id}")
         ctx.replies.append(
             Reply(
                 text=text,
-                buttons=(see,),
+                buttons=review.actions(t, a.id),
                 kind=ReplyKind.NOTICE,
                 to_user_id=user_id,
                 about_user_id=ctx.user.id,

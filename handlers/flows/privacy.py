@@ -5,11 +5,33 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from handlers.context import Context, steps
-from handlers.events import Button, Event
+from handlers.events import Attachment, Button, Event, Reply
 from handlers.flows.common import go_home, pick
 from storage.models import OutboxMessage
 
 FLOW = "privacy"
+
+
+async def export(ctx: Context) -> None:
+    """The right to see one's data: a short summary here, everything in a file (made when
+    it is sent, so it is current)."""
+    p = ctx.profile
+    assert p is not None
+    pushes = (
+        ctx._("không (đã ngừng; gõ /start để nhận lại)")
+        if p.opted_out
+        else ctx._("có (gõ /stop để ngừng)")
+    )
+    ctx.replies.append(
+        Reply(
+            text=ctx._(
+                "DỮ LIỆU CỦA ANH/CHỊ\n- Họ tên: {name}\n- Năm sinh: {year}\n"
+                "- Nhận thông báo và nhắc việc: {pushes}\n"
+                "Tệp đính kèm có toàn bộ dữ liệu chúng tôi lưu về Anh/Chị."
+            ).format(name=p.full_name or "-", year=p.birth_year or "-", pushes=pushes),
+            attachment=Attachment(document=f"export:{ctx.user.id}"),
+        )
+    )
 
 
 async def ask_to_delete(ctx: Context) -> None:

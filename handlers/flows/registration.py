@@ -183,8 +183,12 @@ class Commune:
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
         text = typed_text(ctx)
-        # A press or a number picks a candidate; any other typed text is a new search.
-        if ctx.data.get("candidates") and (text is None or text.isdigit()):
+        # A press, a number or a candidate's whole name (typed where options are numbered
+        # lines, as on Zalo) picks it; any other typed text is a new search.
+        named = text is not None and normalize(text) in {
+            normalize(b.label) for b in Commune.buttons(ctx)
+        }
+        if ctx.data.get("candidates") and (text is None or text.isdigit() or named):
             choice = await pick(ctx, Commune.buttons(ctx))
             if choice == "retype":
                 await ctx.go(FLOW, "commune")
@@ -233,13 +237,15 @@ _SKIP_WORDS = {"bo qua", "skip", "khong"}
 
 @steps.step(FLOW, "subunit")
 class Subunit:
-    """Village, agency or school: picked from the commune's units when it has some (that
-    decides who verifies), or typed, or skipped."""
+    """Village, agency or school: picked from the commune's units of the kinds that verify
+    the person's group, when it has some (that decides who verifies), or typed, or skipped."""
 
     @staticmethod
     async def buttons(ctx: Context) -> list[Button]:
-        assert ctx.profile is not None and ctx.profile.commune_code
-        units = await staff.units(ctx.session, ctx.profile.commune_code)
+        p = ctx.profile
+        assert p is not None and p.commune_code
+        kinds = ctx.content.routing.kinds_for(p.target_group)
+        units = await staff.units(ctx.session, p.commune_code, kinds)
         return [Button(u.name, f"u{u.id}") for u in units] + [Button(ctx._("Bỏ qua"), "skip")]
 
     @staticmethod

@@ -3,10 +3,13 @@ and, when it falls short, exactly why."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from content import CriteriaGroup
 from content.scoring import ScoreResult, score
 from handlers.context import Context
-from handlers.i18n import N_
+from handlers.i18n import N_, Translator
 from storage.models import Assessment, AssessmentStatus, Profile
 
 STATUS_TEXT = {
@@ -22,17 +25,53 @@ def group_of(ctx: Context, assessment: Assessment) -> CriteriaGroup:
     return ctx.content.criteria_for(assessment.target_group, assessment.year)
 
 
-def points_of(assessment: Assessment) -> dict[str, int]:
+def own_points(assessment: Assessment) -> dict[str, int]:
+    """The points of the citizen's own answers."""
     return {a.indicator_id: a.points for a in assessment.answers}
 
 
-def evaluate(ctx: Context, assessment: Assessment, citizen: Profile | None = None) -> ScoreResult:
+def points_of(
+    assessment: Assessment, adjustments: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, int]:
+    """The points that count: the citizen's own, with the association's adjustments over
+    them (those made at approval, or `adjustments` an officer is considering)."""
+    adjusted = assessment.adjustments if adjustments is None else adjustments
+    return own_points(assessment) | {i: int(adj["points"]) for i, adj in adjusted.items()}
+
+
+def evaluate(
+    ctx: Context,
+    assessment: Assessment,
+    citizen: Profile | None = None,
+    adjustments: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ScoreResult:
     """The result under the pass rules of the citizen's commune (the person in the
     conversation, unless an officer is looking at someone else's)."""
     citizen = citizen or ctx.profile
     assert citizen is not None
     disadvantaged = ctx.content.units.is_disadvantaged(citizen.commune_code or "")
-    return score(group_of(ctx, assessment), points_of(assessment), disadvantaged)
+    return score(group_of(ctx, assessment), points_of(assessment, adjustments), disadvantaged)
+
+
+def adjustment_lines(
+    t: Translator,
+    group: CriteriaGroup,
+    assessment: Assessment,
+    adjustments: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[str]:
+    """Each adjusted indicator, in order: the citizen's points, the association's, why."""
+    adjusted = assessment.adjustments if adjustments is None else adjustments
+    own = own_points(assessment)
+    return [
+        t._("- chỉ số {n}: {own} → {points} điểm ({reason})").format(
+            n=indicator.number,
+            own=own.get(indicator.id, "?"),
+            points=adjusted[indicator.id]["points"],
+            reason=adjusted[indicator.id]["reason"],
+        )
+        for indicator in group.indicators
+        if indicator.id in adjusted
+    ]
 
 
 def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None) -> str:
@@ -75,7 +114,10 @@ def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None
                 "sâu, vùng xa, vùng đồng bào dân tộc thiểu số.)"
             ).format(threshold=result.threshold)
         )
-    lines.extend(_verdict(ctx, group, result))
+    lines.extend(verdict(ctx, group, result))
+    if assessment.adjustments:
+        lines.append(ctx._("Hội Khuyến học điều chỉnh điểm khi duyệt:"))
+        lines.extend(adjustment_lines(ctx.t, group, assessment))
     if assessment.status == AssessmentStatus.RETURNED:
         lines.append(
             ctx._("Hội Khuyến học đề nghị sửa chỉ số: {list}. Nhận xét: {note}").format(
@@ -94,7 +136,8 @@ def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None
     return "\n".join(lines)
 
 
-def _verdict(ctx: Context, group: CriteriaGroup, result: ScoreResult) -> list[str]:
+def verdict(ctx: Context, group: CriteriaGroup, result: ScoreResult) -> list[str]:
+    """Whether the result passes and, if not, each rule it misses, in words."""
     if result.passed:
         return [ctx._("Kết quả: ĐẠT các tiêu chí (theo tự đánh giá).")]
     lines = [ctx._("Kết quả: CHƯA ĐẠT, vì:")]

@@ -6,20 +6,48 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Update,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import ChannelIdentity, ChannelPause, OutboxMessage, OutboxStatus
+from storage.models import (
+    OUTBOX_UNFINISHED_SQL,
+    ChannelIdentity,
+    ChannelPause,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 # Replies to what a person just did go first; these wait behind them.
 BULK_KINDS = frozenset({"reminder", "broadcast"})
 REPLY_LANE, BULK_LANE = 0, 1
 # Not yet sent, dead or cancelled: waiting, or claimed by a worker.
 UNFINISHED = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# A broadcast's messages not finished: waiting, claimed, or held back.
+WAITING = (*UNFINISHED, OutboxStatus.HELD)
+# Why a message was cancelled (its last_error), for a broadcast's figures. The worker records
+# a recipient who blocked the bot as "Unreachable: <the platform's words>".
+OPTED_OUT = "opted out"
+UNREACHABLE = "Unreachable: no chat that may be written to"
+BROADCAST_CANCELLED = "broadcast cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +86,152 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: da
     )
 
 
+async def enqueue_one(session: AsyncSession, message: NewMessage, now: datetime) -> int:
+    """Queue one message and return its outbox id (to follow what became of it)."""
+    return await session.scalar(
+        insert(OutboxMessage)
+        .values(
+            user_id=message.user_id,
+            about_user_id=message.about_user_id,
+            channel=message.channel,
+            chat_id=message.chat_id,
+            kind=message.kind,
+            lane=BULK_LANE if message.kind in BULK_KINDS else REPLY_LANE,
+            payload=message.payload,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .returning(OutboxMessage.id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastMessage:
+    user_id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    skipped: str | None = None  # why it is not sent (OPTED_OUT, UNREACHABLE); None: send it
+
+
+async def enqueue_broadcast(
+    session: AsyncSession, broadcast_id: int, messages: Sequence[BroadcastMessage], now: datetime
+) -> None:
+    """A broadcast's messages, bulk lane, one statement. A recipient who already has one
+    keeps it: enqueueing a batch twice adds nothing. The skipped are recorded as cancelled
+    with their reason, so every recipient's outcome is in the outbox."""
+    if not messages:
+        return
+    # On the table, not the mapped class: the ORM's bulk path costs more than the database.
+    table = OutboxMessage.__table__
+    stmt = _dialect_insert(session)(table).on_conflict_do_nothing(
+        index_elements=[table.c.broadcast_id, table.c.user_id],
+        index_where=table.c.broadcast_id.is_not(None),
+    )
+    await session.execute(
+        stmt,
+        [
+            {
+                "broadcast_id": broadcast_id,
+                "user_id": m.user_id,
+                "about_user_id": None,
+                "channel": m.channel,
+                "chat_id": m.chat_id,
+                "kind": "broadcast",
+                "lane": BULK_LANE,
+                "payload": m.payload,
+                "status": OutboxStatus.CANCELLED if m.skipped else OutboxStatus.PENDING,
+                "last_error": m.skipped,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ],
+    )
+
+
+async def hold_broadcast(session: AsyncSession, broadcast_id: int) -> int:
+    """Keep a broadcast's waiting messages back (paused, quiet hours); those being sent go.
+    Returns how many."""
+    return await _set_status(session, broadcast_id, (OutboxStatus.PENDING,), OutboxStatus.HELD)
+
+
+async def release_broadcast(session: AsyncSession, broadcast_id: int, now: datetime) -> int:
+    return await _set_status(
+        session, broadcast_id, (OutboxStatus.HELD,), OutboxStatus.PENDING, next_attempt_at=now
+    )
+
+
+async def _set_status(
+    session: AsyncSession,
+    broadcast_id: int,
+    current: tuple[OutboxStatus, ...],
+    new: OutboxStatus,
+    **values: Any,
+) -> int:
+    done = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status.in_(current))
+        .values(status=new, **values)
+    )
+    return done.rowcount
+
+
+async def cancel_broadcast(session: AsyncSession, broadcast_id: int, now: datetime) -> int:
+    """Drop a broadcast's messages not yet sent (those in flight still go)."""
+    return await _finish(
+        session,
+        (OutboxMessage.broadcast_id == broadcast_id)
+        & OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.HELD)),
+        status=OutboxStatus.CANCELLED,
+        last_error=BROADCAST_CANCELLED,
+        next_attempt_at=now,
+    )
+
+
+async def cancel_bulk_for_user(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """The person opted out: drop every reminder and broadcast queued for them (one already
+    in flight still arrives). Returns how many."""
+    return await _finish(
+        session,
+        (OutboxMessage.user_id == user_id)
+        & (OutboxMessage.lane == BULK_LANE)
+        & OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.HELD)),
+        status=OutboxStatus.CANCELLED,
+        last_error=OPTED_OUT,
+        next_attempt_at=now,
+    )
+
+
+async def broadcast_waiting(session: AsyncSession, broadcast_id: int) -> int:
+    """A broadcast's messages not yet finished (pending, being sent or held); read from an
+    index, so cheap however large the broadcast."""
+    return await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status.in_(WAITING)
+        )
+    )
+
+
+async def broadcast_outcomes(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    """How many of a broadcast's messages are in each state, the cancelled ones told apart
+    by why: "blocked" (unreachable), "opted_out", or "cancelled" (the broadcast was)."""
+    cancelled = OutboxMessage.status == OutboxStatus.CANCELLED
+    outcome = case(
+        (cancelled & OutboxMessage.last_error.startswith("Unreachable:"), literal("blocked")),
+        (cancelled & (OutboxMessage.last_error == OPTED_OUT), literal("opted_out")),
+        else_=OutboxMessage.status,
+    ).label("outcome")
+    # Grouped outside: PostgreSQL does not see two renderings of a CASE with parameters as
+    # the same expression.
+    each = select(outcome).where(OutboxMessage.broadcast_id == broadcast_id).subquery()
+    rows = await session.execute(select(each.c.outcome, func.count()).group_by(each.c.outcome))
+    return {name: count for name, count in rows}
+
+
 async def claim(
     session: AsyncSession, *, channel: str, limit: int, now: datetime, lease: timedelta
 ) -> list[OutboxMessage]:
@@ -71,6 +245,19 @@ async def claim(
     Nothing is taken while the channel is paused. A claimed row is invisible to other
     claimers until its lease ends, so commit the claim before sending.
     """
+    claimed = await session.scalars(
+        _claim_statement(),
+        {"for_channel": channel, "now": now, "limit": limit, "lease_end": now + lease},
+    )
+    # RETURNING gives rows in no promised order.
+    return sorted(claimed, key=lambda message: (message.lane, message.id))
+
+
+@cache
+def _claim_statement() -> Update:
+    """Built once with its values as parameters: building it took longer than running it."""
+    # Not named after a column: those names are the UPDATE's own.
+    channel, now = bindparam("for_channel"), bindparam("now")
     earlier = aliased(OutboxMessage)
     waits_behind_earlier = exists().where(
         earlier.channel == channel,
@@ -83,13 +270,15 @@ async def claim(
         select(OutboxMessage.id)
         .where(
             OutboxMessage.channel == channel,
-            OutboxMessage.status.in_(UNFINISHED),
+            # Written out, not as parameters, so that the partial index over unfinished
+            # messages serves: it reads them in the order wanted, up to the limit.
+            text(OUTBOX_UNFINISHED_SQL),
             OutboxMessage.next_attempt_at <= now,
             ~waits_behind_earlier,
             ~paused,
         )
         .order_by(OutboxMessage.lane, OutboxMessage.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
         # PostgreSQL: concurrent claimers skip each other's rows instead of queueing on them.
         # SQLite renders no locking clause; its single writer already makes the UPDATE atomic.
         .with_for_update(skip_locked=True, of=OutboxMessage)
@@ -98,18 +287,16 @@ async def claim(
         .cte("due")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    claimed = await session.scalars(
+    return (
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(select(due.c.id)))
         .values(
             status=OutboxStatus.SENDING,
-            next_attempt_at=now + lease,
+            next_attempt_at=bindparam("lease_end"),
             attempts=OutboxMessage.attempts + 1,
         )
         .returning(OutboxMessage)
     )
-    # RETURNING gives rows in no promised order.
-    return sorted(claimed, key=lambda message: (message.lane, message.id))
 
 
 async def mark_sent(session: AsyncSession, sent: Mapping[int, str | None], now: datetime) -> None:
@@ -118,20 +305,52 @@ async def mark_sent(session: AsyncSession, sent: Mapping[int, str | None], now: 
     no address of someone we no longer know."""
     if not sent:
         return
+    forget, record = _mark_sent_statements()
+    await session.execute(forget, {"sent_ids": list(sent)})
     await session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.id.in_(list(sent)), OutboxMessage.user_id.is_(None)
-        )
+        record, [{"sent_id": i, "platform_id": p, "at": now} for i, p in sent.items()]
     )
+
+
+@cache
+def _mark_sent_statements() -> tuple[Delete, Update]:
+    """Built once, with the ids as a parameter: a batch's hundreds of ids written into the
+    statement each cost more than sending them."""
     table = OutboxMessage.__table__
-    await session.execute(
+    forget = delete(table).where(
+        table.c.id.in_(bindparam("sent_ids", expanding=True)), table.c.user_id.is_(None)
+    )
+    record = (
         update(table)
         .where(table.c.id == bindparam("sent_id"))
         .values(
-            status=OutboxStatus.SENT, platform_message_id=bindparam("platform_id"), sent_at=now
-        ),
-        [{"sent_id": i, "platform_id": p} for i, p in sent.items()],
+            status=OutboxStatus.SENT,
+            platform_message_id=bindparam("platform_id"),
+            sent_at=bindparam("at"),
+        )
     )
+    return forget, record
+
+
+async def last_sent(
+    session: AsyncSession, channel: str, chat_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The payload of the last message sent (or being sent) to each of these chats that has
+    one. One being sent counts: its delivery is recorded only after its batch is through, and
+    a quick reader may already be answering it."""
+    latest = (
+        select(func.max(OutboxMessage.id))
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id.in_(chat_ids),
+            OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.SENDING)),
+        )
+        .group_by(OutboxMessage.chat_id)
+    )
+    rows = await session.execute(
+        select(OutboxMessage.chat_id, OutboxMessage.payload).where(OutboxMessage.id.in_(latest))
+    )
+    return {row.chat_id: row.payload for row in rows}
 
 
 async def mark_dead(session: AsyncSession, message_id: int, *, error: str, now: datetime) -> None:
@@ -211,12 +430,14 @@ async def requeue_dead(session: AsyncSession, channel: str | None = None) -> int
     return (await session.execute(stmt)).rowcount
 
 
+def _dialect_insert(session: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT, which each dialect spells in its own module."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 async def pause_channel(session: AsyncSession, channel: str, until: datetime) -> None:
     """Hold every worker of ``channel`` until ``until``; a longer pause already set stands."""
-    insert_ = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    stmt = insert_(ChannelPause).values(channel=channel, paused_until=until)
+    stmt = _dialect_insert(session)(ChannelPause).values(channel=channel, paused_until=until)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[ChannelPause.channel],

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Invite, Staff, StaffRole, Unit
@@ -27,10 +29,14 @@ async def add_unit(
     return unit
 
 
-async def units(session: AsyncSession, commune_code: str | None = None) -> list[Unit]:
+async def units(
+    session: AsyncSession, commune_code: str | None = None, kinds: Collection[str] | None = None
+) -> list[Unit]:
     stmt = select(Unit).order_by(Unit.commune_code, Unit.name)
     if commune_code is not None:
         stmt = stmt.where(Unit.commune_code == commune_code)
+    if kinds is not None:
+        stmt = stmt.where(Unit.kind.in_(sorted(kinds)))
     return list(await session.scalars(stmt))
 
 
@@ -104,26 +110,69 @@ async def revoke(session: AsyncSession, staff_id: int, now: datetime) -> bool:
     return done.rowcount == 1
 
 
-async def responsible(
-    session: AsyncSession, commune_code: str | None, unit_id: int | None
-) -> list[int]:
-    """Who verifies a citizen of this commune and unit: the unit's officers; if none, the
-    commune's; if none, the province's admins. User ids, in the order they joined."""
-    active = select(Staff.user_id).where(Staff.revoked_at.is_(None)).order_by(Staff.id)
-    scopes = []
-    if unit_id is not None:
-        scopes.append(active.where(Staff.role == StaffRole.OFFICER, Staff.unit_id == unit_id))
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """Active officers and admins by scope: who verifies whom."""
+
+    units: Mapping[int, tuple[str, list[int]]]  # unit id -> (its kind, its officers)
+    communes: Mapping[str, list[int]]  # commune code -> the commune's own officers
+    admins: list[int]
+
+    def levels(
+        self, commune_code: str | None, unit_id: int | None, kinds: Collection[str]
+    ) -> list[list[int]]:
+        """Who verifies a citizen of this commune and unit, nearest first, empty scopes left
+        out: the unit's officers if the unit is of a kind that verifies the citizen's group
+        (`kinds`), the commune's officers, the province's admins. The first level is
+        responsible; the next is where a long wait escalates to."""
+        kind, unit_officers = self.units.get(unit_id, ("", [])) if unit_id else ("", [])
+        found = [
+            unit_officers if kind in kinds else [],
+            self.communes.get(commune_code or "", []),
+            self.admins,
+        ]
+        return [level for level in found if level]
+
+
+async def roster(
+    session: AsyncSession, *, commune_code: str | None = None, unit_id: int | None = None
+) -> Roster:
+    """Every active role; or, given a commune (and unit), only those that could verify its
+    citizens. Each person once per scope, in the order they joined."""
+    stmt = (
+        select(Staff.user_id, Staff.role, Staff.commune_code, Staff.unit_id, Unit.kind)
+        .outerjoin(Unit, Unit.id == Staff.unit_id)
+        .where(Staff.revoked_at.is_(None))
+        .order_by(Staff.id)
+    )
     if commune_code is not None:
-        scopes.append(
-            active.where(
-                Staff.role == StaffRole.OFFICER,
-                Staff.commune_code == commune_code,
-                Staff.unit_id.is_(None),
+        stmt = stmt.where(
+            or_(
+                Staff.role == StaffRole.ADMIN,
+                and_(Staff.commune_code == commune_code, Staff.unit_id.is_(None)),
+                Staff.unit_id == unit_id if unit_id is not None else false(),
             )
         )
-    scopes.append(active.where(Staff.role == StaffRole.ADMIN))
-    for scope in scopes:
-        found = list(dict.fromkeys(await session.scalars(scope)))
-        if found:
-            return found
-    return []
+    units: dict[int, tuple[str, list[int]]] = {}
+    communes: dict[str, list[int]] = {}
+    admins: list[int] = []
+    for user_id, role, commune, unit, kind in await session.execute(stmt):
+        if role == StaffRole.ADMIN:
+            level = admins
+        elif unit is not None:
+            level = units.setdefault(unit, (kind, []))[1]
+        else:
+            level = communes.setdefault(commune, [])
+        if user_id not in level:
+            level.append(user_id)
+    return Roster(units, communes, admins)
+
+
+async def responsible(
+    session: AsyncSession, commune_code: str | None, unit_id: int | None, kinds: Collection[str]
+) -> list[int]:
+    """Who verifies a citizen of this commune and unit (see `Roster.levels`): user ids, in
+    the order they joined; none when the province has no officer or admin yet."""
+    found = await roster(session, commune_code=commune_code or "", unit_id=unit_id)
+    levels = found.levels(commune_code, unit_id, kinds)
+    return levels[0] if levels else []

@@ -212,3 +212,165 @@ async def _join(url: str, code: str) -> None:
         await session.flush()
         assert await staff.redeem(session, code, user.id, utcnow()) is not None
     await db.dispose()
+
+
+def test_broadcast_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import migrate
+    from storage.db import create_engine, make_sessionmaker
+    from tests.storage.factories import create_person
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'broadcast.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("QUIET_HOURS", "21:00-07:00")
+    migrate.upgrade(url)
+
+    async def people() -> None:
+        db = create_engine(url)
+        sessions = make_sessionmaker(db)
+        await create_person(sessions)
+        await create_person(sessions, group="workers")
+        await create_person(sessions, opted_out=True)
+        await create_person(sessions, commune="20257")
+        await db.dispose()
+
+    asyncio.run(people())
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["broadcast", *args])
+        return result.exit_code, result.output
+
+    for wrong in (
+        [],
+        ["--text", "a", "--file", "b.txt"],
+        ["--text", " "],
+        ["--text", "a", "--group", "farmers"],
+        ["--text", "a", "--unit", "99999"],
+        ["--text", "a", "--unit", "20242-9"],
+        ["--text", "a", "--status", "finished"],
+        ["--text", "a", "--skills-level", "expert"],
+        ["--text", "a", "--active-since", "hôm qua"],
+    ):
+        code, out = run("create", *wrong)
+        assert code == 2 and out.startswith("error: "), (wrong, out)
+
+    code, out = run("create", "--text", "Họp chi hội tối nay", "--unit", "20242")
+    assert code == 0, out
+    assert "broadcast 1 created (draft)" in out and "to: communes 20242" in out
+    assert "recipients: 2 will receive it; 1 opted out and 0 unreachable" in out
+    assert "Họp chi hội tối nay\n\nGõ /stop để ngừng nhận thông báo." in out
+    message = tmp_path / "tin.txt"
+    message.write_text("Thông báo từ tệp\n", encoding="utf-8")
+    code, out = run("create", "--file", str(message), "--group", "workers", "--locale", "vi")
+    assert code == 0 and "recipients: 1 will receive it" in out
+
+    code, out = run("send", "1", "--at", "2099-03-10 22:00")
+    assert code == 0, out
+    assert "scheduled for 2099-03-10 22:00" in out
+    assert "quiet hours (21:00-07:00): sending begins at 07:00" in out
+    assert run("send", "1")[0] == 1  # no longer a draft
+    assert run("pause", "1") == (0, "broadcast 1: scheduled -> paused\n")
+    assert run("pause", "1")[0] == 1
+    assert run("resume", "1") == (0, "broadcast 1: paused -> scheduled\n")
+    assert run("cancel", "1") == (0, "broadcast 1: scheduled -> cancelled\n")
+    assert run("resume", "9")[0] == 1
+
+    code, out = run("status", "2")
+    assert code == 0 and out.startswith("broadcast 2: draft; 0/1 done: sent 0")
+    code, out = run("status", "1", "--follow")  # cancelled: the bar ends at once
+    assert code == 0 and "cancelled: sent 0" in out
+    lines = run("list")[1].splitlines()
+    assert [line.split("\t")[:2] for line in lines] == [["2", "draft"], ["1", "cancelled"]]
+    assert lines[1].endswith("Họp chi hội tối nay")
+
+
+def _figures(url: str) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+    from sqlalchemy import select
+
+    from storage.db import create_engine, make_sessionmaker
+    from storage.models import UnitPopulation
+
+    async def read() -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        db = create_engine(url)
+        async with make_sessionmaker(db)() as session:
+            rows = await session.scalars(select(UnitPopulation))
+            found = {(r.unit_code, r.year): (r.adults, r.staff) for r in rows}
+        await db.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+def test_unit_population_set_and_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import migrate
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'population.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+    unit = runner.invoke(
+        app, ["unit", "add", "--parent", "20242", "--name", "Tổ 5", "--kind", "village"]
+    ).output.split("\t")[0]
+
+    set_ = ["unit", "population", "--unit", "20242", "--year", "2026"]
+    done = runner.invoke(app, [*set_, "--adults", "12000", "--staff", "300"])
+    assert done.exit_code == 0, done.output
+    assert runner.invoke(app, [*set_, "--staff", "320"]).exit_code == 0  # adults stay
+    assert runner.invoke(app, [*set_, "--adults", "-1"]).exit_code == 2
+    assert runner.invoke(app, [*set_]).exit_code == 2  # no figure given
+    unknown = runner.invoke(
+        app, ["unit", "population", "--unit", "20242-99", "--year", "2026", "--adults", "5"]
+    )
+    assert unknown.exit_code == 2 and "unknown unit" in unknown.output
+    assert _figures(url) == {("20242", 2026): (12000, 320)}
+
+    good = tmp_path / "figures.csv"
+    good.write_text(
+        f"unit_code,year,adults,staff\n{unit},2026,450,\n20242,2026,12500,310\n\n20257,2025,7,\n",
+        encoding="utf-8",
+    )
+    imported = runner.invoke(app, ["unit", "population", "import", str(good)])
+    assert imported.exit_code == 0 and "imported 3 rows" in imported.output, imported.output
+    after = {
+        ("20242", 2026): (12500, 310),
+        (unit, 2026): (450, None),
+        ("20257", 2025): (7, None),
+    }
+    assert _figures(url) == after
+
+    for body, message in [
+        ("unit_code,year,adults\n20242,2026,1\n", ":1: the header must be"),
+        ("unit_code,year,adults,staff\n20242,2026,1,2\n20242,2026,x,2\n", ":3: adults must be"),
+        ("unit_code,year,adults,staff\n20242,2026,1,2\n99999,2026,1,2\n", ":3: unknown commune"),
+        (
+            "unit_code,year,adults,staff\n20242,2026,1,2\n20242,2026,3,4\n",
+            ":3: 20242 2026 is given",
+        ),
+        ("unit_code,year,adults,staff\n20242,1999,1,2\n", ":2: year 1999 is outside"),
+        ("unit_code,year,adults,staff\n20242,2026,1\n", ":2: expected 4 fields"),
+    ]:
+        bad = tmp_path / "bad.csv"
+        bad.write_text(body, encoding="utf-8")
+        failed = runner.invoke(app, ["unit", "population", "import", str(bad)])
+        assert failed.exit_code == 2 and f"bad.csv{message}" in failed.output, failed.output
+        assert _figures(url) == after  # nothing changed, not even the good first line
+
+
+def test_report_annual_writes_the_file_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import migrate
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'report.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+    report = ["report", "annual", "--year", "2026"]
+
+    for name in ("bao-cao.xlsx", "bao-cao.csv"):
+        done = runner.invoke(app, [*report, "--unit", "20242", "--out", str(tmp_path / name)])
+        assert done.exit_code == 0, done.output
+    assert (tmp_path / "bao-cao.xlsx").read_bytes()[:2] == b"PK"
+    assert "Phạm vi: Phường Hải Châu" in (tmp_path / "bao-cao.csv").read_text("utf-8-sig")
+    wrong = runner.invoke(app, [*report, "--out", str(tmp_path / "bao-cao.pdf")])
+    assert wrong.exit_code == 2 and ".xlsx or .csv" in wrong.output
+    unknown = runner.invoke(app, [*report, "--unit", "99999", "--out", str(tmp_path / "x.csv")])
+    assert unknown.exit_code == 2 and "unknown commune" in unknown.output
+    assert not (tmp_path / "x.csv").exists()

@@ -22,7 +22,7 @@ from storage.db import create_engine, make_sessionmaker
 from storage.models import ChannelIdentity, OutboxMessage, OutboxStatus
 from storage.repositories import outbox
 from tests.bot.virtual_time import VirtualTime
-from tests.storage.factories import T0, Sessions, create_user, enqueue
+from tests.storage.factories import T0, Sessions, enqueue
 
 SECOND = timedelta(seconds=1)
 
@@ -43,18 +43,23 @@ class Platform:
 
     It also notes each chat that had two sends in flight at once: concurrent requests may
     arrive in any order, so that is how a chat's order gets lost. To make sends overlap it
-    can hold every answer until ``hold`` sends are in flight together."""
+    can hold every answer until ``hold`` sends are in flight together, or the answer to one
+    chat until another chat has received its message (``held_until``)."""
 
     time: VirtualTime
     failures: dict[str, list[Exception]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)  # seconds a send to a chat takes
     expected: int | None = None
     hold: int = 0
+    held_until: dict[str, str] = field(default_factory=dict)
     tried: list[str] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     overlapping: list[str] = field(default_factory=list)
     in_flight: Counter[str] = field(default_factory=Counter)
     answering: asyncio.Event = field(default_factory=asyncio.Event)
+    arrived: defaultdict[str, asyncio.Event] = field(
+        default_factory=lambda: defaultdict(asyncio.Event)
+    )
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def texts(self) -> list[str]:
@@ -80,11 +85,14 @@ class FakeSender:
             await platform.answering.wait()
             if chat_id in platform.delays:
                 await platform.time.sleep(platform.delays[chat_id])
+            if chat_id in platform.held_until:
+                await platform.arrived[platform.held_until[chat_id]].wait()
             if platform.failures.get(chat_id):
                 raise platform.failures[chat_id].pop(0)
         finally:
             platform.in_flight[chat_id] -= 1
         platform.received.append(Received(chat_id, reply.text, platform.time.now, self.name))
+        platform.arrived[chat_id].set()
         if len(platform.received) == platform.expected:
             platform.done.set()
         return f"tg-{len(platform.received)}"
@@ -114,17 +122,6 @@ def make_worker(
     return DeliveryWorker(sessions, FakeSender(platform, name), **(settings | options))
 
 
-@pytest.fixture
-def platform() -> Platform:
-    return Platform(VirtualTime(T0))
-
-
-@pytest.fixture
-async def user_id(session_factory: Sessions) -> int:
-    # Messages of a known person: those of a deleted one are not kept once finished.
-    return await create_user(session_factory)
-
-
 async def rows(session_factory: Sessions) -> list[OutboxMessage]:
     async with session_factory() as session:
         return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
@@ -140,10 +137,12 @@ async def test_two_workers_deliver_every_message_once_and_each_chat_in_order(
 ) -> None:
     # Each chat's messages queued together: a worker that took several of one chat at once
     # would race the other worker over them.
-    queued = [str(chat) for chat in range(6) for _ in range(5)]
+    queued = [str(chat) for chat in range(9) for _ in range(5)]
     await enqueue(session_factory, queued, user_id=user_id)
-    platform.expected = 30
-    platform.hold = 6  # answer nothing until both workers' first batches are in flight
+    platform.expected = 45
+    # Answer nothing until nine are in flight: more than the two batches of three that one
+    # worker holds at most, so both workers' batches are.
+    platform.hold = 9
     other_engine = create_engine(db_url)
     try:
         workers = [
@@ -177,6 +176,22 @@ async def test_replies_go_before_bulk_messages(
     assert [r.chat_id for r in platform.received] == ["r1", "r2"]
     await worker.run_once()
     assert [r.chat_id for r in platform.received] == ["r1", "r2", "b1", "b2"]
+
+
+async def test_the_next_full_batch_is_sent_while_the_last_one_is_still_finishing(
+    session_factory: Sessions, platform: Platform, user_id: int
+) -> None:
+    await enqueue(session_factory, [str(chat) for chat in range(1, 9)], user_id=user_id)
+    # The first batch's last send is answered only after the second batch has gone out:
+    # a worker that claimed the next batch only after finishing this one would wait forever.
+    platform.held_until = {"4": "8"}
+    platform.expected = 8
+    worker = make_worker(session_factory, platform, batch=4)
+
+    await asyncio.wait_for(worker.run(platform.done), timeout=10)
+
+    assert [r.chat_id for r in platform.received] == ["1", "2", "3", "5", "6", "7", "8", "4"]
+    assert {m.status for m in await rows(session_factory)} == {OutboxStatus.SENT}
 
 
 async def test_a_429_pauses_the_channel_for_every_worker_for_exactly_retry_after(

@@ -75,6 +75,7 @@ def test_photo_and_document_become_file_references() -> None:
         )
     )
     assert (photo.kind, photo.file.ref, photo.file.size) == (EventKind.FILE, "large", 900)
+    assert photo.file.kind == "photo"  # to be sent on as a photo, never as a document
     document = to_event(
         message(
             5,
@@ -87,10 +88,11 @@ def test_photo_and_document_become_file_references() -> None:
             },
         )
     )
-    assert (document.file.ref, document.file.name, document.file.mime) == (
+    assert (document.file.ref, document.file.name, document.file.mime, document.file.kind) == (
         "doc",
         "chung-nhan.pdf",
         "application/pdf",
+        "document",
     )
 
 
@@ -138,7 +140,12 @@ def test_group_messages_are_ignored_and_chat_keys_come_from_the_sender() -> None
 
 def test_keyboard_one_button_a_row() -> None:
     markup = keyboard(Reply("?", buttons=(Button("Có", "yes"), Button("Không", "no"))))
-    assert [[b.text for b in row] for row in markup.inline_keyboard] == [["Có"], ["Không"]]
+    assert markup == {
+        "inline_keyboard": [
+            [{"text": "Có", "callback_data": "yes"}],
+            [{"text": "Không", "callback_data": "no"}],
+        ]
+    }
     assert keyboard(Reply("plain")) is None
 
 

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.telegram import TelegramAPIServer
 
 from bot.channels.telegram import TelegramSender
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
 from handlers.events import Attachment, Button, Reply
 from tests.e2e.telegram_stack import free_port
 from tests.fakes import fixtures
-from tests.fakes.fixtures import bot_for
+from tests.fakes.fixtures import PlainHttpSession, bot_for
 from tests.fakes.telegram import FakeTelegram
 
 fake_telegram = fixtures.fake_telegram
@@ -34,7 +36,23 @@ async def test_a_long_text_is_split_and_only_its_last_piece_has_the_buttons(
     assert message_id == str(sent[1]["message_id"])
 
 
-async def test_documents_and_photos_go_as_such(
+async def test_an_edit_replaces_a_message_in_place_and_repeating_it_is_harmless(
+    fake_telegram: FakeTelegram, telegram_bot: Bot
+) -> None:
+    sender = TelegramSender(telegram_bot)
+    first = await sender.send(str(CHAT), Reply("Đã gửi 0/10", buttons=(Button("Dừng", "p"),)))
+    edit = Reply("Đã gửi 5/10", buttons=(Button("Dừng", "p"),), edit=str(first))
+    assert await sender.send(str(CHAT), edit) == first
+    assert await sender.send(str(CHAT), edit) == first  # sent again after a crash
+    sent = fake_telegram.sent(CHAT)
+    assert [m["method"] for m in sent] == ["sendMessage", "editMessageText"]
+    assert sent[1]["message_id"] == int(first) and sent[1]["text"] == "Đã gửi 5/10"
+    assert sent[1]["reply_markup"] is not None
+    with pytest.raises(Rejected):  # a message that is not there
+        await sender.send(str(CHAT), Reply("x", edit="999"))
+
+
+async def test_documents_and_photos_go_as_such_with_a_short_text_as_their_caption(
     fake_telegram: FakeTelegram, telegram_bot: Bot, tmp_path: Path
 ) -> None:
     pdf = tmp_path / "giay-chung-nhan.pdf"
@@ -44,13 +62,27 @@ async def test_documents_and_photos_go_as_such(
         str(CHAT),
         Reply("Giấy chứng nhận", attachment=Attachment(path=str(pdf), name="giay-chung-nhan.pdf")),
     )
-    # A photo the platform already has (one a person sent), by its file id.
+    # A photo the platform already has (one a person sent), by its file id, with buttons.
     known = fake_telegram.user_photo(CHAT)["message"]["photo"][-1]["file_id"]
-    await sender.send(str(CHAT), Reply("", attachment=Attachment(ref=known, kind="photo")))
+    photo = Attachment(ref=known, kind="photo")
+    await sender.send(str(CHAT), Reply("Chỉ số 3", (Button("Duyệt", "ok"),), attachment=photo))
+
+    # A document made just before sending (a certificate): its bytes, uploaded; a text too
+    # long for a caption goes before it.
+    made = Attachment(document="certificate:AB12", content=b"%PDF-1.4 made\n", name="ab12.pdf")
+    await sender.send(str(CHAT), Reply("chữ " * 300, attachment=made))
 
     ours = [m for m in fake_telegram.sent(CHAT) if m["method"].startswith("send")]
-    assert [m["method"] for m in ours] == ["sendMessage", "sendDocument", "sendPhoto"]
-    assert ours[1]["document"]["file_name"] == "giay-chung-nhan.pdf"
+    assert [m["method"] for m in ours] == [
+        "sendDocument",
+        "sendPhoto",
+        "sendMessage",
+        "sendDocument",
+    ]
+    assert ours[0]["document"]["file_name"] == "giay-chung-nhan.pdf"
+    assert ours[0]["caption"] == "Giấy chứng nhận"
+    assert ours[1]["caption"] == "Chỉ số 3" and ours[1]["reply_markup"] is not None
+    assert ours[3]["document"]["file_name"] == "ab12.pdf" and ours[3]["caption"] is None
 
 
 @pytest.mark.parametrize(
@@ -90,3 +122,14 @@ async def test_a_timeout_is_an_unknown_outcome_and_a_refused_connection_is_tempo
             await TelegramSender(refused).send(str(CHAT), Reply("xin chào"))
     finally:
         await refused.session.close()
+
+
+def test_a_bot_with_default_message_options_is_refused(fake_telegram: FakeTelegram) -> None:
+    # Text goes out as plain JSON, which would silently leave out a default parse mode.
+    bot = Bot(
+        fake_telegram.token,
+        session=PlainHttpSession(api=TelegramAPIServer.from_base(fake_telegram.base_url)),
+        default=DefaultBotProperties(parse_mode="HTML"),
+    )
+    with pytest.raises(TypeError):
+        TelegramSender(bot)

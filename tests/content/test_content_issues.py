@@ -199,3 +199,30 @@ def test_load_content_raises_with_every_issue(content_copy: Path) -> None:
 def test_unknown_province_is_a_programming_error_not_a_content_issue() -> None:
     with pytest.raises(ValueError):
         load_content(province_code=99)
+
+
+def test_certificate_placeholders_are_checked(content_copy: Path) -> None:
+    holder = edit(content_copy, "certificate.yaml", "{name}", "{ten}", after="holder:")
+    detail = edit(content_copy, "certificate.yaml", "{birth_year}", "{birth_year", after="details:")
+    assert issues(content_copy) == [
+        f"content/certificate.yaml:{holder} holder: unknown placeholder {{ten}}",
+        f"content/certificate.yaml:{detail} details[0]: braces: expected '}}' before end of string",
+    ]
+
+
+def test_routing_names_only_known_groups_and_kinds(content_copy: Path) -> None:
+    file = "units/routing.yaml"
+    group = edit(content_copy, file, "learners: [school]", "pupils: [school]")
+    kind = edit(content_copy, file, "residents: [village]", "residents: [hamlet]")
+    assert issues(content_copy) == [
+        f"content/{file}:{kind} verified_by.residents[0]: unknown kind hamlet (not in kinds)",
+        f"content/{file}:{group} verified_by.pupils: unknown target group pupils",
+    ]
+
+
+def test_a_ratio_counts_only_known_target_groups(content_copy: Path) -> None:
+    line = edit(content_copy, "targets.yaml", "[residents, workers]", "[residents, farmers]")
+    assert issues(content_copy) == [
+        f"content/targets.yaml:{line} ratios.adults_in_learning_communities_titled.groups[1]: "
+        "unknown target group 'farmers'"
+    ]

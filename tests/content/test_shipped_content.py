@@ -99,3 +99,19 @@ def test_targets_for_da_nang(shipped: Content) -> None:
     assert targets.years[2025].titled_with_digital_skills == 70
     assert targets.years[2030].staff_in_learning_units_titled == 80
     assert targets.status == "draft"
+    assert targets.report_due is not None
+    assert (targets.report_due.month, targets.report_due.day) == (12, 15)
+    assert targets.milestone(2024) == (2025, targets.years[2025])
+    assert targets.milestone(2026) == (2030, targets.years[2030])
+    assert targets.milestone(2031) is None
+    ratios = shipped.targets.ratios
+    assert ratios["staff_in_learning_units_titled"].groups == ["officials"]
+    assert all(rule.status == "draft" for rule in ratios.values())
+
+
+def test_each_group_is_verified_by_its_own_kind_of_unit(shipped: Content) -> None:
+    routing = shipped.routing
+    assert routing.verifies("school", "learners") and routing.verifies("agency", "officials")
+    assert not routing.verifies("village", "learners") and not routing.verifies(None, "residents")
+    assert routing.groups_for("enterprise") == {"workers", "officials"}
+    assert routing.kinds_for("unknown") == frozenset()

@@ -8,7 +8,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from handlers.engine import Engine
 from storage.db import make_sessionmaker
 from storage.models import OutboxMessage, OutboxStatus
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.zalo_bot import FakeZaloBot
 
 SECRET = "test-secret_123"
 Deliver = Callable[[dict[str, Any]], Awaitable[Any]]
@@ -36,31 +37,48 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def running(
-    fake: FakeTelegram, db: AsyncEngine, content: Content, mode: str, **worker: Any
+    fake: FakeTelegram | None,
+    db: AsyncEngine,
+    content: Content,
+    mode: str,
+    *,
+    zalo: FakeZaloBot | None = None,
+    global_rate: int = 200,
+    **worker: Any,
 ) -> AsyncIterator[Services]:
-    """Services in `mode` ("poll" or "serve") until the block ends. `worker` overrides
-    delivery worker attributes (shorter backoffs for fault tests)."""
+    """Services in `mode` ("poll" or "serve") on the fake Telegram, the fake Zalo Bot or
+    both, until the block ends; `global_rate`: each platform's sends per second. `worker`
+    overrides delivery worker attributes (shorter backoffs for fault tests)."""
     settings = Settings(
         _env_file=None,
-        telegram_bot_token=fake.token,
-        telegram_api_url=fake.base_url,
+        telegram_bot_token=fake.token if fake else None,
+        telegram_api_url=fake.base_url if fake else None,
         webhook_secret=SECRET,
+        zalo_bot_token=zalo.token if zalo else None,
+        zalo_bot_api_url=zalo.base_url if zalo else "",
+        zalo_webhook_secret=SECRET,
         port=free_port(),
-        telegram_global_rate=200,
+        telegram_global_rate=global_rate,
+        zalo_global_rate=global_rate,
     )
     runtime = Runtime(
         settings=settings, content=content, db=db, engine=Engine(make_sessionmaker(db), content)
     )
     services = Services(runtime)
-    for name, value in worker.items():
-        setattr(services.delivery, name, value)
+    for delivery in services.deliveries.values():
+        for name, value in worker.items():
+            setattr(delivery, name, value)
     task = asyncio.create_task(getattr(services, mode)())
     try:
         if mode == "serve":
             await _until(lambda: services.health.get("inbox") == "running")
-            await services.bot.set_webhook(
-                f"http://127.0.0.1:{settings.port}/telegram/webhook", secret_token=SECRET
-            )
+            site = f"http://127.0.0.1:{settings.port}"
+            if services.bot is not None:
+                await services.bot.set_webhook(f"{site}/telegram/webhook", secret_token=SECRET)
+            if services.zalo is not None:
+                await services.zalo.call(
+                    "setWebhook", {"url": f"{site}/zalo/webhook", "secret_token": SECRET}
+                )
         yield services
     finally:
         services.stop.set()
@@ -69,8 +87,9 @@ async def running(
 
 @asynccontextmanager
 async def webhook_only(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[str]:
-    """The web server alone (no workers): yields its Telegram webhook URL."""
-    runner = web.AppRunner(make_app(sessions, webhook_secret=SECRET))
+    """The web server alone (no workers): yields its Telegram webhook URL (the Zalo one is
+    beside it, at /zalo/webhook)."""
+    runner = web.AppRunner(make_app(sessions, webhook_secret=SECRET, zalo_webhook_secret=SECRET))
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -126,23 +145,35 @@ class TelegramUser:
                 for b in row:
                     if b["text"].startswith(label):
                         return message, b["callback_data"]
-        raise AssertionError(
-            f"no button {label!r} in chat {self.id}: "
-            + repr(
-                [
-                    ((m.get("text") or "")[:60], m["method"], bool(m.get("reply_markup")))
-                    for m in self.fake.sent(self.id)
-                ]
-            )
-        )
+        raise AssertionError(f"no button {label!r} in chat {self.id}: {self.chat()}")
 
     async def wait_for(self, expect: str, seconds: float = 30) -> None:
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    new = self.fake.sent(self.id)[self.seen :]
+                    if any(expect in (m.get("text") or "") for m in new):
+                        self.seen = len(self.fake.sent(self.id))
+                        return
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            raise AssertionError(f"{expect!r} never came; chat {self.id}: {self.chat()}") from None
+
+    def chat(self) -> list[tuple[str, str, bool]]:
+        """What the chat holds, for failure messages: text, method, whether it has buttons."""
+        return [
+            ((m.get("text") or "")[:60], m["method"], bool(m.get("reply_markup")))
+            for m in self.fake.sent(self.id)
+        ]
+
+    async def wait_for_document(self, seconds: float = 30) -> dict[str, Any]:
+        """The next document sent to this chat: its upload info (file_name, content)."""
         async with asyncio.timeout(seconds):
             while True:
-                new = self.fake.sent(self.id)[self.seen :]
-                if any(expect in (m.get("text") or "") for m in new):
-                    self.seen = len(self.fake.sent(self.id))
-                    return
+                for n, m in enumerate(self.fake.sent(self.id)[self.seen :], start=self.seen):
+                    if m["method"] == "sendDocument":
+                        self.seen = n + 1
+                        return m["document"]
                 await asyncio.sleep(0.01)
 
     def texts(self) -> list[str]:
@@ -151,10 +182,25 @@ class TelegramUser:
         ]
 
 
+class ChatUser(Protocol):
+    """A person on a platform, typing and choosing options (TelegramUser, ZaloUser)."""
+
+    fake: Any  # the platform's fake server
+    id: Any
+    deliver: Deliver
+
+    async def say(self, text: str, expect: str) -> None: ...
+
+    async def press(self, label: str, expect: str) -> None: ...
+
+    async def wait_for(self, expect: str, seconds: float = 30) -> None: ...
+
+
 async def register_and_assess(
-    user: TelegramUser, content: Content, name: str = "Nguyễn Văn Telegram"
+    user: ChatUser, content: Content, name: str = "Nguyễn Văn Telegram", photo: bool = False
 ) -> None:
-    """Consent, registration in Phường Hải Châu, and a whole self-assessment, submitted."""
+    """Consent, registration in Phường Hải Châu, and a whole self-assessment, submitted;
+    with `photo`, a photo as the first indicator's evidence."""
     await user.say("/start", "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN")
     await user.press("Đồng ý", "Họ và tên")
     await user.say(name, "sinh năm nào")
@@ -170,6 +216,9 @@ async def register_and_assess(
             await user.say(str(indicator.number_input.bands[-1].min), "Minh chứng")
         else:
             await user.press(indicator.options[0].label.vi, "Minh chứng")
+        if photo and indicator is indicators[0]:
+            await user.deliver(user.fake.user_photo(user.id))
+            await user.wait_for("Đã nhận minh chứng")
         last = indicator is indicators[-1]
         await user.press(
             "Tiếp tục", "BẢN TỰ ĐÁNH GIÁ" if last else f"Chỉ số {indicator.number + 1}/10"

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels import telegram
+from bot.channels.capabilities import TELEGRAM
 from bot.inbox import InboxProcessor
-from content import Content, load_content
+from content import Content
 from handlers.engine import Engine
 from storage.models import (
     Assessment,
@@ -36,16 +37,7 @@ from tests.fakes.telegram import FakeTelegram, scramble
 fake_telegram = fixtures.fake_telegram
 
 
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_content()
-
-
-@pytest.fixture(autouse=True)
-def brisk_chats(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about what arrives, not when. Their people answer faster than anyone
-    types, so the per-chat pace (about a message a second, tested in tests/bot) is relaxed."""
-    monkeypatch.setattr("bot.delivery.pacing.CHAT_INTERVAL", 0.01)
+pytestmark = pytest.mark.usefixtures("brisk_chats")
 
 
 @pytest.mark.parametrize("mode", ["poll", "serve"])
@@ -149,6 +141,7 @@ async def test_updates_delivered_twice_and_shuffled_have_one_effect_each_in_orde
 
 class _NoAck:
     channel = "telegram"
+    capabilities = TELEGRAM
 
     def to_event(self, raw):
         return telegram.to_event(raw)

@@ -13,6 +13,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.zalo_bot import FakeZaloBot
 
 
 class PlainHttpSession(AiohttpSession):
@@ -41,3 +42,9 @@ async def telegram_bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
     bot = bot_for(fake_telegram)
     yield bot
     await bot.session.close()
+
+
+@pytest.fixture
+async def fake_zalo() -> AsyncIterator[FakeZaloBot]:
+    async with FakeZaloBot() as fake:
+        yield fake

@@ -25,16 +25,16 @@ import json
 import math
 import random
 import re
-import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Self
+from typing import Any
 
-import aiohttp
 from aiohttp import web
+
+from tests.fakes.server import ApiError, LocalServer
 
 Update = dict[str, Any]
 Params = dict[str, Any]
@@ -132,7 +132,7 @@ class _Fault:
     method: str
     chat_id: int | None  # None: any chat
     times: int
-    error: _ApiError
+    error: ApiError
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,7 @@ class _StoredFile:
     file_unique_id: str
     file_path: str
     content: bytes
+    kind: str  # photo | document: a file id is sent on only as what it is
 
     def as_file(self) -> dict[str, Any]:
         return {
@@ -148,26 +149,6 @@ class _StoredFile:
             "file_unique_id": self.file_unique_id,
             "file_size": len(self.content),
         }
-
-
-class _ApiError(Exception):
-    """An ``ok: false`` answer, raised anywhere while handling a call."""
-
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.retry_after = retry_after
-
-    def response(self) -> web.Response:
-        body: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description,
-        }
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return web.json_response(body, status=self.status)
 
 
 class _Window:
@@ -186,7 +167,7 @@ class _Window:
         self._times.append(now)
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     """A Bot API server for one bot token. Use as ``async with FakeTelegram() as fake:``."""
 
     def __init__(
@@ -198,7 +179,6 @@ class FakeTelegram:
         per_chat_rate: int | None = None,
     ) -> None:
         self.token = token
-        self.base_url = ""  # set by start()
         # Flood control, in messages per sliding second; None switches it off. May be changed
         # while running.
         self.global_rate = global_rate
@@ -254,37 +234,14 @@ class FakeTelegram:
         self._blocked: set[int] = set()
         self._global_window = _Window()
         self._chat_windows: dict[int, _Window] = {}
-        self._runner: web.AppRunner | None = None
-        self._client: aiohttp.ClientSession | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        # A short shutdown timeout: a long poll or a delayed answer must not hold close() up.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        # Binding port 0 ourselves gives a free port with no pick-then-bind race.
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(self._runner, sock).start()
-        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self._client = aiohttp.ClientSession()
-
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
+        return app
 
     # ---- what the bot did ---------------------------------------------------------------------
 
@@ -445,7 +402,7 @@ class FakeTelegram:
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return _ApiError(401, "Unauthorized").response()
+            return _answer(ApiError(401, "Unauthorized"))
         requested = request.match_info["method"]
         name, handler = self._methods.get(requested.lower(), (requested, None))
         call = Call(name, {}, time.monotonic())
@@ -453,14 +410,14 @@ class FakeTelegram:
         try:
             call.params = await _read_params(request)
             if handler is None:
-                raise _ApiError(404, "Not Found")
+                raise ApiError(404, "Not Found")
             if seconds := self._delays.get(name):
                 await asyncio.sleep(seconds)
             self._inject_faults(name, call.params)
             result = await handler(call.params)
-        except _ApiError as error:
-            call.status = error.status
-            return error.response()
+        except ApiError as error:
+            call.status = error.code
+            return _answer(error)
         return web.json_response({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.Response:
@@ -478,7 +435,7 @@ class FakeTelegram:
                     self._faults.remove(fault)
                 raise fault.error
         if chat_id in self._blocked:
-            raise _ApiError(403, BLOCKED)
+            raise ApiError(403, BLOCKED)
         if method not in SEND_METHODS:
             return
         if self._random_faults is not None:
@@ -499,7 +456,7 @@ class FakeTelegram:
             self.rate_limited += 1
             # Telegram always names whole seconds, at least one.
             retry_after = max(1, math.ceil(wait))
-            raise _ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         for window, _ in windows:
             window.add(now)
 
@@ -510,7 +467,7 @@ class FakeTelegram:
 
     async def _get_updates(self, params: Params) -> list[Update]:
         if self.webhook.url:
-            raise _ApiError(409, WEBHOOK_ACTIVE)
+            raise ApiError(409, WEBHOOK_ACTIVE)
         offset = _optional_int(params.get("offset")) or 0
         limit = min(max(_optional_int(params.get("limit")) or 100, 1), 100)
         timeout = _optional_int(params.get("timeout")) or 0
@@ -530,16 +487,16 @@ class FakeTelegram:
             except TimeoutError:
                 return []
             if self._poll_generation != generation:
-                raise _ApiError(409, OTHER_POLLER)
+                raise ApiError(409, OTHER_POLLER)
         return self.pending[:limit]
 
     async def _set_webhook(self, params: Params) -> bool:
         secret = params.get("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-            raise _ApiError(400, "Bad Request: secret token contains unallowed characters")
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         max_connections = _optional_int(params.get("max_connections")) or 40
         if not 1 <= max_connections <= 100:
-            raise _ApiError(400, "Bad Request: invalid max_connections specified")
+            raise ApiError(400, "Bad Request: invalid max_connections specified")
         if params.get("drop_pending_updates") is True:
             self.pending.clear()
         self.webhook = Webhook(
@@ -587,7 +544,7 @@ class FakeTelegram:
         chat_id = _chat_id(params)
         caption = params.get("caption")
         if caption is not None and len(_visible(caption, params.get("parse_mode"))) > MAX_CAPTION:
-            raise _ApiError(400, "Bad Request: message caption is too long")
+            raise ApiError(400, "Bad Request: message caption is too long")
         markup = _checked_markup(params.get("reply_markup"))
         stored, info = self._received_file(params.get(kind), params, kind)
         if kind == "photo":
@@ -614,11 +571,14 @@ class FakeTelegram:
             info = {"file_name": value.file_name, "size": len(value.content)}
             return stored, {**info, "content": value.content, "file_id": stored.file_id}
         if isinstance(value, str) and value in self._files:
-            return self._files[value], {"file_id": value}
+            stored = self._files[value]
+            if stored.kind != kind:
+                raise ApiError(400, f"Bad Request: can't use file of type {stored.kind} as {kind}")
+            return stored, {"file_id": value}
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             stored = self._store_file(kind, b"downloaded from " + value.encode(), suffix="")
             return stored, {"url": value, "file_id": stored.file_id}
-        raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
 
     async def _edit_message_text(self, params: Params) -> dict[str, Any]:
         text = params.get("text") or ""
@@ -632,18 +592,18 @@ class FakeTelegram:
         key = (_chat_id(params), _optional_int(params.get("message_id")) or 0)
         message = self._messages.get(key)
         if message is None:
-            raise _ApiError(400, "Bad Request: message to edit not found")
+            raise ApiError(400, "Bad Request: message to edit not found")
         if message["from"]["id"] != self.me["id"]:
-            raise _ApiError(400, "Bad Request: message can't be edited")
+            raise ApiError(400, "Bad Request: message can't be edited")
         if "text" in change and "text" not in message:
-            raise _ApiError(400, "Bad Request: there is no text in the message to edit")
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
         # An edit without reply_markup removes the inline keyboard, as in Telegram.
         markup = _checked_markup(params.get("reply_markup"))
         edited = {**message, **change}
         edited.pop("reply_markup", None)
         edited.update(_echoed(markup))
         if edited == message:
-            raise _ApiError(400, NOT_MODIFIED)
+            raise ApiError(400, NOT_MODIFIED)
         edited["edit_date"] = int(time.time())
         self._messages[key] = edited
         self._record(method, edited, text=edited.get("text"), reply_markup=markup)
@@ -652,7 +612,7 @@ class FakeTelegram:
     async def _answer_callback_query(self, params: Params) -> bool:
         query_id = params.get("callback_query_id")
         if query_id not in self._open_queries:
-            raise _ApiError(400, QUERY_TOO_OLD)
+            raise ApiError(400, QUERY_TOO_OLD)
         self._open_queries.discard(query_id)
         return True
 
@@ -660,7 +620,7 @@ class FakeTelegram:
         commands = params.get("commands") or []
         for command in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
-                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
         key = _commands_key(params.get("scope"), params.get("language_code", ""))
         self._commands[key] = commands
         return True
@@ -681,7 +641,7 @@ class FakeTelegram:
     async def _get_file(self, params: Params) -> dict[str, Any]:
         stored = self._files.get(params.get("file_id", ""))
         if stored is None:
-            raise _ApiError(400, "Bad Request: invalid file_id")
+            raise ApiError(400, "Bad Request: invalid file_id")
         return {**stored.as_file(), "file_path": stored.file_path}
 
     # ---- state helpers ------------------------------------------------------------------------
@@ -755,6 +715,7 @@ class FakeTelegram:
             file_unique_id=f"u{number}",
             file_path=f"{kind}s/file_{number}{suffix}",
             content=content,
+            kind=kind,
         )
         self._files[stored.file_id] = self._file_paths[stored.file_path] = stored
         return stored
@@ -803,19 +764,17 @@ async def _read_params(request: web.Request) -> Params:
                 params[key] = json.loads(params[key])
             except ValueError:
                 if key in OBJECT_FIELDS:
-                    raise _ApiError(400, f"Bad Request: can't parse {key} JSON object") from None
+                    raise ApiError(400, f"Bad Request: can't parse {key} JSON object") from None
     return params
 
 
-def _fault(
-    status: int, retry_after: int | None = None, description: str | None = None
-) -> _ApiError:
+def _fault(status: int, retry_after: int | None = None, description: str | None = None) -> ApiError:
     if status == 429 and retry_after is None:
         retry_after = 1  # aiogram raises TelegramRetryAfter only when retry_after is present
     if description is None:
         template = DEFAULT_FAULT_DESCRIPTIONS.get(status, HTTPStatus(status).phrase)
         description = template.format(retry_after=retry_after)
-    return _ApiError(status, description, retry_after)
+    return ApiError(status, description, retry_after)
 
 
 def _optional_int(value: Any) -> int | None:
@@ -828,10 +787,10 @@ def _optional_int(value: Any) -> int | None:
 
 def _chat_id(params: Params) -> int:
     if "chat_id" not in params:
-        raise _ApiError(400, "Bad Request: chat_id is empty")
+        raise ApiError(400, "Bad Request: chat_id is empty")
     chat_id = _optional_int(params["chat_id"])
     if chat_id is None:
-        raise _ApiError(400, "Bad Request: chat not found")
+        raise ApiError(400, "Bad Request: chat not found")
     return chat_id
 
 
@@ -845,21 +804,21 @@ def _visible(text: str, parse_mode: str | None) -> str:
 def _check_text(text: str, parse_mode: str | None) -> None:
     visible = _visible(text, parse_mode)
     if not visible.strip():
-        raise _ApiError(400, "Bad Request: message text is empty")
+        raise ApiError(400, "Bad Request: message text is empty")
     if len(visible) > MAX_TEXT:
-        raise _ApiError(400, "Bad Request: message is too long")
+        raise ApiError(400, "Bad Request: message is too long")
 
 
 def _checked_markup(markup: Any) -> dict[str, Any] | None:
     if markup is None:
         return None
     if not isinstance(markup, dict):
-        raise _ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
     for row in markup.get("inline_keyboard", []):
         for button in row:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
-                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
     return markup
 
 
@@ -874,3 +833,8 @@ def _commands_key(scope: dict[str, Any] | None, language_code: str) -> tuple[str
 
 def _suffix(file_name: str) -> str:
     return file_name[file_name.rfind(".") :] if "." in file_name else ""
+
+
+def _answer(error: ApiError) -> web.Response:
+    """The Bot API answers a failure with its error code as the HTTP status too."""
+    return web.json_response(error.body(), status=error.code)

@@ -58,12 +58,11 @@ class Chat:
     async def command(self, name: str, args: str = "") -> list[Reply]:
         return await self.deliver(self.event(EventKind.COMMAND, command=name, args=args))
 
-    async def file(self, name: str = "chung-nhan.jpg", mime: str = "image/jpeg") -> list[Reply]:
-        return await self.deliver(
-            self.event(
-                EventKind.FILE, file=FileRef(ref=f"file-{name}", mime=mime, size=1234, name=name)
-            )
-        )
+    async def file(
+        self, name: str = "chung-nhan.jpg", mime: str = "image/jpeg", kind: str = "document"
+    ) -> list[Reply]:
+        ref = FileRef(ref=f"file-{name}", mime=mime, size=1234, name=name, kind=kind)
+        return await self.deliver(self.event(EventKind.FILE, file=ref))
 
     async def payload(self, payload: str) -> list[Reply]:
         return await self.deliver(self.event(EventKind.BUTTON, payload=payload))

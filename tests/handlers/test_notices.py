@@ -127,3 +127,42 @@ async def test_erasing_a_citizen_erases_the_notices_about_them(
     assert not any("Nguyễn Thị Lan" in t for t in texts)
     await officer.command("help")  # the officer is untouched
     assert "HƯỚNG DẪN" in officer.text
+
+
+async def test_a_unit_verifies_only_the_groups_of_its_kind_else_the_commune_does(
+    chat: Chat, bot_engine: Engine
+) -> None:
+    async with bot_engine.sessions() as session, session.begin():
+        village = await staff.add_unit(
+            session, commune_code="20242", name="Tổ dân phố 7", kind="village", now=utcnow()
+        )
+        school = await staff.add_unit(
+            session, commune_code="20242", name="Trường THCS Lê Lợi", kind="school", now=utcnow()
+        )
+    await join(bot_engine, "village-officer", StaffRole.OFFICER, "20242", village.id)
+    teacher = await join(bot_engine, "school-officer", StaffRole.OFFICER, "20242", school.id)
+    commune = await join(bot_engine, "commune-officer", StaffRole.OFFICER, "20242")
+
+    # A resident is offered the village, not the school.
+    await chat.run(REGISTER[:-1])
+    assert [b.label for b in chat.buttons] == ["Tổ dân phố 7", "Bỏ qua"]
+    pupil = Chat(bot_engine, user="pupil")
+    await pupil.run([*REGISTER[:2], "Lê Văn Nam", REGISTER[3], "#Học sinh", *REGISTER[5:7]])
+    assert [b.label for b in pupil.buttons] == ["Trường THCS Lê Lợi", "Bỏ qua"]
+
+    # A resident whose unit is a school (their group changed, say) goes to the commune.
+    await chat.press("Tổ dân phố 7")
+    async with bot_engine.sessions() as session, session.begin():
+        profile = await session.scalar(select(Profile).where(Profile.full_name == "Nguyễn Thị Lan"))
+        profile.unit_id = school.id
+    await submit(chat, ["/menu"])
+    assert await notices(chat, "school-officer") == []
+    assert await notices(chat, "village-officer") == []
+    assert len(await notices(chat, "commune-officer")) == 1
+    # The school's officer neither sees it in the queue nor may open it; the commune's does.
+    await teacher.command("pending")
+    assert "Không có bản tự đánh giá nào" in teacher.text
+    await commune.command("pending")
+    assert commune.buttons[0].label.startswith("Nguyễn Thị Lan")
+    await teacher.payload(commune.buttons[0].payload)
+    assert "không có quyền" in teacher.text

@@ -19,7 +19,15 @@ from tests.handlers.conftest import REGISTER, Chat, register
 from tests.handlers.test_notices import join
 
 
-async def submit(chat: Chat, *, passing: bool = True, name: str = "Nguyễn Thị Lan") -> None:
+async def submit(
+    chat: Chat,
+    *,
+    passing: bool = True,
+    name: str = "Nguyễn Thị Lan",
+    files: dict[int, list[str]] | None = None,
+) -> None:
+    """Register and submit; `files` are evidence by indicator number (a .jpg goes as a
+    photo, anything else as a document)."""
     await register(chat, [*REGISTER[:2], name, *REGISTER[3:]])
     await chat.press("Bắt đầu")
     for indicator in chat.engine.content.criteria_for("residents", 2026).indicators:
@@ -28,6 +36,11 @@ async def submit(chat: Chat, *, passing: bool = True, name: str = "Nguyễn Th�
             await chat.send(str((bands[-1] if passing else bands[0]).min))
         else:
             await chat.payload(f"{indicator.id}:0")  # the first option is the best one
+        for file in (files or {}).get(indicator.number, []):
+            photo = file.endswith(".jpg")
+            await chat.file(
+                file, "image/jpeg" if photo else "application/pdf", "photo" if photo else "document"
+            )
         await chat.press("Tiếp tục")
     await chat.press("Nộp bản tự đánh giá")
     await chat.press("Nộp ngay")
@@ -84,7 +97,7 @@ async def test_a_failing_result_cannot_be_approved_but_can_be_rejected_with_a_re
     a = await state(bot_engine)
     await officer.command("review", str(a.id))
     await officer.press("Duyệt")
-    assert "Không thể duyệt" in officer.text and "min_indicator" in officer.text
+    assert "Không thể duyệt" in officer.text and "chỉ đạt 0 điểm, dưới 5" in officer.text
     assert (await state(bot_engine)).status == AssessmentStatus.SUBMITTED
     await officer.press("Từ chối")
     await officer.send("ít")

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine
+from storage.db import create_engine, create_reader
 
 
 @pytest.fixture
@@ -83,3 +84,26 @@ async def test_concurrent_read_modify_write_transactions_queue_instead_of_failin
 
     async with sqlite_engine.connect() as connection:
         assert (await connection.exec_driver_sql("SELECT n FROM counter")).scalar_one() == 5
+
+
+async def test_a_readers_transaction_keeps_its_snapshot_and_lets_writers_commit(
+    sqlite_engine: AsyncEngine, sqlite_url: str
+) -> None:
+    async with sqlite_engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        await connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+    reader = create_reader(sqlite_url)
+    try:
+        async with reader.begin() as reading:
+            before = (await reading.exec_driver_sql("SELECT count(*) FROM t")).scalar_one()
+            async with sqlite_engine.begin() as writing:  # not blocked by the open read
+                await writing.exec_driver_sql("INSERT INTO t VALUES (2)")
+            during = (await reading.exec_driver_sql("SELECT count(*) FROM t")).scalar_one()
+            with pytest.raises(OperationalError, match="readonly"):
+                await reading.exec_driver_sql("INSERT INTO t VALUES (3)")
+        async with reader.connect() as after:
+            assert (await after.exec_driver_sql("SELECT count(*) FROM t")).scalar_one() == 2
+    finally:
+        await reader.dispose()
+
+    assert (before, during) == (1, 1)

@@ -1,0 +1,276 @@
+"""The Zalo Bot Platform: updates become Events, Replies become Bot API calls.
+
+Zalo's Bot API copies Telegram's shape (``POST {base}/bot{token}/{method}`` with a JSON body,
+answers ``{ok, result, error_code, description}``) with far fewer methods: text, a photo by
+URL, a sticker and a typing action; no keyboards, no file upload. So options go out as a
+numbered list (bot/channels/options.py) and a made document cannot be sent at all.
+
+Like the Telegram channel this module only translates; updates arrive by long polling or by
+webhook (bot/web.py) and are stored in the inbox before anything else happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from bot.channels.capabilities import ZALO_BOT
+from bot.channels.options import with_options
+from bot.channels.text import split_text
+from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
+from handlers.events import Event, EventKind, FileRef, Reply
+from handlers.i18n import N_
+from storage.models import utcnow
+from storage.repositories.inbox import NewUpdate
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_bot"
+# The current official base; the older https://bot-api.zapps.me is still used by some SDKs.
+DEFAULT_API_URL = "https://bot-api.zaloplatforms.com"
+POLL_TIMEOUT = 408  # getUpdates' answer when nothing arrived during the wait
+# Zalo documents no 429 and no retry_after: if either comes, wait this long by default.
+DEFAULT_RETRY_AFTER = 5.0
+MAX_UPDATE_ID = 64  # the inbox's column width
+
+NO_UPLOAD = N_(
+    "Tệp “{name}” chưa gửi được qua Zalo vì Zalo Bot chưa cho gửi tệp. "
+    "Anh/Chị vui lòng liên hệ cán bộ Hội Khuyến học để nhận bản giấy hoặc bản điện tử."
+)
+
+
+class ZaloApiError(Exception):
+    """An ``ok: false`` answer."""
+
+    def __init__(self, code: int, description: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+
+class ZaloBotApi:
+    """A minimal client: one aiohttp session, one method call at a time per request."""
+
+    def __init__(self, token: str, api_url: str = DEFAULT_API_URL, timeout: float = 30) -> None:
+        self.base = f"{api_url.rstrip('/')}/bot{token}/"
+        self.timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def call(
+        self, method: str, params: Mapping[str, Any] | None = None, *, wait: float | None = None
+    ) -> Any:
+        """The call's result; ZaloApiError for an ``ok: false`` answer, aiohttp's errors or
+        TimeoutError when no answer came within ``wait`` seconds (default: the client's)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        async with self._session.post(
+            self.base + method,
+            json=dict(params or {}),
+            timeout=aiohttp.ClientTimeout(total=wait or self.timeout),
+        ) as response:
+            try:
+                body = await response.json(content_type=None)
+            except ValueError:
+                body = None
+        if not isinstance(body, dict):
+            raise ZaloApiError(response.status, f"not JSON (HTTP {response.status})")
+        if not body.get("ok"):
+            retry_after = (body.get("parameters") or {}).get("retry_after")
+            raise ZaloApiError(
+                int(body.get("error_code") or response.status),
+                str(body.get("description") or ""),
+                float(retry_after) if retry_after is not None else None,
+            )
+        return body.get("result")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def unwrap(body: Mapping[str, Any]) -> dict[str, Any]:
+    """An update as sent: bare ``{event_name, message}`` or inside ``{ok, result}`` (sources
+    disagree on which the webhook sends)."""
+    update = body.get("result") if "event_name" not in body else body
+    if not isinstance(update, dict) or not update.get("event_name"):
+        raise ValueError("not a Zalo Bot update")
+    return update
+
+
+def _message(update: Mapping[str, Any]) -> Mapping[str, Any]:
+    return update.get("message") or {}
+
+
+def update_key(update: Mapping[str, Any]) -> str:
+    """The update's identity: Zalo gives no update id, and redelivers with the same event
+    name and message id."""
+    key = f"{update['event_name']}:{_message(update)['message_id']}"
+    return key if len(key) <= MAX_UPDATE_ID else hashlib.sha256(key.encode()).hexdigest()
+
+
+def inbox_row(update: dict[str, Any]) -> NewUpdate:
+    """A raw update as the inbox keeps it, in the chat's order by the message's time (ms)."""
+    message = _message(update)
+    sender = message.get("from") or message.get("chat") or {}
+    seq = int(message.get("date") or time.time() * 1000)
+    return NewUpdate(CHANNEL, update_key(update), str(sender.get("id", "")), seq, update)
+
+
+def to_event(update: Mapping[str, Any]) -> Event | None:
+    """The neutral event for an update, or None for what the bot does not take part in
+    (group chats: Zalo Bot Creator bots cannot join groups anyway)."""
+    message = _message(update)
+    chat = message["chat"]
+    if str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE":
+        return None
+    sender = message.get("from") or chat
+    common: dict[str, Any] = {
+        "channel": CHANNEL,
+        "external_user_id": str(sender["id"]),
+        "chat_id": str(chat["id"]),
+        "event_id": update_key(update),
+        "at": _time(message.get("date")),
+    }
+    name = update["event_name"]
+    text = message.get("text")
+    if name == "message.text.received" and isinstance(text, str):
+        if text.startswith("/"):
+            head, _, args = text[1:].partition(" ")
+            return Event(kind=EventKind.COMMAND, command=head.lower(), args=args.strip(), **common)
+        return Event(kind=EventKind.TEXT, text=text, **common)
+    if name == "message.image.received" and message.get("photo_url"):
+        # The photo's URL is its only reference: it is what sendPhoto takes to show it again.
+        return Event(
+            kind=EventKind.FILE,
+            file=FileRef(ref=message["photo_url"], mime="image/jpeg", kind="photo"),
+            **common,
+        )
+    return Event(kind=EventKind.UNSUPPORTED, **common)
+
+
+def _time(ms: Any) -> datetime:
+    return datetime.fromtimestamp(int(ms) / 1000, UTC) if ms else utcnow()
+
+
+def is_url(ref: str) -> bool:
+    return ref.startswith(("https://", "http://"))
+
+
+class ZaloBotSender:
+    """Sends one Reply; platform errors become the delivery worker's vocabulary."""
+
+    channel = CHANNEL
+    capabilities = ZALO_BOT
+
+    def __init__(self, api: ZaloBotApi) -> None:
+        self.api = api
+
+    def is_group(self, chat_id: str) -> bool:
+        return False  # a Zalo Bot Creator bot cannot be added to a group
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        try:
+            return await self._send(chat_id, reply)
+        except ZaloApiError as exc:
+            raise _send_error(exc) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise Temporary(str(exc)) from exc  # refused before the request left
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # Later than that, the message may have arrived.
+            raise UnknownOutcome(type(exc).__name__) from exc
+
+    async def _send(self, chat_id: str, reply: Reply) -> str | None:
+        text = with_options(reply.text, reply.buttons)
+        att = reply.attachment
+        photo = att.ref if att is not None and att.kind == "photo" and is_url(att.ref) else ""
+        if att is not None and not photo:
+            # No upload on Zalo: say so rather than drop the file silently.
+            text = "\n\n".join(
+                part for part in (text, NO_UPLOAD.format(name=att.name or "…")) if part
+            )
+        caption = text if photo and len(text) <= self.capabilities.max_caption else ""
+        pieces = split_text(text, self.capabilities.max_text) if text and not caption else []
+        message_id: str | None = None
+        if photo:
+            # The photo first, so that the numbered options (at the text's end) come last.
+            params = {"chat_id": chat_id, "photo": photo}
+            if caption:
+                params["caption"] = caption
+            sent = await self.api.call("sendPhoto", params)
+            message_id = _message_id(sent)
+        for piece in pieces:
+            sent = await self.api.call("sendMessage", {"chat_id": chat_id, "text": piece})
+            message_id = _message_id(sent)
+        return message_id
+
+
+def _message_id(result: Any) -> str | None:
+    value = result.get("message_id") if isinstance(result, dict) else None
+    return str(value) if value is not None else None
+
+
+def _send_error(exc: ZaloApiError) -> Exception:
+    """Zalo publishes no error table; the codes follow HTTP's meaning, as Telegram's do."""
+    if exc.code == 429:
+        return RetryAfter(exc.retry_after or DEFAULT_RETRY_AFTER, exc.description)
+    if exc.code == 403:
+        return Unreachable(exc.description)
+    if exc.code >= 500:
+        return Temporary(exc.description)
+    return Rejected(str(exc))
+
+
+class ZaloBotInbound:
+    """What the inbox processor needs of the channel."""
+
+    channel = CHANNEL
+    capabilities = ZALO_BOT
+
+    def to_event(self, raw: Mapping[str, Any]) -> Event | None:
+        return to_event(raw)
+
+    async def acknowledge(self, raw: Mapping[str, Any]) -> None:
+        return None  # no buttons, so nothing to acknowledge
+
+
+Store = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def poll(api: ZaloBotApi, store: Store, stop: asyncio.Event, wait: int = 25) -> None:
+    """Long polling: getUpdates hands over one update per call and takes no offset, so Zalo
+    counts an update delivered once it answered; it is stored at once."""
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        while not stop.is_set():
+            request = asyncio.create_task(
+                api.call("getUpdates", {"timeout": str(wait)}, wait=wait + 10)
+            )
+            await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not request.done():
+                request.cancel()
+                break
+            try:
+                result = request.result()
+            except ZaloApiError as exc:
+                if exc.code != POLL_TIMEOUT:
+                    log.warning("getUpdates failed: %s; retrying", exc)
+                    await asyncio.sleep(1)
+                continue
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("getUpdates failed: %s; retrying", type(exc).__name__)
+                await asyncio.sleep(1)
+                continue
+            # One update is documented; a list is taken too, should Zalo ever batch them.
+            for update in result if isinstance(result, list) else [result]:
+                if isinstance(update, dict) and update.get("event_name"):
+                    await store(update)
+    finally:
+        stopping.cancel()

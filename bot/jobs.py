@@ -1,0 +1,70 @@
+"""The deployment's scheduled jobs (see bot/scheduler.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+
+from babel.support import NullTranslations
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.pushes import Pushes
+from bot.scheduler import Job, Pass, daily
+from content import Content
+from handlers import digest, pushes
+from handlers.context import LOCAL_TZ
+from storage.repositories import retention as storage_retention
+
+RETENTION_CHUNK = 5000
+
+
+def review_digest(
+    content: Content,
+    catalogs: Mapping[str, NullTranslations],
+    *,
+    hour: int,
+    remind_days: int,
+    escalate_days: int,
+) -> Job:
+    """Every morning at `hour` (Vietnam time): officers hear what waits too long."""
+
+    async def run(session: AsyncSession, now: datetime) -> None:
+        replies = await digest.review_digest(
+            session,
+            content,
+            catalogs,
+            now,
+            remind_days=remind_days,
+            escalate_days=escalate_days,
+        )
+        await pushes.queue(session, replies, now)
+
+    return Job("review.digest", daily(time(hour), LOCAL_TZ), run)
+
+
+def daily_pushes(daily_pass: Pushes) -> Pass:
+    """Reminders, follow-ups and campaigns: once a day, at the first tick outside quiet
+    hours (a worker down in the morning catches up during the day)."""
+
+    def due(now: datetime) -> str | None:
+        return None if daily_pass.rules.quiet(now) else now.astimezone(LOCAL_TZ).date().isoformat()
+
+    return Pass("pushes", due, daily_pass.run)
+
+
+def retention(
+    sessions: async_sessionmaker[AsyncSession], *, inbox_days: int, dedupe_days: int
+) -> Pass:
+    """Every night: forget raw updates once processed and dedupe keys past any redelivery."""
+
+    async def run(now: datetime) -> None:
+        for prune, days in (
+            (storage_retention.prune_inbox, inbox_days),
+            (storage_retention.prune_dedupe_keys, dedupe_days),
+        ):
+            while True:  # small chunks, each its own transaction: the bot keeps writing
+                async with sessions() as session, session.begin():
+                    if await prune(session, now - timedelta(days=days), RETENTION_CHUNK) == 0:
+                        break
+
+    return Pass("retention", daily(time(3), LOCAL_TZ), run)

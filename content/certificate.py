@@ -1,0 +1,79 @@
+"""The certificate's wording: Vietnamese texts with placeholders, checked at load time so that
+a typo in a placeholder is a content error, not a failure when a certificate is sent."""
+
+from collections.abc import Iterator
+from string import Formatter
+from typing import Annotated
+
+from pydantic import Field
+
+from content.base import NonEmptyStr, Sourced
+from content.issues import ContentIssue
+from content.yaml_source import KeyPath, YamlDoc
+
+PLACEHOLDERS = frozenset(
+    {
+        "issuer",
+        "number",
+        "code",
+        "name",
+        "birth_year",
+        "commune",
+        "province",
+        "group",
+        "year",
+        "total",
+        "max_total",
+        "day",
+        "month",
+        "issued_year",
+        "url",
+    }
+)
+
+
+class CertificateWording(Sourced):
+    document_title: NonEmptyStr
+    file_name: Annotated[str, Field(pattern=r"^[a-z0-9_{}-]+\.pdf$")]
+    nation: NonEmptyStr
+    motto: NonEmptyStr
+    number: NonEmptyStr
+    title: NonEmptyStr
+    subtitle: NonEmptyStr
+    certifies: NonEmptyStr
+    holder: NonEmptyStr
+    details: list[NonEmptyStr]
+    achievement: NonEmptyStr
+    dated: NonEmptyStr
+    signer: NonEmptyStr
+    verify: NonEmptyStr
+    code: NonEmptyStr
+    footnote: NonEmptyStr
+
+    def texts(self) -> Iterator[tuple[KeyPath, str]]:
+        for name, value in self:
+            if name in ("status", "source"):
+                continue
+            if isinstance(value, list):
+                yield from (((name, i), line) for i, line in enumerate(value))
+            else:
+                yield (name,), value
+
+
+def placeholders(text: str) -> set[str]:
+    """The names in braces; ValueError for unbalanced braces."""
+    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+
+
+def check_certificate(doc: YamlDoc, data: CertificateWording) -> list[ContentIssue]:
+    issues = []
+    for path, text in data.texts():
+        try:
+            unknown = placeholders(text) - PLACEHOLDERS
+        except ValueError as error:
+            issues.append(doc.issue(path, f"braces: {error}"))
+            continue
+        if unknown:
+            names = ", ".join("{" + n + "}" for n in sorted(unknown))
+            issues.append(doc.issue(path, f"unknown placeholder {names}"))
+    return issues

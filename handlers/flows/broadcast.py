@@ -1,0 +1,473 @@
+"""Broadcasts from the chat. Staff write a text, choose whom it reaches (admins: the province
+or a commune; officers: their own commune or unit only), may narrow it by target group and
+this year's assessment status, see a preview with the number of recipients, and confirm.
+Sending is then the runner's (bot/broadcasts.py): it keeps one progress message in this chat
+up to date, with buttons to pause, resume or cancel.
+
+Every step re-checks on the server whom this person may reach: whatever the buttons or the
+saved state say, a segment never leaves an officer's scope. Refusals are audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import time
+
+from sqlalchemy import select
+
+from handlers.context import Context, steps
+from handlers.events import Button, Event, Reply, ReplyKind
+from handlers.flows.common import go_home, pick, reprompt, typed_text
+from handlers.flows.results import STATUS_TEXT
+from handlers.i18n import N_, Translator
+from storage.models import AssessmentStatus, Broadcast, BroadcastStatus, Unit
+from storage.repositories import broadcasts, segments
+from storage.repositories.broadcasts import Stats
+from storage.repositories.segments import NOT_STARTED, Reach, Segment
+
+FLOW = "broadcast"
+# Room for the opt-out line within one Telegram message (4,096 characters).
+MAX_TEXT = 3500
+# Added to every broadcast, in each recipient's language.
+FOOTER = N_("Gõ /stop để ngừng nhận thông báo.")
+NOT_STARTED_TEXT = N_("chưa bắt đầu tự đánh giá")
+STATE_TEXT = {
+    BroadcastStatus.DRAFT: N_("bản nháp"),
+    BroadcastStatus.SCHEDULED: N_("chờ đến giờ gửi"),
+    BroadcastStatus.SENDING: N_("đang gửi"),
+    BroadcastStatus.PAUSED: N_("tạm dừng"),
+    BroadcastStatus.CANCELLED: N_("đã hủy"),
+    BroadcastStatus.DONE: N_("đã gửi xong"),
+}
+# Button actions on the progress message ("*bcpause:<id>"), and what the audit log calls them.
+CONTROLS = {
+    "bcpause": "broadcast.paused",
+    "bcresume": "broadcast.resumed",
+    "bccancel": "broadcast.cancelled",
+}
+
+
+def message_text(t: Translator, text: str) -> str:
+    """What a recipient reads."""
+    return f"{text}\n\n{t._(FOOTER)}"
+
+
+async def begin(ctx: Context) -> None:
+    if not (await segments.reach(ctx.session, ctx.user.id)).anyone:
+        _refuse(ctx)
+        await steps.enter(ctx)
+        return
+    await ctx.go(FLOW, "text")
+
+
+def _refuse(ctx: Context, subject: str | None = None) -> None:
+    ctx.audit("broadcast.refused", subject=subject)
+    ctx.say(ctx._("Anh/Chị không có quyền gửi hoặc điều khiển thông báo này."))
+
+
+async def _quit(ctx: Context) -> None:
+    ctx.say(ctx._("Đã hủy, không gửi gì."))
+    await go_home(ctx)
+
+
+def _cancel(ctx: Context) -> Button:
+    return Button(ctx._("Hủy"), "cancel")
+
+
+async def _allowed_segment(ctx: Context) -> Segment | None:
+    """The segment saved in the conversation, if this person may still reach all of it;
+    otherwise a refusal (noted) and back home."""
+    segment = Segment.from_json(ctx.data.get("segment") or {})
+    who = await segments.reach(ctx.session, ctx.user.id)
+    if who.anyone and await segments.allowed(ctx.session, who, segment):
+        return segment
+    _refuse(ctx)
+    await go_home(ctx)
+    return None
+
+
+async def _go_with(ctx: Context, step: str, segment: Segment) -> None:
+    await ctx.go(FLOW, step, text=ctx.data["text"], segment=segment.to_json())
+
+
+@steps.step(FLOW, "text")
+class Text:
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(
+            ctx._(
+                "GỬI THÔNG BÁO\nAnh/Chị gõ nội dung thông báo (tối đa {max} ký tự). Người nhận "
+                "sẽ đọc đúng như vậy."
+            ).format(max=ctx.t.number(MAX_TEXT)),
+            [_cancel(ctx)],
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        text = typed_text(ctx)
+        if text is None:
+            if await pick(ctx, [_cancel(ctx)]) == "cancel":
+                await _quit(ctx)
+            return
+        if len(text) > MAX_TEXT:
+            await reprompt(
+                ctx,
+                ctx._("Nội dung dài {length} ký tự, quá {max}. Anh/Chị rút gọn giúp.").format(
+                    length=ctx.t.number(len(text)), max=ctx.t.number(MAX_TEXT)
+                ),
+            )
+            return
+        await ctx.go(FLOW, "place", text=text)
+
+
+async def _place_buttons(ctx: Context, who: Reach) -> list[Button]:
+    if who.everyone:
+        return [
+            Button(
+                ctx._("Toàn {province}").format(province=ctx.content.units.province_name), "all"
+            ),
+            Button(ctx._("Một xã/phường"), "commune"),
+            _cancel(ctx),
+        ]
+    places = [Button(_commune_name(ctx, code), f"c{code}") for code in sorted(who.communes)]
+    for unit in await _units(ctx, list(who.units)):
+        places.append(
+            Button(f"{unit.name}, {_commune_name(ctx, unit.commune_code)}", f"u{unit.id}")
+        )
+    return [*places, _cancel(ctx)]
+
+
+def _commune_name(ctx: Context, code: str) -> str:
+    commune = ctx.content.units.get(code)
+    return commune.name if commune else code
+
+
+async def _units(ctx: Context, ids: list[int]) -> list[Unit]:
+    if not ids:
+        return []
+    return list(await ctx.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.id)))
+
+
+@steps.step(FLOW, "place")
+class Place:
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        who = await segments.reach(ctx.session, ctx.user.id)
+        ctx.say(ctx._("Gửi cho ai?"), await _place_buttons(ctx, who))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        who = await segments.reach(ctx.session, ctx.user.id)
+        choice = await pick(ctx, await _place_buttons(ctx, who))
+        if choice is None:
+            return
+        if choice == "cancel":
+            await _quit(ctx)
+        elif choice == "commune":
+            await ctx.go(FLOW, "commune", text=ctx.data["text"])
+        else:
+            segment = Segment()
+            if choice.startswith("c"):
+                segment = Segment(communes=(choice[1:],))
+            elif choice.startswith("u"):
+                segment = Segment(units=(int(choice[1:]),))
+            await _go_with(ctx, "filters", segment)
+
+
+@steps.step(FLOW, "commune")
+class Commune:
+    """An admin types a commune's name (accents optional), then picks it."""
+
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        units = ctx.content.units
+        found = [units.get(code) for code in ctx.data.get("candidates", [])]
+        return [Button(c.name, f"c{c.code}") for c in found if c] + [_cancel(ctx)]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        if ctx.data.get("candidates"):
+            ctx.say(ctx._("Chọn xã/phường:"), Commune.buttons(ctx))
+        else:
+            ctx.say(ctx._("Gõ tên xã/phường:"), [_cancel(ctx)])
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        text = typed_text(ctx)
+        if text is None or text.isdigit():
+            choice = await pick(ctx, Commune.buttons(ctx))
+            if choice == "cancel":
+                await _quit(ctx)
+            elif choice is not None:
+                await _go_with(ctx, "filters", Segment(communes=(choice[1:],)))
+            return
+        matches = ctx.content.units.search(text, limit=5)
+        if not matches:
+            await reprompt(
+                ctx,
+                ctx._('Không tìm thấy xã/phường nào khớp với "{text}". Anh/Chị gõ lại.').format(
+                    text=text[:60]
+                ),
+            )
+            return
+        await ctx.go(
+            FLOW,
+            "commune",
+            text=ctx.data["text"],
+            candidates=[m.commune.code for m in matches],
+        )
+
+
+async def describe(ctx: Context, segment: Segment) -> str:
+    """Whom a segment reaches, in words."""
+    places = [_commune_name(ctx, code) for code in segment.communes]
+    places += [
+        f"{u.name}, {_commune_name(ctx, u.commune_code)}"
+        for u in await _units(ctx, list(segment.units))
+    ]
+    parts = [
+        "; ".join(places)
+        or ctx._("toàn {province}").format(province=ctx.content.units.province_name)
+    ]
+    if segment.groups:
+        titles = {g.id: ctx.t.text(g.title) for g in ctx.content.groups(ctx.year)}
+        parts.append(
+            ctx._("nhóm: {groups}").format(
+                groups=", ".join(titles.get(g, g) for g in segment.groups)
+            )
+        )
+    if segment.statuses:
+        parts.append(
+            ctx._("năm {year}: {statuses}").format(
+                year=segment.year,
+                statuses=", ".join(_status_name(ctx, s) for s in segment.statuses),
+            )
+        )
+    return "; ".join(parts)
+
+
+def _status_name(ctx: Context, status: str) -> str:
+    if status == NOT_STARTED:
+        return ctx._(NOT_STARTED_TEXT)
+    return ctx._(STATUS_TEXT[AssessmentStatus(status)])
+
+
+@steps.step(FLOW, "filters")
+class Filters:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [
+            Button(ctx._("Lọc theo nhóm đối tượng"), "group"),
+            Button(ctx._("Lọc theo trạng thái tự đánh giá"), "status"),
+            Button(ctx._("Xem trước"), "preview"),
+            _cancel(ctx),
+        ]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        segment = await _allowed_segment(ctx)
+        if segment is None:
+            return
+        ctx.say(
+            ctx._("Gửi đến: {who}.\nAnh/Chị có thể lọc thêm, hoặc xem trước.").format(
+                who=await describe(ctx, segment)
+            ),
+            Filters.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        segment = await _allowed_segment(ctx)
+        if segment is None:
+            return
+        choice = await pick(ctx, Filters.buttons(ctx))
+        if choice == "cancel":
+            await _quit(ctx)
+        elif choice is not None:
+            await _go_with(ctx, choice, segment)
+
+
+@steps.step(FLOW, "group")
+class Group:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        groups = [Button(ctx.t.text(g.title), g.id) for g in ctx.content.groups(ctx.year)]
+        return [*groups, Button(ctx._("Mọi nhóm"), "any")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(ctx._("Nhóm đối tượng nào?"), Group.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        segment = await _allowed_segment(ctx)
+        choice = await pick(ctx, Group.buttons(ctx)) if segment is not None else None
+        if segment is not None and choice is not None:
+            groups = () if choice == "any" else (choice,)
+            await _go_with(ctx, "filters", replace(segment, groups=groups))
+
+
+@steps.step(FLOW, "status")
+class Status:
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        statuses = [NOT_STARTED, *(s.value for s in AssessmentStatus)]
+        named = [Button(_capitalised(_status_name(ctx, s)), s) for s in statuses]
+        return [*named, Button(ctx._("Mọi trạng thái"), "any")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        ctx.say(
+            ctx._("Trạng thái bản tự đánh giá năm {year}?").format(year=ctx.year),
+            Status.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        segment = await _allowed_segment(ctx)
+        choice = await pick(ctx, Status.buttons(ctx)) if segment is not None else None
+        if segment is not None and choice is not None:
+            statuses = () if choice == "any" else (choice,)
+            year = ctx.year if statuses else None
+            await _go_with(ctx, "filters", replace(segment, statuses=statuses, year=year))
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@steps.step(FLOW, "preview")
+class Preview:
+    @staticmethod
+    def buttons(ctx: Context, anyone: bool) -> list[Button]:
+        send = [Button(ctx._("Gửi ngay"), "send")] if anyone else []
+        return [*send, Button(ctx._("Sửa bộ lọc"), "filters"), _cancel(ctx)]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        segment = await _allowed_segment(ctx)
+        if segment is None:
+            return
+        audience = await segments.audience(ctx.session, segment)
+        ctx.say(
+            ctx._(
+                "XEM TRƯỚC\n\n{message}\n\n———\nGửi đến: {who}.\nSố người sẽ nhận: {count} "
+                "(không gửi cho {opted_out} người đã ngừng nhận thông báo và {unreachable} "
+                "người đã chặn bot)."
+            ).format(
+                message=message_text(ctx.t, ctx.data["text"]),
+                who=await describe(ctx, segment),
+                count=ctx.t.number(audience.reachable),
+                opted_out=ctx.t.number(audience.opted_out),
+                unreachable=ctx.t.number(audience.unreachable),
+            ),
+            Preview.buttons(ctx, audience.reachable > 0),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        segment = await _allowed_segment(ctx)
+        if segment is None:
+            return
+        choice = await pick(ctx, Preview.buttons(ctx, True))
+        if choice == "cancel":
+            await _quit(ctx)
+        elif choice == "filters":
+            await _go_with(ctx, "filters", segment)
+        elif choice == "send":
+            broadcast = await broadcasts.create(
+                ctx.session,
+                text=ctx.data["text"],
+                segment=segment,
+                author_user_id=ctx.user.id,
+                now=ctx.now,
+                progress_chat=(ctx.event.channel, ctx.event.chat_id),
+            )
+            broadcasts.schedule(broadcast, ctx.now, ctx.now)
+            ctx.audit("broadcast.created", subject=f"broadcast:{broadcast.id}")
+            ctx.say(
+                ctx._(
+                    "Đã bắt đầu gửi thông báo #{id}. Tin nhắn tiếp theo cho biết tiến độ."
+                ).format(id=broadcast.id)
+            )
+            await go_home(ctx)
+
+
+# -- the progress message and its buttons ---------------------------------------------------
+
+
+async def control(ctx: Context, action: str, broadcast_id: int) -> None:
+    """Pause, resume or cancel from the progress message: admins any broadcast, officers
+    only their own and only while it is within their scope."""
+    subject = f"broadcast:{broadcast_id}"
+    found = await broadcasts.get(ctx.session, broadcast_id, lock=True)
+    who = await segments.reach(ctx.session, ctx.user.id)
+    if found is None or not await _may_control(ctx, who, found):
+        _refuse(ctx, subject)
+        await steps.enter(ctx)
+        return
+    if action == "bcpause":
+        done = await broadcasts.pause(ctx.session, found)
+    elif action == "bcresume":
+        done = await broadcasts.resume(ctx.session, found, ctx.now)
+    else:
+        done = await broadcasts.cancel(ctx.session, found, ctx.now)
+    if done:
+        ctx.audit(CONTROLS[action], subject=subject)
+    ctx.say(
+        ctx._("Thông báo #{id}: {state}.").format(
+            id=found.id, state=ctx._(STATE_TEXT[BroadcastStatus(found.status)])
+        )
+    )
+    await steps.enter(ctx)
+
+
+async def _may_control(ctx: Context, who: Reach, broadcast: Broadcast) -> bool:
+    if who.everyone:
+        return True
+    return broadcast.author_user_id == ctx.user.id and await segments.allowed(
+        ctx.session, who, broadcasts.segment_of(broadcast)
+    )
+
+
+def progress(t: Translator, broadcast: Broadcast, stats: Stats, resumes: time | None) -> Reply:
+    """The progress message as it should read now (the runner edits it into place);
+    ``resumes``: the local time quiet hours end, while they last."""
+    status = BroadcastStatus(broadcast.status)
+    state = t._(STATE_TEXT[status])
+    if resumes is not None and status == BroadcastStatus.SENDING:
+        state = t._("nghỉ ban đêm, gửi tiếp lúc {time}").format(time=f"{resumes:%H:%M}")
+    text = t._(
+        "THÔNG BÁO #{id}: {state}\nĐã xử lý {done}/{total}: đã gửi {sent}, lỗi {failed}, "
+        "đã chặn bot {blocked}, ngừng nhận {opted_out}."
+    ).format(
+        id=broadcast.id,
+        state=state,
+        done=t.number(stats.finished),
+        total=t.number(stats.total),
+        sent=t.number(stats.sent),
+        failed=t.number(stats.failed),
+        blocked=t.number(stats.blocked),
+        opted_out=t.number(stats.opted_out),
+    )
+    cancel = Button(t._("Hủy gửi"), f"*bccancel:{broadcast.id}")
+    if status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
+        buttons = (Button(t._("Tạm dừng"), f"*bcpause:{broadcast.id}"), cancel)
+    elif status == BroadcastStatus.PAUSED:
+        buttons = (Button(t._("Tiếp tục"), f"*bcresume:{broadcast.id}"), cancel)
+    else:
+        buttons = ()
+    return Reply(text=text, buttons=buttons, kind=ReplyKind.NOTICE)
+
+
+def final(t: Translator, broadcast: Broadcast, stats: Stats) -> str:
+    return t._(
+        "ĐÃ GỬI XONG THÔNG BÁO #{id}\nĐã gửi: {sent}\nLỗi: {failed}\nĐã chặn bot: {blocked}\n"
+        "Ngừng nhận thông báo: {opted_out}"
+    ).format(
+        id=broadcast.id,
+        sent=t.number(stats.sent),
+        failed=t.number(stats.failed),
+        blocked=t.number(stats.blocked),
+        opted_out=t.number(stats.opted_out),
+    )

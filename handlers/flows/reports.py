@@ -1,0 +1,77 @@
+"""`/report`: an officer receives the annual report of their unit or commune in the chat, an
+admin the province's. The file is made when the message is sent (the "report" document, see
+bot/documents.py), and who may have it is checked again then."""
+
+from __future__ import annotations
+
+from handlers.context import Context, steps
+from handlers.events import Attachment, Reply
+from storage.models import Unit
+from storage.repositories import reviews
+from storage.repositories.reviews import Scope
+
+DOCUMENT = "report"
+
+
+def scope_codes(roles: list[Scope]) -> list[str]:
+    """The reports these roles may have: "" (the province) for an admin, else each unit's or
+    commune's code."""
+    if any(role.admin for role in roles):
+        return [""]
+    codes = []
+    for role in roles:
+        if role.unit_id is not None:
+            codes.append(f"{role.commune_code}-{role.unit_id}")
+        elif role.commune_code is not None:
+            codes.append(role.commune_code)
+    return list(dict.fromkeys(codes))
+
+
+def document(year: int, code: str, user_id: int) -> str:
+    """The document's name in the outbox: the year, the scope and who asked."""
+    return f"{DOCUMENT}:{year}:{code}:{user_id}"
+
+
+def parse(argument: str) -> tuple[int, str, int] | None:
+    year, _, rest = argument.partition(":")
+    code, _, user_id = rest.rpartition(":")
+    if not (year.isdigit() and user_id.isdigit()):
+        return None
+    return int(year), code, int(user_id)
+
+
+async def _place(ctx: Context, code: str) -> str:
+    if not code:
+        return ctx.content.units.province_name
+    commune_code, _, unit_id = code.partition("-")
+    commune = ctx.content.units.get(commune_code)
+    commune_name = commune.name if commune else commune_code
+    unit = await ctx.session.get(Unit, int(unit_id)) if unit_id else None
+    return f"{unit.name}, {commune_name}" if unit else commune_name
+
+
+async def send_report(ctx: Context) -> None:
+    roles = await reviews.scopes(ctx.session, ctx.user.id, ctx.content.routing)
+    codes = scope_codes(roles)
+    if not codes:
+        ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
+        await steps.enter(ctx)
+        return
+    args = ctx.event.args.strip()
+    year = int(args) if args.isdigit() and len(args) == 4 else ctx.year
+    ctx.audit("report.requested", subject=str(year), scopes=codes)
+    ctx.say(
+        ctx._(
+            "Đang lập báo cáo năm {year} (tệp Excel: tổng hợp, danh sách công nhận, danh sách "
+            "chờ xác minh); tệp sẽ đến ngay sau tin này."
+        ).format(year=year)
+    )
+    for code in codes:
+        place = await _place(ctx, code)
+        ctx.replies.append(
+            Reply(
+                ctx._("Báo cáo năm {year}: {place}").format(year=year, place=place),
+                attachment=Attachment(document=document(year, code, ctx.user.id)),
+            )
+        )
+    await steps.enter(ctx)

@@ -1,0 +1,116 @@
+"""Certificates of the title: issued at approval, looked up by their verification code,
+revoked by an admin. Erasing the person erases them (the foreign keys cascade)."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Assessment, Certificate, Profile
+
+# No 0/O or 1/I: the code is read off paper and typed by hand. 12 of these are 60 random
+# bits, far beyond guessing through the verification page.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def clean_code(typed: str) -> str:
+    """A code as typed ("abcd-efgh jklm") in its stored form."""
+    return "".join(ch for ch in typed.upper() if ch not in " -")
+
+
+def shown_code(code: str) -> str:
+    """In groups of four, as printed."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+async def issue(
+    session: AsyncSession,
+    assessment: Assessment,
+    holder: Profile,
+    *,
+    province_code: int,
+    now: datetime,
+) -> Certificate:
+    """A new certificate for an approved assessment, with what it shows copied in. Its
+    number, `<province>-<year>-<row id>`, comes from the row id, so concurrent approvals can
+    never be given the same one."""
+    if assessment.total is None:
+        raise ValueError(f"assessment {assessment.id} has no total to certify")
+    code = new_code()
+    certificate = Certificate(
+        code=code,
+        number=code,  # unique until the row id is known
+        assessment_id=assessment.id,
+        user_id=holder.user_id,
+        # Composed form: some keyboards send "ê" + combining accents, which a PDF font
+        # without shaping would draw apart.
+        full_name=unicodedata.normalize("NFC", holder.full_name or ""),
+        birth_year=holder.birth_year,
+        commune_code=holder.commune_code,
+        target_group=assessment.target_group,
+        year=assessment.year,
+        total=assessment.total,
+        issued_at=now,
+    )
+    session.add(certificate)
+    await session.flush()
+    certificate.number = f"{province_code}-{assessment.year}-{certificate.id:06d}"
+    return certificate
+
+
+async def by_code(session: AsyncSession, typed: str) -> Certificate | None:
+    code = clean_code(typed)
+    if not code or len(code) > CODE_LENGTH:
+        return None
+    return await session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+async def of_user(session: AsyncSession, user_id: int) -> list[Certificate]:
+    """The person's certificates, the latest year first."""
+    return list(
+        await session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .order_by(Certificate.year.desc(), Certificate.id.desc())
+        )
+    )
+
+
+async def holds_one(session: AsyncSession, user_id: int) -> bool:
+    """Whether the person holds a certificate that is still valid."""
+    found = await session.scalar(
+        select(Certificate.id)
+        .where(Certificate.user_id == user_id, Certificate.revoked_at.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def revoke(
+    session: AsyncSession, typed: str, *, reason: str, now: datetime
+) -> Certificate | None:
+    """Revoke a valid certificate; None when none with this code is valid (unknown, or
+    revoked before: that keeps its first date and reason)."""
+    certificate = await by_code(session, typed)
+    if certificate is None or certificate.revoked_at is not None:
+        return None
+    certificate.revoked_at = now
+    certificate.revoke_reason = reason
+    return certificate
+
+
+async def of_year(session: AsyncSession, year: int) -> list[Certificate]:
+    return list(
+        await session.scalars(
+            select(Certificate).where(Certificate.year == year).order_by(Certificate.id)
+        )
+    )

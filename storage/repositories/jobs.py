@@ -1,0 +1,54 @@
+"""Runs of scheduled jobs: each (job, period key) is claimed once, by inserting it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import JobRun
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """INSERT with ON CONFLICT, as the session's database spells it."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def claim(session: AsyncSession, job: str, key: str, now: datetime) -> bool:
+    """Claim `job`'s run for the period `key`; False when it is taken. Do the job's work in
+    the same transaction: its commit and the claim's are one. On PostgreSQL a concurrent
+    claimer waits on the key until the first transaction ends: then a commit makes it False,
+    a rollback (the work failed) lets it run instead."""
+    insert_ = _insert(session)
+    claimed = await session.execute(
+        insert_(JobRun)
+        .values(job=job, key=key, started_at=now)
+        .on_conflict_do_nothing(index_elements=[JobRun.job, JobRun.key])
+        .returning(JobRun.job)
+    )
+    return claimed.first() is not None
+
+
+async def finish(session: AsyncSession, job: str, key: str, now: datetime) -> None:
+    await session.execute(
+        update(JobRun).where(JobRun.job == job, JobRun.key == key).values(finished_at=now)
+    )
+
+
+async def claim_lease(
+    session: AsyncSession, job: str, key: str, now: datetime, lease: timedelta
+) -> bool:
+    """Claim a long job's period for ``lease``, committed on its own: True when the period is
+    new, or its run started more than ``lease`` ago and never finished (it was cut short)."""
+    insert_ = _insert(session)
+    stmt = insert_(JobRun).values(job=job, key=key, started_at=now)
+    claimed = await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[JobRun.job, JobRun.key],
+            set_={"started_at": stmt.excluded.started_at},
+            where=JobRun.finished_at.is_(None) & (JobRun.started_at <= now - lease),
+        ).returning(JobRun.job)
+    )
+    return claimed.first() is not None

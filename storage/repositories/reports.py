@@ -1,0 +1,210 @@
+"""The annual report's figures: counts aggregated in SQL, long lists streamed in chunks, and
+the units' population figures that the plan's ratios divide by."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Assessment, AssessmentStatus, Profile, SkillCheck, Unit, UnitPopulation
+
+# Rows fetched at a time from the lists: the report's memory stays flat whatever their length.
+CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose citizens a report covers: the province (neither set), a commune, or a unit."""
+
+    commune_code: str | None = None
+    unit_id: int | None = None
+
+    def covers(self) -> ColumnElement[bool]:
+        if self.unit_id is not None:
+            return Profile.unit_id == self.unit_id
+        if self.commune_code is not None:
+            return Profile.commune_code == self.commune_code
+        return true()
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """How many citizens of one place and target group are in one state; ``status`` None
+    counts registrations."""
+
+    commune_code: str | None
+    unit_id: int | None
+    group: str | None
+    status: str | None
+    n: int
+
+
+async def counts(
+    session: AsyncSession, year: int, scope: Scope, registered_before: datetime
+) -> list[Count]:
+    """Registrations (up to ``registered_before``) and the year's assessments by state, per
+    commune, unit and target group: two grouped queries, each one pass over its table."""
+    registered = await session.execute(
+        select(Profile.commune_code, Profile.unit_id, Profile.target_group, func.count())
+        .where(
+            Profile.registered_at.is_not(None),
+            Profile.registered_at < registered_before,
+            scope.covers(),
+        )
+        .group_by(Profile.commune_code, Profile.unit_id, Profile.target_group)
+    )
+    assessed = await session.execute(
+        select(
+            Profile.commune_code,
+            Profile.unit_id,
+            Assessment.target_group,
+            Assessment.status,
+            func.count(),
+        )
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .where(Assessment.year == year, scope.covers())
+        .group_by(Profile.commune_code, Profile.unit_id, Assessment.target_group, Assessment.status)
+    )
+    return [Count(c, u, g, None, n) for c, u, g, n in registered] + [
+        Count(c, u, g, s, n) for c, u, g, s, n in assessed
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SkillCount:
+    """Of one place's citizens recognised in a target group, how many have digital skills and
+    how many are proficient, by their latest check."""
+
+    commune_code: str | None
+    unit_id: int | None
+    group: str
+    skilled: int
+    proficient: int
+
+
+async def skills(
+    session: AsyncSession,
+    year: int,
+    scope: Scope,
+    checked_before: datetime,
+    skilled: Collection[str],
+    proficient: Collection[str],
+) -> list[SkillCount]:
+    """The year's approved citizens per commune, unit and target group, counted by the
+    overall level of their latest check finished before ``checked_before``: ``skilled`` and
+    ``proficient`` are the level ids that count for each figure. One grouped query; each
+    user's latest check is picked by a window over the checks, one pass over that table.
+    (A correlated "latest check" subquery per citizen was twice as fast on SQLite at a
+    million citizens, about 1 s against 2 s, but three times as slow on PostgreSQL.)"""
+    ranked = (
+        select(
+            SkillCheck.user_id,
+            SkillCheck.overall,
+            func.row_number()
+            .over(
+                partition_by=SkillCheck.user_id,
+                order_by=(SkillCheck.finished_at.desc(), SkillCheck.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(SkillCheck.finished_at < checked_before)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            Profile.commune_code,
+            Profile.unit_id,
+            Assessment.target_group,
+            func.count().filter(ranked.c.overall.in_(skilled)),
+            func.count().filter(ranked.c.overall.in_(proficient)),
+        )
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .join(ranked, (ranked.c.user_id == Assessment.user_id) & (ranked.c.n == 1))
+        .where(
+            Assessment.year == year,
+            Assessment.status == AssessmentStatus.APPROVED,
+            scope.covers(),
+        )
+        .group_by(Profile.commune_code, Profile.unit_id, Assessment.target_group)
+    )
+    return [SkillCount(*row) for row in rows]
+
+
+async def units(session: AsyncSession, scope: Scope) -> list[Unit]:
+    stmt = select(Unit).order_by(Unit.commune_code, Unit.name)
+    if scope.unit_id is not None:
+        stmt = stmt.where(Unit.id == scope.unit_id)
+    elif scope.commune_code is not None:
+        stmt = stmt.where(Unit.commune_code == scope.commune_code)
+    return list(await session.scalars(stmt))
+
+
+async def populations(session: AsyncSession, year: int) -> dict[str, UnitPopulation]:
+    """The year's figures by unit code (a commune's code or `<commune>-<id>`)."""
+    rows = await session.scalars(select(UnitPopulation).where(UnitPopulation.year == year))
+    return {p.unit_code: p for p in rows}
+
+
+async def set_population(
+    session: AsyncSession,
+    unit_code: str,
+    year: int,
+    now: datetime,
+    **figures: int | None,
+) -> None:
+    """Create or update a unit's figures for a year; only the figures given change."""
+    row = await session.get(UnitPopulation, (unit_code, year))
+    if row is None:
+        row = UnitPopulation(unit_code=unit_code, year=year)
+        session.add(row)
+    for name, value in figures.items():
+        setattr(row, name, value)
+    row.updated_at = now
+
+
+def _listed(year: int, status: AssessmentStatus, scope: Scope, at: Any) -> Select[Any]:
+    """One row per citizen: name, birth year, group, commune, unit (chosen or typed), total
+    and a date; by commune, then village or unit, then that date."""
+    place = func.coalesce(Unit.name, Profile.subunit_name, "")
+    return (
+        select(
+            Profile.full_name,
+            Profile.birth_year,
+            Assessment.target_group,
+            Profile.commune_code,
+            place,
+            Assessment.total,
+            at,
+        )
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .outerjoin(Unit, Unit.id == Profile.unit_id)
+        .where(Assessment.year == year, Assessment.status == status, scope.covers())
+        .order_by(Profile.commune_code, place, at, Assessment.id)
+        .execution_options(yield_per=CHUNK)
+    )
+
+
+async def _stream(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[Sequence[Row[Any]]]:
+    # A server-side cursor on PostgreSQL, fetchmany on SQLite: never the whole list at once.
+    # Through the Core connection: plain rows, without the ORM's loading layer.
+    connection = await session.connection()
+    result = await connection.stream(stmt)
+    async for chunk in result.partitions():
+        yield chunk
+
+
+def recognised(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
+    """The year's approved citizens, dated by the decision."""
+    return _stream(session, _listed(year, AssessmentStatus.APPROVED, scope, Assessment.decided_at))
+
+
+def waiting(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
+    """The year's submissions still waiting for a decision, dated by the submission."""
+    return _stream(
+        session, _listed(year, AssessmentStatus.SUBMITTED, scope, Assessment.submitted_at)
+    )

@@ -1,0 +1,92 @@
+"""Documents made at delivery time: the bytes come from the maker just before sending, and a
+document that can no longer be made is never sent."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.errors import Rejected
+from bot.documents import Document, Documents
+from handlers.events import Attachment, Reply
+from storage.models import OutboxStatus
+from storage.repositories import outbox
+from tests.bot.test_delivery import Platform, make_worker, row
+from tests.storage.factories import T0, Sessions
+
+
+async def certificate(session: AsyncSession, code: str) -> Document | None:
+    return Document(f"PDF of {code}".encode(), f"{code}.pdf") if code != "gone" else None
+
+
+def with_document(document: str, name: str = "") -> Reply:
+    return Reply("Giấy chứng nhận", attachment=Attachment(document=document, name=name))
+
+
+async def test_the_maker_fills_in_the_bytes_and_a_file_name(session_factory: Sessions) -> None:
+    documents = Documents(session_factory, {"certificate": certificate})
+
+    made = await documents.attach(with_document("certificate:AB12"))
+
+    assert made.attachment is not None
+    assert (made.attachment.content, made.attachment.name) == (b"PDF of AB12", "AB12.pdf")
+    named = await documents.attach(with_document("certificate:AB12", name="giay.pdf"))
+    assert named.attachment is not None and named.attachment.name == "giay.pdf"
+
+
+async def test_replies_without_a_document_pass_unchanged(session_factory: Sessions) -> None:
+    documents = Documents(session_factory, {})
+    plain = Reply("Xin chào", attachment=Attachment(ref="file-1", kind="photo"))
+
+    assert await documents.attach(plain) is plain
+
+
+@pytest.mark.parametrize("document", ["certificate:gone", "report:2026"])
+async def test_a_document_that_cannot_be_made_is_rejected(
+    session_factory: Sessions, document: str
+) -> None:
+    documents = Documents(session_factory, {"certificate": certificate})
+
+    with pytest.raises(Rejected):
+        await documents.attach(with_document(document))
+
+
+def test_the_bytes_are_never_stored() -> None:
+    reply = Reply("x", attachment=Attachment(document="certificate:AB12", content=b"%PDF"))
+
+    stored = reply.to_payload()
+
+    assert stored["attachment"]["document"] == "certificate:AB12"
+    assert "content" not in stored["attachment"]
+    assert Reply.from_payload(stored).attachment == Attachment(document="certificate:AB12")
+
+
+async def test_the_worker_ends_a_gone_document_dead_without_sending_it(
+    session_factory: Sessions, platform: Platform, user_id: int
+) -> None:
+    async with session_factory() as session, session.begin():
+        await outbox.enqueue(
+            session,
+            [
+                outbox.NewMessage(
+                    user_id,
+                    "telegram",
+                    "7",
+                    "notice",
+                    with_document("certificate:gone").to_payload(),
+                )
+            ],
+            T0,
+        )
+    worker = make_worker(
+        session_factory,
+        platform,
+        documents=Documents(session_factory, {"certificate": certificate}),
+    )
+
+    await worker.run_once()
+
+    assert platform.tried == []
+    dead = await row(session_factory, 1)
+    assert dead.status == OutboxStatus.DEAD
+    assert "no longer exists" in (dead.last_error or "")
