@@ -23,7 +23,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import AnswerCallbackQuery, EditMessageText
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendChatAction
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -199,6 +199,14 @@ class TelegramSender:
             raise UnknownOutcome(exc.message) from exc
         except TelegramAPIError as exc:
             raise Rejected(exc.message) from exc
+
+    async def typing(self, chat_id: str) -> None:
+        try:
+            await telegram_json.call(
+                self.bot, SendChatAction, {"chat_id": int(chat_id), "action": "upload_document"}
+            )
+        except TelegramAPIError as exc:  # a nicety: the reply comes all the same
+            log.info("no chat action in %s: %s", chat_id, exc.message)
 
     async def _send(self, chat_id: int, reply: Reply) -> str | None:
         markup = keyboard(reply)

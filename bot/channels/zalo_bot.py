@@ -176,7 +176,9 @@ class ZaloBotSender:
     def is_group(self, chat_id: str) -> bool:
         return False  # a Zalo Bot Creator bot cannot be added to a group
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Zalo Bot messages cannot be edited, so no message id is kept: a broadcast's
+        progress message, for one, is then sent once rather than edited (bot/broadcasts.py)."""
         try:
             return await self._send(chat_id, reply)
         except ZaloApiError as exc:
@@ -187,7 +189,14 @@ class ZaloBotSender:
             # Later than that, the message may have arrived.
             raise UnknownOutcome(type(exc).__name__) from exc
 
-    async def _send(self, chat_id: str, reply: Reply) -> str | None:
+    async def typing(self, chat_id: str) -> None:
+        try:
+            await self.api.call("sendChatAction", {"chat_id": chat_id, "action": "typing"})
+        except (ZaloApiError, aiohttp.ClientError, TimeoutError) as exc:
+            # A nicety: the reply comes all the same.
+            log.info("no chat action in %s: %s", chat_id, exc)
+
+    async def _send(self, chat_id: str, reply: Reply) -> None:
         text = with_options(reply.text, reply.buttons)
         att = reply.attachment
         photo = att.ref if att is not None and att.kind == "photo" and is_url(att.ref) else ""
@@ -198,23 +207,14 @@ class ZaloBotSender:
             )
         caption = text if photo and len(text) <= self.capabilities.max_caption else ""
         pieces = split_text(text, self.capabilities.max_text) if text and not caption else []
-        message_id: str | None = None
         if photo:
             # The photo first, so that the numbered options (at the text's end) come last.
             params = {"chat_id": chat_id, "photo": photo}
             if caption:
                 params["caption"] = caption
-            sent = await self.api.call("sendPhoto", params)
-            message_id = _message_id(sent)
+            await self.api.call("sendPhoto", params)
         for piece in pieces:
-            sent = await self.api.call("sendMessage", {"chat_id": chat_id, "text": piece})
-            message_id = _message_id(sent)
-        return message_id
-
-
-def _message_id(result: Any) -> str | None:
-    value = result.get("message_id") if isinstance(result, dict) else None
-    return str(value) if value is not None else None
+            await self.api.call("sendMessage", {"chat_id": chat_id, "text": piece})
 
 
 def _send_error(exc: ZaloApiError) -> Exception:

@@ -16,6 +16,11 @@ class Sender(Protocol):
         on failure."""
         ...
 
+    async def typing(self, chat_id: str) -> None:
+        """Show the person that a reply is on its way (a document being made); best effort,
+        never raises."""
+        ...
+
     def is_group(self, chat_id: str) -> bool:
         """Whether ``chat_id`` is a group chat, which the platform paces more strictly."""
         ...

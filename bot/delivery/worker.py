@@ -203,9 +203,7 @@ class DeliveryWorker:
                 _log(logging.WARNING, "lease ran out before sending", message)
                 return
             try:
-                reply = await self.documents.attach(
-                    Reply.from_payload(message.payload, message.kind)
-                )
+                reply = await self._attach(message)
                 platform_message_id = await self.sender.send(message.chat_id, reply)
             except RetryAfter as error:
                 await self._pause(message, error)
@@ -230,6 +228,18 @@ class DeliveryWorker:
                 await self._retry(message, error)
             else:
                 sent[message.id] = platform_message_id
+
+    async def _attach(self, message: OutboxMessage) -> Reply:
+        """The message's reply with its document made, if it has one; the person sees the
+        bot at work meanwhile (a certificate or a report takes a moment)."""
+        reply = Reply.from_payload(message.payload, message.kind)
+        if reply.attachment is None or not reply.attachment.document:
+            return reply
+        typing = asyncio.create_task(self.sender.typing(message.chat_id))
+        try:
+            return await self.documents.attach(reply)
+        finally:
+            await typing
 
     def _pause_end(self) -> datetime | None:
         """When the platform's pause ends, while one is in force."""

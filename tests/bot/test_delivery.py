@@ -53,6 +53,7 @@ class Platform:
     hold: int = 0
     held_until: dict[str, str] = field(default_factory=dict)
     tried: list[str] = field(default_factory=list)
+    typing: list[str] = field(default_factory=list)  # chats shown the bot at work
     received: list[Received] = field(default_factory=list)
     overlapping: list[str] = field(default_factory=list)
     in_flight: Counter[str] = field(default_factory=Counter)
@@ -96,6 +97,9 @@ class FakeSender:
         if len(platform.received) == platform.expected:
             platform.done.set()
         return f"tg-{len(platform.received)}"
+
+    async def typing(self, chat_id: str) -> None:
+        self.platform.typing.append(chat_id)
 
     def is_group(self, chat_id: str) -> bool:
         return chat_id.startswith("-")

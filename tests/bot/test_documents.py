@@ -90,3 +90,28 @@ async def test_the_worker_ends_a_gone_document_dead_without_sending_it(
     dead = await row(session_factory, 1)
     assert dead.status == OutboxStatus.DEAD
     assert "no longer exists" in (dead.last_error or "")
+
+
+async def test_the_person_sees_the_bot_at_work_while_their_document_is_made(
+    session_factory: Sessions, platform: Platform, user_id: int
+) -> None:
+    replies = [with_document("certificate:AB12"), Reply("Không có tệp")]
+    async with session_factory() as session, session.begin():
+        await outbox.enqueue(
+            session,
+            [
+                outbox.NewMessage(user_id, "telegram", chat, "notice", reply.to_payload())
+                for chat, reply in zip(("7", "8"), replies, strict=True)
+            ],
+            T0,
+        )
+    worker = make_worker(
+        session_factory,
+        platform,
+        documents=Documents(session_factory, {"certificate": certificate}),
+    )
+
+    await worker.run_once()
+
+    assert platform.typing == ["7"]  # not for the plain text
+    assert sorted(r.chat_id for r in platform.received) == ["7", "8"]

@@ -104,6 +104,18 @@ async def test_platform_errors_become_delivery_errors(
         assert raised.value.seconds == 7
 
 
+async def test_the_chat_shows_a_document_on_its_way_and_a_failure_there_is_no_error(
+    fake_telegram: FakeTelegram, telegram_bot: Bot
+) -> None:
+    sender = TelegramSender(telegram_bot)
+    await sender.typing(str(CHAT))
+    fake_telegram.fail_next("sendChatAction", 400)
+    await sender.typing(str(CHAT))  # best effort: nothing raised
+    actions = [c for c in fake_telegram.calls if c.method == "sendChatAction"]
+    assert [c.status for c in actions] == [200, 400]
+    assert actions[0].params["action"] == "upload_document"
+
+
 async def test_a_timeout_is_an_unknown_outcome_and_a_refused_connection_is_temporary(
     fake_telegram: FakeTelegram,
 ) -> None:

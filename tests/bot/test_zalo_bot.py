@@ -74,10 +74,11 @@ async def test_options_are_numbered_lines_and_long_texts_split_at_2000(
     await sender.send("u1", Reply("Anh/Chị đồng ý?", buttons))
     assert fake_zalo.sent("u1")[0]["text"] == "Anh/Chị đồng ý?\n[1] Có\n[2] Không"
     long = ("Một đoạn văn khá dài. " * 60 + "\n\n") * 4
-    last_id = await sender.send("u2", Reply(long, buttons))
+    # Zalo Bot messages cannot be edited: no id is kept for a later edit.
+    assert await sender.send("u2", Reply(long, buttons)) is None
     sent = fake_zalo.sent("u2")
     assert len(sent) > 1 and all(len(m["text"]) <= 2000 for m in sent)
-    assert sent[-1]["text"].endswith("[1] Có\n[2] Không") and last_id == sent[-1]["message_id"]
+    assert sent[-1]["text"].endswith("[1] Có\n[2] Không")
 
 
 async def test_a_photo_goes_by_url_and_a_file_it_cannot_upload_becomes_a_note(
@@ -125,6 +126,17 @@ async def test_throttling_pauses_for_what_zalo_says_or_a_default(
     fake_zalo.block("u9")
     with pytest.raises(Unreachable):
         await sender.send("u9", Reply("a"))
+
+
+async def test_the_typing_action_is_shown_and_its_failure_is_no_error(
+    fake_zalo: FakeZaloBot, api: zalo_bot.ZaloBotApi
+) -> None:
+    sender = zalo_bot.ZaloBotSender(api)
+    await sender.typing("u1")
+    fake_zalo.fail_next("sendChatAction", 500)
+    await sender.typing("u1")  # best effort: nothing raised
+    actions = [c.params for c in fake_zalo.calls if c.method == "sendChatAction"]
+    assert actions == [{"chat_id": "u1", "action": "typing"}] * 2
 
 
 async def test_a_refused_connection_is_temporary() -> None:
