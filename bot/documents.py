@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.errors import Rejected
+from bot.document_links import DocumentLinks
 from handlers.events import Reply
 
 
@@ -30,10 +31,24 @@ Maker = Callable[[AsyncSession, str], Awaitable[Document | None]]
 
 class Documents:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], makers: Mapping[str, Maker]
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        makers: Mapping[str, Maker],
+        links: DocumentLinks | None = None,
     ) -> None:
         self.sessions = sessions
         self.makers = dict(makers)
+        self.links = links  # for channels that cannot carry files
+
+    async def make(self, document: str) -> Document | None:
+        """The document a reply names, or None when there is no such maker or it no longer
+        exists."""
+        name, _, argument = document.partition(":")
+        maker = self.makers.get(name)
+        if maker is None:
+            return None
+        async with self.sessions() as session:
+            return await maker(session, argument)
 
     async def attach(self, reply: Reply) -> Reply:
         """``reply`` with its document's bytes filled in; Rejected (never retried) when the
@@ -41,15 +56,15 @@ class Documents:
         att = reply.attachment
         if att is None or not att.document:
             return reply
-        name, _, argument = att.document.partition(":")
-        maker = self.makers.get(name)
-        if maker is None:
-            raise Rejected(f"no maker for document {name!r}")
-        async with self.sessions() as session:
-            document = await maker(session, argument)
+        document = await self.make(att.document)
         if document is None:
-            raise Rejected(f"document {name!r} no longer exists")
+            raise Rejected(f"document {att.document.partition(':')[0]!r} no longer exists")
         return replace(
             reply,
             attachment=replace(att, content=document.content, name=att.name or document.filename),
         )
+
+    def linked(self, reply: Reply) -> Reply:
+        """``reply`` for a channel that cannot carry files: its document as a download link,
+        when links are served."""
+        return self.links.instead_of_file(reply) if self.links is not None else reply

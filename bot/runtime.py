@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import data_export
 from bot.certificates import Certificates
+from bot.document_links import DocumentLinks
 from bot.documents import Documents
 from bot.reports.document import report_maker
 from bot.settings import Settings
@@ -45,6 +46,7 @@ class Runtime:
                     self.engine.catalogs,
                 ),
             },
+            DocumentLinks.of(self.settings),
         )
 
     async def close(self) -> None:

@@ -1,7 +1,8 @@
 """The long-running modes: `poll`, `serve` and `worker`, built from the same parts.
 
 - poll:   long polling of each configured platform (Telegram, Zalo Bot) -> inbox; inbox
-          processor; one delivery worker per platform.
+          processor; one delivery worker per platform; the web server for /healthz, the
+          verification page and download links.
 - serve:  web server (webhooks, /healthz, /verify) -> inbox; inbox processor; delivery worker
           (or the web server alone, leaving the inbox to `worker` processes).
 - worker: inbox processor and delivery worker only (run several for more throughput).
@@ -14,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
@@ -42,7 +44,7 @@ class Services:
             raise SystemExit("Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set")
         self.runtime = runtime
         self.sessions = make_sessionmaker(runtime.db)
-        documents = runtime.documents(self.sessions)
+        self.documents = documents = runtime.documents(self.sessions)
         self.bot = (
             telegram.make_bot(settings.telegram_bot_token, settings.telegram_api_url)
             if settings.telegram_bot_token
@@ -178,7 +180,10 @@ class Services:
                     "polling:zalo_bot", lambda: zalo_bot.poll(zalo, to_zalo_inbox, self.stop)
                 )
             )
-        await self._run(*pollers, *self._workers())
+        # Webhooks are refused here (no secrets need be set), but the rest of the site
+        # answers: health, and the verification and download links the bot sends.
+        async with self._site(webhook_secret="", zalo_webhook_secret=""):
+            await self._run(*pollers, *self._workers())
 
     async def serve(self, *, with_workers: bool = True) -> None:
         settings = self.runtime.settings
@@ -186,21 +191,30 @@ class Services:
             raise SystemExit("WEBHOOK_SECRET is not set: the webhook would accept anyone")
         if self.zalo is not None and not settings.zalo_webhook_secret:
             raise SystemExit("ZALO_WEBHOOK_SECRET is not set: the webhook would accept anyone")
-        app = make_app(
-            self.sessions,
+        async with self._site(
             webhook_secret=settings.webhook_secret,
             zalo_webhook_secret=settings.zalo_webhook_secret,
+        ):
+            await self._run(*(self._workers() if with_workers else [self.stop.wait()]))
+
+    @asynccontextmanager
+    async def _site(self, **secrets: str) -> AsyncIterator[None]:
+        settings = self.runtime.settings
+        app = make_app(
+            self.sessions,
+            **secrets,
             on_stored=self.processor.wake.set,
             health=self.health,
             certificates=self.runtime.certificates,
             catalogs=self.runtime.engine.catalogs,
+            documents=self.documents,
         )
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         log.info("listening on http://%s:%s", settings.host, settings.port)
         try:
-            await self._run(*(self._workers() if with_workers else [self.stop.wait()]))
+            yield
         finally:
             await runner.cleanup()
 

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "",
         description="Public address of the web server (https://...), for the certificates' "
-        "verification links; default http://HOST:PORT",
+        "verification links and the download links on Zalo; default http://HOST:PORT",
     )
     notice_version: str = Field("2026-01", description="Version of the data notice consented to")
     content_dir: str | None = Field(None, description="Content folder (default: the package's)")
@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     )
     review_digest_hour: int = Field(
         8, ge=0, le=23, description="Hour of the day (Vietnam time) the digest goes out"
+    )
+    link_secret: str = Field(
+        "",
+        description="Key that signs download links for channels that cannot send files "
+        "(Zalo Bot); default: derived from the bot tokens",
+    )
+    document_link_hours: int = Field(
+        24, ge=1, le=24 * 30, description="Hours a download link keeps working"
     )
     host: str = Field("127.0.0.1", description="Address the web server listens on")
     port: int = Field(8080, description="Port the web server listens on")

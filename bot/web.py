@@ -1,4 +1,5 @@
-"""The web server: platform webhooks, health, and the certificates' verification page.
+"""The web server: platform webhooks, health, the certificates' verification page and
+download links to documents (for channels that cannot carry files).
 
 A webhook answers 200 only after the raw update is committed to the inbox; processing
 happens from there, so a crash after the answer loses nothing, and a platform's
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import hmac
 import logging
+import mimetypes
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from babel.support import NullTranslations
@@ -21,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import verify_page
 from bot.certificates import Certificates
 from bot.channels import telegram, zalo_bot
+from bot.documents import Documents
 from bot.inbox import InboxWriter
-from handlers.i18n import Translator, load_catalogs
+from handlers.i18n import N_, Translator, load_catalogs
 from storage.models import utcnow
 from storage.repositories import inbox, outbox
 
@@ -37,6 +41,12 @@ CLOCK = web.AppKey("clock", Callable[[], datetime])
 HEALTH = web.AppKey("health", dict[str, Any])
 CERTIFICATES = web.AppKey("certificates", Certificates)
 CATALOGS = web.AppKey("catalogs", Mapping[str, NullTranslations])
+DOCUMENTS = web.AppKey("documents", Documents)
+
+LINK_GONE = N_(
+    "Liên kết tải tệp này đã hết hạn hoặc không đúng. Anh/Chị vui lòng yêu cầu lại tệp trong "
+    "cuộc trò chuyện với trợ lý Công dân học tập."
+)
 
 
 def make_app(
@@ -49,9 +59,11 @@ def make_app(
     health: dict[str, Any] | None = None,
     certificates: Certificates | None = None,
     catalogs: Mapping[str, NullTranslations] | None = None,
+    documents: Documents | None = None,
 ) -> web.Application:
     """`health` is a live dict that the running workers update (for /healthz). With
-    `certificates`, the app also serves their verification page at /verify/CODE."""
+    `certificates`, the app also serves their verification page at /verify/CODE; with
+    `documents` that sign links, the documents those links name at /files/TOKEN."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SESSIONS] = sessions
     app[WRITER] = InboxWriter(sessions, clock=clock)
@@ -67,6 +79,10 @@ def make_app(
         app[CERTIFICATES] = certificates
         app[CATALOGS] = catalogs if catalogs is not None else load_catalogs()
         app.router.add_get("/verify/{code}", verify)
+    if documents is not None and documents.links is not None:
+        app[DOCUMENTS] = documents
+        app.setdefault(CATALOGS, catalogs if catalogs is not None else load_catalogs())
+        app.router.add_get("/files/{token}", download)
     return app
 
 
@@ -131,3 +147,32 @@ async def verify(request: web.Request) -> web.Response:
         status=404 if verdict is None else 200,
         headers=verify_page.HEADERS,
     )
+
+
+async def download(request: web.Request) -> web.Response:
+    """The document a signed link names, made now; 404 when the link is forged or expired,
+    or the document is gone (erased, revoked)."""
+    documents = request.app[DOCUMENTS]
+    assert documents.links is not None
+    name = documents.links.document(request.match_info["token"])
+    document = await documents.make(name) if name is not None else None
+    if document is None:
+        t = Translator(request.app[CATALOGS], request.query.get("lang", "vi"))
+        return web.Response(text=t._(LINK_GONE), status=404, headers=verify_page.HEADERS)
+    kind = mimetypes.guess_type(document.filename)[0] or "application/octet-stream"
+    return web.Response(
+        body=document.content,
+        content_type=kind,
+        headers={
+            **verify_page.HEADERS,
+            # RFC 6266: the UTF-8 name for browsers, an ASCII one for the rest.
+            "Content-Disposition": (
+                f'attachment; filename="{_ascii(document.filename)}"; '
+                f"filename*=UTF-8''{quote(document.filename)}"
+            ),
+        },
+    )
+
+
+def _ascii(name: str) -> str:
+    return name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")

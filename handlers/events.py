@@ -81,6 +81,9 @@ class Attachment:
     document: str = ""
     kind: str = "document"  # document | photo
     name: str = ""
+    # For a made document, what to say instead on a channel that cannot carry files, in the
+    # recipient's language, with a "{link}" field for a link to download it.
+    instead: str = ""
     # The made document's bytes: filled in by delivery just before sending, never stored.
     content: bytes = field(default=b"", repr=False)
 
@@ -118,6 +121,8 @@ class Reply:
                 "kind": a.kind,
                 "name": a.name,
             }
+            if a.instead:
+                data["attachment"]["instead"] = a.instead
         return data
 
     @classmethod

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.channels.capabilities import Capabilities
 from handlers.events import Reply
 
 
 class Sender(Protocol):
     channel: str
+    capabilities: Capabilities
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Deliver ``reply`` and return the platform's message id (the last one when the

@@ -233,6 +233,8 @@ class DeliveryWorker:
         """The message's reply with its document made, if it has one; the person sees the
         bot at work meanwhile (a certificate or a report takes a moment)."""
         reply = Reply.from_payload(message.payload, message.kind)
+        if not self.sender.capabilities.uploads:
+            return self.documents.linked(reply)
         if reply.attachment is None or not reply.attachment.document:
             return reply
         typing = asyncio.create_task(self.sender.typing(message.chat_id))

@@ -8,12 +8,16 @@ from handlers.context import Context
 from handlers.events import Attachment
 from handlers.flows.common import go_home
 from handlers.flows.results import STATUS_TEXT
+from handlers.i18n import Translator
 from storage.models import Assessment, AssessmentStatus, Certificate, Profile
 from storage.repositories import certificates
 
 
-def document(certificate: Certificate) -> Attachment:
-    return Attachment(document=f"certificate:{certificate.code}")
+def document(t: Translator, certificate: Certificate) -> Attachment:
+    return Attachment(
+        document=f"certificate:{certificate.code}",
+        instead=t._("Tải giấy chứng nhận (tệp PDF) tại: {link}"),
+    )
 
 
 async def issue(ctx: Context, a: Assessment, citizen: Profile) -> None:
@@ -29,7 +33,7 @@ async def issue(ctx: Context, a: Assessment, citizen: Profile) -> None:
             "Giấy chứng nhận Công dân học tập năm {year} của Anh/Chị, số {number}. "
             "Gõ /certificate để nhận lại giấy này bất cứ lúc nào."
         ).format(year=certificate.year, number=certificate.number),
-        attachment=document(certificate),
+        attachment=document(t, certificate),
     )
 
 
@@ -42,7 +46,7 @@ async def show_mine(ctx: Context) -> None:
             ctx._("Giấy chứng nhận Công dân học tập năm {year} của Anh/Chị, số {number}.").format(
                 year=valid.year, number=valid.number
             ),
-            attachment=document(valid),
+            attachment=document(ctx.t, valid),
         )
     elif held:
         ctx.say(

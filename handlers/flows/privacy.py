@@ -29,7 +29,13 @@ async def export(ctx: Context) -> None:
                 "- Nhận thông báo và nhắc việc: {pushes}\n"
                 "Tệp đính kèm có toàn bộ dữ liệu chúng tôi lưu về Anh/Chị."
             ).format(name=p.full_name or "-", year=p.birth_year or "-", pushes=pushes),
-            attachment=Attachment(document=f"export:{ctx.user.id}"),
+            attachment=Attachment(
+                document=f"export:{ctx.user.id}",
+                instead=ctx._(
+                    "Tải tệp dữ liệu tại: {link}\nLiên kết chỉ dùng được trong thời gian ngắn; "
+                    "xin đừng chia sẻ cho người khác."
+                ),
+            ),
         )
     )
 

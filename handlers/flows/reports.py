@@ -71,7 +71,10 @@ async def send_report(ctx: Context) -> None:
         ctx.replies.append(
             Reply(
                 ctx._("Báo cáo năm {year}: {place}").format(year=year, place=place),
-                attachment=Attachment(document=document(year, code, ctx.user.id)),
+                attachment=Attachment(
+                    document=document(year, code, ctx.user.id),
+                    instead=ctx._("Tải báo cáo (tệp Excel) tại: {link}"),
+                ),
             )
         )
     await steps.enter(ctx)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.channels.capabilities import TELEGRAM
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
 from bot.delivery.pacing import HEADROOM
 from bot.delivery.worker import FAILURE_PAUSE, DeliveryWorker
@@ -69,6 +70,7 @@ class Platform:
 
 class FakeSender:
     channel = "telegram"
+    capabilities = TELEGRAM
 
     def __init__(self, platform: Platform, name: str = "worker") -> None:
         self.platform = platform
