@@ -174,9 +174,12 @@ class BroadcastRunner:
                     return
             if b.progress_outbox_id is not None and b.progress_message_id is None:
                 first = await session.get(OutboxMessage, b.progress_outbox_id)
-                if first is None or first.platform_message_id is None:
-                    # Never arrived, or the channel cannot edit: no more progress there.
+                if first is None:  # the author's data was erased with their messages
                     b.progress_chat_id = None
+                    return
+                if first.platform_message_id is None:
+                    # Never arrived, or the channel cannot edit (Zalo): no more progress
+                    # there, but the final figures still go as a message of their own.
                     return
                 b.progress_message_id = first.platform_message_id
             t = await self._translator(session, b)

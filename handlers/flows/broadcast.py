@@ -414,12 +414,16 @@ async def control(ctx: Context, action: str, broadcast_id: int) -> None:
         done = await broadcasts.cancel(ctx.session, found, ctx.now)
     if done:
         ctx.audit(CONTROLS[action], subject=subject)
+    # The next controls come with the answer, and last: where the progress message cannot
+    # be edited (Zalo) they are shown nowhere else, and a typed number picks among the last
+    # message's options. So the current step is not asked again here; it still takes what
+    # the person types next.
     ctx.say(
         ctx._("Thông báo #{id}: {state}.").format(
             id=found.id, state=ctx._(STATE_TEXT[BroadcastStatus(found.status)])
-        )
+        ),
+        controls(ctx.t, found),
     )
-    await steps.enter(ctx)
 
 
 async def _may_control(ctx: Context, who: Reach, broadcast: Broadcast) -> bool:
@@ -450,14 +454,18 @@ def progress(t: Translator, broadcast: Broadcast, stats: Stats, resumes: time | 
         blocked=t.number(stats.blocked),
         opted_out=t.number(stats.opted_out),
     )
+    return Reply(text=text, buttons=controls(t, broadcast), kind=ReplyKind.NOTICE)
+
+
+def controls(t: Translator, broadcast: Broadcast) -> tuple[Button, ...]:
+    """What can be done to the broadcast in its present state."""
+    status = BroadcastStatus(broadcast.status)
     cancel = Button(t._("Hủy gửi"), f"*bccancel:{broadcast.id}")
     if status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
-        buttons = (Button(t._("Tạm dừng"), f"*bcpause:{broadcast.id}"), cancel)
-    elif status == BroadcastStatus.PAUSED:
-        buttons = (Button(t._("Tiếp tục"), f"*bcresume:{broadcast.id}"), cancel)
-    else:
-        buttons = ()
-    return Reply(text=text, buttons=buttons, kind=ReplyKind.NOTICE)
+        return (Button(t._("Tạm dừng"), f"*bcpause:{broadcast.id}"), cancel)
+    if status == BroadcastStatus.PAUSED:
+        return (Button(t._("Tiếp tục"), f"*bcresume:{broadcast.id}"), cancel)
+    return ()
 
 
 def final(t: Translator, broadcast: Broadcast, stats: Stats) -> str:

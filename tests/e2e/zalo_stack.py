@@ -40,13 +40,18 @@ class ZaloUser:
         raise AssertionError(f"no option {label!r} in chat {self.id}: {self.texts()[-3:]!r}")
 
     async def wait_for(self, expect: str, seconds: float = 30) -> None:
-        async with asyncio.timeout(seconds):
-            while True:
-                new = self.fake.sent(self.id)[self.seen :]
-                if any(expect in _text(m) for m in new):
-                    self.seen = len(self.fake.sent(self.id))
-                    return
-                await asyncio.sleep(0.01)
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    new = self.fake.sent(self.id)[self.seen :]
+                    if any(expect in _text(m) for m in new):
+                        self.seen = len(self.fake.sent(self.id))
+                        return
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            raise AssertionError(
+                f"{expect!r} never came; chat {self.id}: {[t[:80] for t in self.texts()]}"
+            ) from None
 
     def texts(self) -> list[str]:
         return [_text(m) for m in self.fake.sent(self.id)]
