@@ -61,30 +61,29 @@ def test_the_bytes_are_never_stored() -> None:
     assert Reply.from_payload(stored).attachment == Attachment(document="certificate:AB12")
 
 
-async def test_the_worker_ends_a_gone_document_dead_without_sending_it(
-    session_factory: Sessions, platform: Platform, user_id: int
+async def send(
+    sessions: Sessions, platform: Platform, user_id: int, replies: dict[str, Reply]
 ) -> None:
-    async with session_factory() as session, session.begin():
+    """Queue a reply to each chat and let a worker that makes certificates send them."""
+    async with sessions() as session, session.begin():
         await outbox.enqueue(
             session,
             [
-                outbox.NewMessage(
-                    user_id,
-                    "telegram",
-                    "7",
-                    "notice",
-                    with_document("certificate:gone").to_payload(),
-                )
+                outbox.NewMessage(user_id, "telegram", chat, "notice", reply.to_payload())
+                for chat, reply in replies.items()
             ],
             T0,
         )
     worker = make_worker(
-        session_factory,
-        platform,
-        documents=Documents(session_factory, {"certificate": certificate}),
+        sessions, platform, documents=Documents(sessions, {"certificate": certificate})
     )
-
     await worker.run_once()
+
+
+async def test_the_worker_ends_a_gone_document_dead_without_sending_it(
+    session_factory: Sessions, platform: Platform, user_id: int
+) -> None:
+    await send(session_factory, platform, user_id, {"7": with_document("certificate:gone")})
 
     assert platform.tried == []
     dead = await row(session_factory, 1)
@@ -95,23 +94,8 @@ async def test_the_worker_ends_a_gone_document_dead_without_sending_it(
 async def test_the_person_sees_the_bot_at_work_while_their_document_is_made(
     session_factory: Sessions, platform: Platform, user_id: int
 ) -> None:
-    replies = [with_document("certificate:AB12"), Reply("Không có tệp")]
-    async with session_factory() as session, session.begin():
-        await outbox.enqueue(
-            session,
-            [
-                outbox.NewMessage(user_id, "telegram", chat, "notice", reply.to_payload())
-                for chat, reply in zip(("7", "8"), replies, strict=True)
-            ],
-            T0,
-        )
-    worker = make_worker(
-        session_factory,
-        platform,
-        documents=Documents(session_factory, {"certificate": certificate}),
-    )
-
-    await worker.run_once()
+    replies = {"7": with_document("certificate:AB12"), "8": Reply("Không có tệp")}
+    await send(session_factory, platform, user_id, replies)
 
     assert platform.typing == ["7"]  # not for the plain text
     assert sorted(r.chat_id for r in platform.received) == ["7", "8"]
