@@ -103,6 +103,7 @@ class Services:
                     inbox_days=settings.inbox_retention_days,
                     dedupe_days=settings.dedupe_retention_days,
                 ),
+                jobs.deferred_expiry(settings.deferred_expiry_days),
             ],
         )
         self.stop = asyncio.Event()

@@ -176,7 +176,8 @@ class ZaloBotSender:
     def is_group(self, chat_id: str) -> bool:
         return False  # a Zalo Bot Creator bot cannot be added to a group
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(self, chat_id: str, reply: Reply, *, reply_to: str | None = None) -> str | None:
+        # Zalo Bot lets the bot write at any time: nothing to quote.
         try:
             return await self._send(chat_id, reply)
         except ZaloApiError as exc:

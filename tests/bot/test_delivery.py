@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.channels.capabilities import TELEGRAM
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
 from bot.delivery.pacing import HEADROOM
 from bot.delivery.worker import FAILURE_PAUSE, DeliveryWorker
@@ -68,12 +69,13 @@ class Platform:
 
 class FakeSender:
     channel = "telegram"
+    capabilities = TELEGRAM
 
     def __init__(self, platform: Platform, name: str = "worker") -> None:
         self.platform = platform
         self.name = name
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(self, chat_id: str, reply: Reply, *, reply_to: str | None = None) -> str | None:
         platform = self.platform
         platform.tried.append(chat_id)
         if platform.in_flight[chat_id]:
