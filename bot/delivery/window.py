@@ -8,8 +8,10 @@ back). The budget keeps a reserve for messages to one person about their own mat
 (answers, notices to officers and citizens): reminders and broadcasts may not touch it, so a
 big broadcast cannot leave an officer without the notice of a new submission.
 
-A reply or proactive message is counted when it is let through, before it is sent: one that
-then fails still counts. That errs on the side of never exceeding what the platform allows.
+A reply or proactive message is counted when it is let through, before it is sent, so that
+workers sharing the budget never overspend it; it is given back when the platform surely did
+not take the message (refused it, or asked us to wait). One whose fate is unknown keeps its
+count: that errs on the side of never exceeding what the platform allows.
 """
 
 from __future__ import annotations
@@ -87,3 +89,15 @@ class Gate:
                 self.channel,
             )
         return Admitted(going, quotes, len(deferred))
+
+    async def give_back(
+        self, session: AsyncSession, message: OutboxMessage, reply_to: str | None, now: datetime
+    ) -> None:
+        """Undo what ``admit`` counted for a message the platform did not take: the reply of
+        the window it quoted (if that window is still the chat's), or the proactive message."""
+        if reply_to is not None:
+            await windows.give_back_reply(session, self.channel, message.chat_id, reply_to)
+        else:
+            await windows.give_back_proactive(
+                session, self.channel, f"{now.astimezone(LOCAL_TZ):%Y-%m}"
+            )

@@ -217,6 +217,7 @@ class DeliveryWorker:
             if (pause_end := self._pause_end()) is not None:
                 async with self._transaction() as session:
                     await outbox.release(session, message.id, at=pause_end)
+                await self._give_back(message, reply_to)
                 return
             if self.clock() >= message.next_attempt_at:
                 # The lease ran out while waiting its turn: another worker may have the
@@ -232,14 +233,17 @@ class DeliveryWorker:
                 )
             except RetryAfter as error:
                 await self._pause(message, error)
+                await self._give_back(message, reply_to)
             except Unreachable as error:
                 await self._unreachable(message, error)
             except Rejected as error:
                 await self._dead(message, describe(error))
+                await self._give_back(message, reply_to)
             except UnknownOutcome as error:
                 await self._unknown(message, error)
             except Temporary as error:
                 await self._retry(message, error)
+                await self._give_back(message, reply_to)
             except Exception as error:
                 # A bug in the sender, or in the stored payload: retried like a temporary
                 # failure, so a lasting one ends dead after max_attempts.
@@ -253,6 +257,14 @@ class DeliveryWorker:
                 await self._retry(message, error)
             else:
                 sent[message.id] = platform_message_id
+
+    async def _give_back(self, message: OutboxMessage, reply_to: str | None) -> None:
+        """The platform surely did not take the message: on a channel with a reply window,
+        what letting it through counted (one of its window's replies, or a proactive message)
+        is given back. A failure that may have arrived keeps its count."""
+        if self.gate is not None:
+            async with self._transaction() as session:
+                await self.gate.give_back(session, message, reply_to, self.clock())
 
     def _pause_end(self) -> datetime | None:
         """When the platform's pause ends, while one is in force."""

@@ -122,6 +122,34 @@ async def take_proactive(session: AsyncSession, channel: str, month: str, limit:
     return taken is not None
 
 
+async def give_back_reply(session: AsyncSession, channel: str, chat_id: str, quote_id: str) -> None:
+    """Uncount a reply that was not sent, unless the person has written since (a new
+    window, with its own count)."""
+    await session.execute(
+        update(ChatWindow)
+        .where(
+            ChatWindow.channel == channel,
+            ChatWindow.chat_id == chat_id,
+            ChatWindow.quote_id == quote_id,
+            ChatWindow.replies_used > 0,
+        )
+        .values(replies_used=ChatWindow.replies_used - 1)
+    )
+
+
+async def give_back_proactive(session: AsyncSession, channel: str, month: str) -> None:
+    """Uncount a proactive message that was not sent."""
+    await session.execute(
+        update(ProactiveSpend)
+        .where(
+            ProactiveSpend.channel == channel,
+            ProactiveSpend.month == month,
+            ProactiveSpend.used > 0,
+        )
+        .values(used=ProactiveSpend.used - 1)
+    )
+
+
 async def proactive_used(session: AsyncSession, channel: str, month: str) -> int:
     used = await session.scalar(
         select(ProactiveSpend.used).where(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.broadcasts import BroadcastRunner
 from bot.channels.capabilities import OA_WINDOW, TELEGRAM, Capabilities
+from bot.delivery.errors import Temporary, UnknownOutcome
 from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker
 from bot.pushes import PushRules
@@ -46,8 +47,11 @@ class WindowedSender:
     channel: str = CHANNEL
     capabilities: Capabilities = WINDOWED
     sent: list[Sent] = field(default_factory=list)
+    failures: dict[str, list[Exception]] = field(default_factory=dict)  # per chat, in turn
 
     async def send(self, chat_id: str, reply: Reply, *, reply_to: str | None = None) -> str:
+        if self.failures.get(chat_id):
+            raise self.failures[chat_id].pop(0)
         self.sent.append(Sent(chat_id, reply.text, reply_to))
         return f"oa-{len(self.sent)}"
 
@@ -193,6 +197,35 @@ async def test_broadcasts_leave_the_reserve_to_notices_and_do_not_hold_them_up(
         ("c1:0", OutboxStatus.DEFERRED),  # the broadcast
         ("c1:0", OutboxStatus.SENT),  # the notice, from the reserve
     ]
+
+
+async def test_a_send_the_platform_refused_gives_back_its_count_an_unknown_one_keeps_it(
+    session_factory: Sessions, user_id: int
+) -> None:
+    time = VirtualTime(T0)
+    await person_writes(session_factory, "c1", "msg-1", time)
+    await enqueue(session_factory, ["c1", "c2", "c3"], channel=CHANNEL, user_id=user_id)
+    sender = WindowedSender(
+        failures={
+            "c1": [Temporary("502")],  # a reply
+            "c2": [Temporary("502")],  # proactive
+            "c3": [UnknownOutcome("timed out")],  # proactive, and may have arrived
+        }
+    )
+    delivery = worker(session_factory, sender, time, ProactiveBudget(monthly=5))
+
+    await drain(delivery)
+    time.move_to(T0 + timedelta(minutes=10))  # past every backoff
+    await drain(delivery)
+
+    assert sorted(sender.sent, key=lambda s: s.chat_id) == [
+        Sent("c1", "c1:0", "msg-1"),
+        Sent("c2", "c2:1", None),
+        Sent("c3", "c3:2", None),
+    ]
+    async with session_factory() as session:
+        assert (await session.get_one(ChatWindow, (CHANNEL, "c1"))).replies_used == 1
+    assert await spent(session_factory) == 3  # c2 once, c3 twice
 
 
 async def test_two_workers_never_spend_more_than_the_budget(
