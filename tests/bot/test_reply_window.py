@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot import jobs
 from bot.broadcasts import BroadcastRunner
 from bot.channels.capabilities import OA_WINDOW, TELEGRAM, Capabilities
 from bot.delivery.errors import Temporary, UnknownOutcome
 from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker
 from bot.pushes import PushRules
+from bot.scheduler import Scheduler
 from handlers.events import Reply
 from handlers.i18n import load_catalogs
 from storage.db import create_engine, make_sessionmaker
@@ -320,3 +322,27 @@ async def test_a_broadcast_is_done_with_its_deferred_recipients_counted(
         await outbox.expire_deferred(session, now - timedelta(days=7), now)
         stats = await broadcasts.stats(session, b)
     assert (stats.deferred, stats.expired, stats.finished) == (0, 2, 4)
+
+
+async def test_the_nightly_jobs_expire_stale_deferred_messages_and_forget_closed_windows(
+    session_factory: Sessions, user_id: int
+) -> None:
+    night = T0 + timedelta(days=8, hours=12)  # 03:00 in Vietnam
+    await person_writes(session_factory, "c1", "msg-1", VirtualTime(T0))
+    ids = await enqueue(session_factory, ["c1"], kind="reminder", channel=CHANNEL, user_id=user_id)
+    async with session_factory() as session, session.begin():
+        await outbox.defer(session, ids, T0)
+    scheduler = Scheduler(
+        session_factory,
+        [
+            jobs.deferred_expiry(days=7),
+            jobs.retention(session_factory, inbox_days=7, dedupe_days=7),
+        ],
+        clock=lambda: night,
+    )
+
+    assert sorted(await scheduler.tick()) == ["deferred.expiry", "retention"]
+
+    assert await states(session_factory) == [("c1:0", OutboxStatus.CANCELLED)]
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(ChatWindow)) == 0
