@@ -57,13 +57,14 @@ def retention(
     sessions: async_sessionmaker[AsyncSession], *, inbox_days: int, dedupe_days: int
 ) -> Pass:
     """Every night: forget raw updates once processed, dedupe keys past any redelivery, and
-    reply windows long closed (kept as long as dedupe keys: far longer than any window)."""
+    reply windows long closed (kept as long as raw updates, which name the same chats: far
+    longer than any window)."""
 
     async def run(now: datetime) -> None:
         for prune, days in (
             (storage_retention.prune_inbox, inbox_days),
             (storage_retention.prune_dedupe_keys, dedupe_days),
-            (windows.prune, dedupe_days),
+            (windows.prune, inbox_days),
         ):
             while True:  # small chunks, each its own transaction: the bot keeps writing
                 async with sessions() as session, session.begin():

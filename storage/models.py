@@ -489,7 +489,7 @@ class ChannelPause(Base):
 class ChatWindow(Base):
     """A chat's reply window, on channels that have one (bot/channels/capabilities.py): when
     the person last wrote, the id of that message (what a reply quotes), and how many replies
-    have gone since. Kept a while after it closes, then pruned like dedupe keys."""
+    have gone since. Kept a while after it closes, then pruned with the raw updates."""
 
     __tablename__ = "reply_windows"
     __table_args__ = (Index("ix_reply_windows_last_inbound_at", "last_inbound_at"),)

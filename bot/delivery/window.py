@@ -46,7 +46,6 @@ class ProactiveBudget:
 class Admitted:
     going: list[OutboxMessage]
     quotes: dict[int, str]  # outbox id -> the platform's id of the message it replies to
-    deferred: int
 
 
 class Gate:
@@ -88,7 +87,7 @@ class Gate:
                 len(deferred),
                 self.channel,
             )
-        return Admitted(going, quotes, len(deferred))
+        return Admitted(going, quotes)
 
     async def give_back(
         self, session: AsyncSession, message: OutboxMessage, reply_to: str | None, now: datetime
