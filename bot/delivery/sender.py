@@ -17,7 +17,9 @@ class Sender(Protocol):
         reply took several platform messages), raising a ``bot.delivery.errors.SendError``
         on failure. ``reply_to``: on a channel with a reply window, the platform's id of the
         person's message this answers (the platform counts it as a reply only if it quotes
-        it); None for a proactive message, and always on other channels."""
+        it); None for a proactive message, and always on other channels. A platform that
+        refuses a message until the person writes again raises ``OutsideWindow``: the message
+        is deferred."""
         ...
 
     def is_group(self, chat_id: str) -> bool:

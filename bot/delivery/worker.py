@@ -28,7 +28,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
+from bot.delivery.errors import (
+    OutsideWindow,
+    Rejected,
+    RetryAfter,
+    Temporary,
+    UnknownOutcome,
+    Unreachable,
+)
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Sender
 from bot.delivery.window import Gate, ProactiveBudget
@@ -239,6 +246,11 @@ class DeliveryWorker:
             except Rejected as error:
                 await self._dead(message, describe(error))
                 await self._give_back(message, reply_to)
+            except OutsideWindow as error:
+                # Its count is kept: the platform says the allowance is spent.
+                async with self._transaction() as session:
+                    await outbox.defer(session, [message.id], self.clock())
+                _log(logging.INFO, "deferred by the platform", message, error=describe(error))
             except UnknownOutcome as error:
                 await self._unknown(message, error)
             except Temporary as error:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot import jobs
 from bot.broadcasts import BroadcastRunner
 from bot.channels.capabilities import OA_WINDOW, TELEGRAM, Capabilities
-from bot.delivery.errors import Temporary, UnknownOutcome
+from bot.delivery.errors import OutsideWindow, Temporary, UnknownOutcome
 from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker
 from bot.pushes import PushRules
@@ -228,6 +228,19 @@ async def test_a_send_the_platform_refused_gives_back_its_count_an_unknown_one_k
     async with session_factory() as session:
         assert (await session.get_one(ChatWindow, (CHANNEL, "c1"))).replies_used == 1
     assert await spent(session_factory) == 3  # c2 once, c3 twice
+
+
+async def test_a_message_the_platform_refuses_outside_its_window_is_deferred(
+    session_factory: Sessions, user_id: int
+) -> None:
+    time = VirtualTime(T0)
+    await enqueue(session_factory, ["c1", "c1"], channel=CHANNEL, user_id=user_id)
+    sender = WindowedSender(failures={"c1": [OutsideWindow("quota exceeded")]})
+
+    await drain(worker(session_factory, sender, time, ProactiveBudget(monthly=5)))
+
+    assert sender.sent == [Sent("c1", "c1:1", None)]  # the next one was not held up
+    assert (await states(session_factory))[0] == ("c1:0", OutboxStatus.DEFERRED)
 
 
 async def test_two_workers_never_spend_more_than_the_budget(
