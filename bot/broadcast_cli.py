@@ -135,7 +135,7 @@ async def stats_of(session: AsyncSession, broadcast_id: int) -> tuple[Broadcast,
 def _figures(b: Broadcast, stats: Stats) -> str:
     return (
         f"{b.status}: sent {stats.sent:,}, failed {stats.failed:,}, blocked {stats.blocked:,}, "
-        f"opted out {stats.opted_out:,}"
+        f"opted out {stats.opted_out:,}, deferred {stats.deferred:,}, expired {stats.expired:,}"
     )
 
 

@@ -840,7 +840,7 @@ def broadcast_status(
     broadcast_id: Annotated[int, typer.Argument(help="Broadcast id")],
     follow: Annotated[bool, typer.Option(help="Show a progress bar until it ends")] = False,
 ) -> None:
-    """Its state and figures: sent, failed, blocked, opted out, waiting."""
+    """Its state and figures: sent, failed, blocked, opted out, waiting, deferred, expired."""
     from bot.broadcast_cli import follow_progress, stats_of
 
     if follow:
@@ -854,7 +854,8 @@ def broadcast_status(
     typer.echo(
         f"broadcast {b.id}: {b.status}; {stats.finished:,}/{stats.total:,} done: "
         f"sent {stats.sent:,}, failed {stats.failed:,}, blocked {stats.blocked:,}, "
-        f"opted out {stats.opted_out:,}, cancelled {stats.cancelled:,}, waiting {stats.waiting:,}"
+        f"opted out {stats.opted_out:,}, cancelled {stats.cancelled:,}, waiting {stats.waiting:,}, "
+        f"deferred until they write {stats.deferred:,}, expired {stats.expired:,}"
     )
 
 

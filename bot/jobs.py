@@ -13,6 +13,7 @@ from bot.scheduler import Job, Pass, daily
 from content import Content
 from handlers import digest, pushes
 from handlers.context import LOCAL_TZ
+from storage.repositories import outbox, windows
 from storage.repositories import retention as storage_retention
 
 RETENTION_CHUNK = 5000
@@ -55,12 +56,15 @@ def daily_pushes(daily_pass: Pushes) -> Pass:
 def retention(
     sessions: async_sessionmaker[AsyncSession], *, inbox_days: int, dedupe_days: int
 ) -> Pass:
-    """Every night: forget raw updates once processed and dedupe keys past any redelivery."""
+    """Every night: forget raw updates once processed, dedupe keys past any redelivery, and
+    reply windows long closed (kept as long as raw updates, which name the same chats: far
+    longer than any window)."""
 
     async def run(now: datetime) -> None:
         for prune, days in (
             (storage_retention.prune_inbox, inbox_days),
             (storage_retention.prune_dedupe_keys, dedupe_days),
+            (windows.prune, inbox_days),
         ):
             while True:  # small chunks, each its own transaction: the bot keeps writing
                 async with sessions() as session, session.begin():
@@ -68,3 +72,14 @@ def retention(
                         break
 
     return Pass("retention", daily(time(3), LOCAL_TZ), run)
+
+
+def deferred_expiry(days: int) -> Job:
+    """Every night: reminders and broadcasts deferred for a closed reply window longer than
+    ``days`` are dropped, so they never arrive weeks late and a broadcast's figures settle.
+    (A person who writes before then gets them; see storage/repositories/windows.py.)"""
+
+    async def run(session: AsyncSession, now: datetime) -> None:
+        await outbox.expire_deferred(session, now - timedelta(days=days), now)
+
+    return Job("deferred.expiry", daily(time(3), LOCAL_TZ), run)

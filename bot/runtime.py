@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import data_export
 from bot.certificates import Certificates
+from bot.channels.capabilities import reply_windows
 from bot.document_links import DocumentLinks
 from bot.documents import Documents
 from bot.reports.document import report_maker
@@ -71,5 +73,7 @@ def build(settings: Settings | None = None) -> Runtime:
         settings=ConversationSettings(
             notice_version=settings.notice_version, data_controller=settings.data_controller
         ),
+        reply_windows=reply_windows(),
+        deferred_expiry=timedelta(days=settings.deferred_expiry_days),
     )
     return Runtime(settings=settings, content=content, db=db, engine=engine)

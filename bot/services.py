@@ -25,6 +25,7 @@ from bot import jobs
 from bot.broadcasts import BroadcastRunner
 from bot.channels import telegram, zalo_bot
 from bot.delivery.sender import Sender
+from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker
 from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
@@ -63,10 +64,21 @@ class Services:
         if self.zalo is not None:
             inbound[zalo_bot.CHANNEL] = zalo_bot.ZaloBotInbound()
             senders.append((zalo_bot.ZaloBotSender(self.zalo), settings.zalo_global_rate))
+        # The monthly budgets of channels whose capabilities allow proactive messages at a
+        # cost (a channel with none configured sends only within its reply window).
+        budgets = {
+            "zalo_oa": ProactiveBudget(
+                settings.zalo_oa_proactive_monthly, settings.zalo_oa_proactive_reserve
+            )
+        }
         # One worker per channel: each keeps its own platform's pace.
         self.deliveries = {
             sender.channel: DeliveryWorker(
-                self.sessions, sender, global_rate=rate, documents=documents
+                self.sessions,
+                sender,
+                global_rate=rate,
+                documents=documents,
+                proactive=budgets.get(sender.channel),
             )
             for sender, rate in senders
         }
@@ -105,6 +117,7 @@ class Services:
                     inbox_days=settings.inbox_retention_days,
                     dedupe_days=settings.dedupe_retention_days,
                 ),
+                jobs.deferred_expiry(settings.deferred_expiry_days),
             ],
         )
         self.stop = asyncio.Event()

@@ -57,6 +57,25 @@ class Settings(BaseSettings):
         description="Secret Zalo echoes in X-Bot-Api-Secret-Token (8-256 characters); "
         "required by `serve` for Zalo Bot",
     )
+    zalo_oa_proactive_monthly: int = Field(
+        500,
+        ge=0,
+        description="Most proactive Zalo OA messages (outside the 48 h / 8 replies window) a "
+        "calendar month; beyond them messages wait until the person writes. Zalo's help centre "
+        "(unconfirmed) gives a verified OA 1,000 free a month; an unverified OA has none: set 0",
+    )
+    zalo_oa_proactive_reserve: int = Field(
+        100,
+        ge=0,
+        description="Of those, how many reminders and broadcasts may not use: kept for answers "
+        "and notices to officers and citizens",
+    )
+    deferred_expiry_days: int = Field(
+        7,
+        ge=1,
+        description="Days a reminder or broadcast waiting for its person to write again (reply "
+        "window closed, no proactive budget) may still go out; then it is dropped",
+    )
     quiet_hours: str = Field(
         "21:00-07:00",
         pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",

@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from babel.support import NullTranslations
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,7 @@ from handlers.context import Context, Settings
 from handlers.events import Event, EventKind, Outcome
 from handlers.i18n import load_catalogs, normalize_locale
 from storage.models import Assessment, ChannelIdentity, utcnow
-from storage.repositories import audit, chats, events, outbox
+from storage.repositories import audit, chats, events, outbox, windows
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ _MEMBERSHIP = (EventKind.BLOCKED, EventKind.UNBLOCKED)
 # Conflicts with another process working on the same chat: the loser retries.
 _CONFLICTS = (StaleDataError, IntegrityError)
 _MAX_ATTEMPTS = 3
+# How long a reminder or broadcast deferred by a channel's reply window may still go out.
+DEFERRED_EXPIRY = timedelta(days=7)
 
 
 class HandlerFailed(Exception):
@@ -56,12 +58,17 @@ class Engine:
         settings: Settings | None = None,
         catalogs: Mapping[str, NullTranslations] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        reply_windows: Collection[str] = frozenset(),
+        deferred_expiry: timedelta = DEFERRED_EXPIRY,
     ) -> None:
         self.sessions = sessions
         self.content = content
         self.settings = settings or Settings()
         self.catalogs = catalogs if catalogs is not None else load_catalogs()
         self.clock = clock
+        # Channels where a person's message opens a reply window (their capabilities say).
+        self.reply_windows = frozenset(reply_windows)
+        self.deferred_expiry = deferred_expiry
 
     async def prepare(self) -> None:
         """Warm what the first conversations need, off the event loop."""
@@ -157,7 +164,27 @@ class Engine:
                 done.append(ctx)
                 outcomes.append(Outcome(event=e, replies=ctx.replies))
             await self._write(session, done, strangers, now)
+            await self._open_windows(session, done, now)
         return outcomes
+
+    async def _open_windows(
+        self, session: AsyncSession, done: list[Context], now: datetime
+    ) -> None:
+        """Each message on a channel with a reply window opens it and hands back the chat's
+        deferred messages. The event id is the platform's id of the message: what replies
+        quote."""
+        if not self.reply_windows:
+            return
+        await windows.opened(
+            session,
+            [
+                windows.Inbound(c.event.channel, c.event.chat_id, c.event.event_id, c.event.at)
+                for c in done
+                if c.event.channel in self.reply_windows and c.event.kind not in _MEMBERSHIP
+            ],
+            now,
+            expire_before=now - self.deferred_expiry,
+        )
 
     def _context(
         self,

@@ -87,6 +87,9 @@ class OutboxStatus(StrEnum):
     # A broadcast's message kept back (the broadcast is paused, or it is quiet hours): not
     # claimed, and unlike a pending one it holds up no later message to its chat.
     HELD = "held"
+    # Outside the reply window of a channel that has one, with no proactive budget left:
+    # waits until the person writes again. Like a held one it holds up no later message.
+    DEFERRED = "deferred"
 
 
 class BroadcastStatus(StrEnum):
@@ -102,6 +105,7 @@ class BroadcastStatus(StrEnum):
 # written out, for the partial index over these rows: a database uses such an index only for
 # a query whose condition it can see implies the index's, which it cannot with parameters.
 OUTBOX_UNFINISHED_SQL = f"status IN ('{OutboxStatus.PENDING}', '{OutboxStatus.SENDING}')"
+OUTBOX_DEFERRED_SQL = f"status = '{OutboxStatus.DEFERRED}'"
 
 
 class User(Base):
@@ -323,6 +327,14 @@ class OutboxMessage(Base):
             sqlite_where=column("broadcast_id").is_not(None),
             postgresql_where=column("broadcast_id").is_not(None),
         ),
+        # Deferred messages by age, for their expiry: few, so the index costs little.
+        Index(
+            "ix_outbox_deferred_lane_created_at",
+            "lane",
+            "created_at",
+            sqlite_where=text(OUTBOX_DEFERRED_SQL),
+            postgresql_where=text(OUTBOX_DEFERRED_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -472,6 +484,32 @@ class ChannelPause(Base):
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     paused_until: Mapped[datetime]
+
+
+class ChatWindow(Base):
+    """A chat's reply window, on channels that have one (bot/channels/capabilities.py): when
+    the person last wrote, the id of that message (what a reply quotes), and how many replies
+    have gone since. Kept a while after it closes, then pruned with the raw updates."""
+
+    __tablename__ = "reply_windows"
+    __table_args__ = (Index("ix_reply_windows_last_inbound_at", "last_inbound_at"),)
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_inbound_at: Mapped[datetime]
+    quote_id: Mapped[str] = mapped_column(String(64))
+    replies_used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProactiveSpend(Base):
+    """Proactive messages sent on a channel in a month (Vietnam time), shared by every
+    delivery worker: each takes one only while the month's budget allows."""
+
+    __tablename__ = "proactive_spend"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    used: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(Base):

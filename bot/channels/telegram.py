@@ -180,7 +180,8 @@ class TelegramSender:
     def is_group(self, chat_id: str) -> bool:
         return chat_id.startswith("-")  # Telegram gives groups and channels negative ids
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(self, chat_id: str, reply: Reply, *, reply_to: str | None = None) -> str | None:
+        # Telegram lets the bot write at any time: nothing to quote.
         try:
             return await self._send(int(chat_id), reply)
         except TelegramRetryAfter as exc:

@@ -176,9 +176,10 @@ class ZaloBotSender:
     def is_group(self, chat_id: str) -> bool:
         return False  # a Zalo Bot Creator bot cannot be added to a group
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply, *, reply_to: str | None = None) -> None:
         """Zalo Bot messages cannot be edited, so no message id is kept: a broadcast's
-        progress message, for one, is then sent once rather than edited (bot/broadcasts.py)."""
+        progress message, for one, is then sent once rather than edited (bot/broadcasts.py).
+        Zalo Bot lets the bot write at any time: nothing to quote (``reply_to``)."""
         try:
             return await self._send(chat_id, reply)
         except ZaloApiError as exc:

@@ -29,6 +29,11 @@ class Rejected(SendError):
     """The platform refused this message (bad request and the like): retrying cannot help."""
 
 
+class OutsideWindow(SendError):
+    """The platform will not take this message until the person writes again (their reply
+    window is closed and its proactive quota spent, whatever our own count said)."""
+
+
 class Temporary(SendError):
     """The platform or the network failed before accepting the request: safe to retry."""
 

@@ -8,6 +8,10 @@ them; a claim is a lease, so a crashed worker's messages are taken again when it
 a platform's "retry after" pauses the channel in the database, so every worker waits. Pacing is
 kept per process: give each of N workers 1/N of the bot's global rate.
 
+On a channel with a reply window (its capabilities say), each claimed message is first let
+through as a reply, as a proactive message, or deferred (bot/delivery/window.py); other
+channels skip that step and its transaction.
+
 Logs (logger ``bot.delivery``) name the channel, chat, outbox id and kind, never the text.
 """
 
@@ -24,9 +28,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
+from bot.delivery.errors import (
+    OutsideWindow,
+    Rejected,
+    RetryAfter,
+    Temporary,
+    UnknownOutcome,
+    Unreachable,
+)
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Sender
+from bot.delivery.window import Gate, ProactiveBudget
 from bot.documents import Documents
 from handlers.events import Reply
 from storage.models import OutboxMessage, utcnow
@@ -57,9 +69,13 @@ class DeliveryWorker:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         rng: random.Random | None = None,
         documents: Documents | None = None,
+        proactive: ProactiveBudget | None = None,
     ) -> None:
         self.sessions = sessions
         self.sender = sender
+        # Only a channel with a reply window pays for deciding how each message may go.
+        window = sender.capabilities.reply_window
+        self.gate = None if window is None else Gate(sender.channel, window, proactive)
         self.documents = documents or Documents(sessions, {})
         self.lease = lease
         self.max_attempts = max_attempts
@@ -160,6 +176,11 @@ class DeliveryWorker:
     ) -> None:
         """Send a claimed batch and record its outcomes; ``halfway`` is set once half of the
         batch has had its turn."""
+        quotes: dict[int, str] = {}
+        if self.gate is not None:
+            async with self._transaction() as session:
+                admitted = await self.gate.admit(session, messages, self.clock())
+            messages, quotes = admitted.going, admitted.quotes
         self.pacer.forget_idle()
         waiting = len(messages)
 
@@ -173,7 +194,10 @@ class DeliveryWorker:
         # send runs to its end (and is recorded) before a failure to record another is raised.
         sent: dict[int, str | None] = {}
         results = await asyncio.gather(
-            *(self._deliver(message, sent, had_turn) for message in messages),
+            *(
+                self._deliver(message, sent, had_turn, quotes.get(message.id))
+                for message in messages
+            ),
             return_exceptions=True,
         )
         if sent:
@@ -184,7 +208,11 @@ class DeliveryWorker:
             raise BaseExceptionGroup("recording delivery outcomes failed", errors)
 
     async def _deliver(
-        self, message: OutboxMessage, sent: dict[int, str | None], had_turn: Callable[[], None]
+        self,
+        message: OutboxMessage,
+        sent: dict[int, str | None],
+        had_turn: Callable[[], None],
+        reply_to: str | None,
     ) -> None:
         async with self._slots:
             if self._pause_end() is None:  # no need to wait for a turn that cannot be used
@@ -196,6 +224,7 @@ class DeliveryWorker:
             if (pause_end := self._pause_end()) is not None:
                 async with self._transaction() as session:
                     await outbox.release(session, message.id, at=pause_end)
+                await self._give_back(message, reply_to)
                 return
             if self.clock() >= message.next_attempt_at:
                 # The lease ran out while waiting its turn: another worker may have the
@@ -204,17 +233,27 @@ class DeliveryWorker:
                 return
             try:
                 reply = await self._attach(message)
-                platform_message_id = await self.sender.send(message.chat_id, reply)
+                platform_message_id = await self.sender.send(
+                    message.chat_id, reply, reply_to=reply_to
+                )
             except RetryAfter as error:
                 await self._pause(message, error)
+                await self._give_back(message, reply_to)
             except Unreachable as error:
                 await self._unreachable(message, error)
             except Rejected as error:
                 await self._dead(message, describe(error))
+                await self._give_back(message, reply_to)
+            except OutsideWindow as error:
+                # Its count is kept: the platform says the allowance is spent.
+                async with self._transaction() as session:
+                    await outbox.defer(session, [message.id], self.clock())
+                _log(logging.INFO, "deferred by the platform", message, error=describe(error))
             except UnknownOutcome as error:
                 await self._unknown(message, error)
             except Temporary as error:
                 await self._retry(message, error)
+                await self._give_back(message, reply_to)
             except Exception as error:
                 # A bug in the sender, or in the stored payload: retried like a temporary
                 # failure, so a lasting one ends dead after max_attempts.
@@ -242,6 +281,14 @@ class DeliveryWorker:
             return await self.documents.attach(reply)
         finally:
             await typing
+
+    async def _give_back(self, message: OutboxMessage, reply_to: str | None) -> None:
+        """The platform surely did not take the message: on a channel with a reply window,
+        what letting it through counted (one of its window's replies, or a proactive message)
+        is given back. A failure that may have arrived keeps its count."""
+        if self.gate is not None:
+            async with self._transaction() as session:
+                await self.gate.give_back(session, message, reply_to, self.clock())
 
     def _pause_end(self) -> datetime | None:
         """When the platform's pause ends, while one is in force."""

@@ -453,7 +453,7 @@ def progress(t: Translator, broadcast: Broadcast, stats: Stats, resumes: time | 
         failed=t.number(stats.failed),
         blocked=t.number(stats.blocked),
         opted_out=t.number(stats.opted_out),
-    )
+    ) + _deferred_lines(t, stats)
     return Reply(text=text, buttons=controls(t, broadcast), kind=ReplyKind.NOTICE)
 
 
@@ -478,4 +478,19 @@ def final(t: Translator, broadcast: Broadcast, stats: Stats) -> str:
         failed=t.number(stats.failed),
         blocked=t.number(stats.blocked),
         opted_out=t.number(stats.opted_out),
-    )
+    ) + _deferred_lines(t, stats)
+
+
+def _deferred_lines(t: Translator, stats: Stats) -> str:
+    """Recipients on a channel that lets the bot write only after they write (Zalo OA) may
+    be waiting: said only when some are, so other deployments read nothing new."""
+    lines = ""
+    if stats.deferred:
+        lines += "\n" + t._(
+            "Chờ người nhận nhắn lại (ngoài khung trả lời miễn phí): {deferred}"
+        ).format(deferred=t.number(stats.deferred))
+    if stats.expired:
+        lines += "\n" + t._("Quá hạn chờ, không gửi: {expired}").format(
+            expired=t.number(stats.expired)
+        )
+    return lines

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Broadcast, BroadcastStatus
+from storage.models import Broadcast, BroadcastStatus, OutboxStatus
 from storage.repositories import outbox, segments
 from storage.repositories.segments import Segment
 
@@ -172,7 +172,8 @@ async def enqueue_next(
 
 
 async def finish_if_delivered(session: AsyncSession, broadcast: Broadcast, now: datetime) -> bool:
-    """Done once everyone is queued and nothing of it waits, is held or is in flight."""
+    """Done once everyone is queued and nothing of it waits, is held or is in flight; the
+    deferred (waiting for their people to write) are reported, not waited for."""
     if broadcast.enqueued_at is None or broadcast.status != S.SENDING:
         return False
     if await outbox.broadcast_waiting(session, broadcast.id):
@@ -191,10 +192,16 @@ class Stats:
     opted_out: int = 0
     cancelled: int = 0  # not sent because the broadcast was cancelled
     waiting: int = 0  # queued, held or in flight
+    # Waiting for the person to write again (their channel's reply window is closed and no
+    # proactive message may be spent): reported, not waited for.
+    deferred: int = 0
+    expired: int = 0  # deferred until no longer worth sending
 
     @property
     def finished(self) -> int:
-        return self.sent + self.failed + self.blocked + self.opted_out + self.cancelled
+        return (
+            self.sent + self.failed + self.blocked + self.opted_out + self.cancelled + self.expired
+        )
 
 
 async def stats(session: AsyncSession, broadcast: Broadcast) -> Stats:
@@ -210,4 +217,6 @@ async def stats(session: AsyncSession, broadcast: Broadcast) -> Stats:
         opted_out=outcomes.get("opted_out", 0),
         cancelled=outcomes.get("cancelled", 0),
         waiting=sum(outcomes.get(state, 0) for state in outbox.WAITING),
+        deferred=outcomes.get(OutboxStatus.DEFERRED, 0),
+        expired=outcomes.get("expired", 0),
     )

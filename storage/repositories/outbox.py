@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Delete,
     Update,
+    and_,
     bindparam,
     case,
     delete,
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import (
+    OUTBOX_DEFERRED_SQL,
     OUTBOX_UNFINISHED_SQL,
     ChannelIdentity,
     ChannelPause,
@@ -43,11 +45,16 @@ REPLY_LANE, BULK_LANE = 0, 1
 UNFINISHED = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 # A broadcast's messages not finished: waiting, claimed, or held back.
 WAITING = (*UNFINISHED, OutboxStatus.HELD)
+# Waiting and not in a worker's hands: what a cancellation drops.
+NOT_CLAIMED = (OutboxStatus.PENDING, OutboxStatus.HELD, OutboxStatus.DEFERRED)
 # Why a message was cancelled (its last_error), for a broadcast's figures. The worker records
 # a recipient who blocked the bot as "Unreachable: <the platform's words>".
 OPTED_OUT = "opted out"
 UNREACHABLE = "Unreachable: no chat that may be written to"
 BROADCAST_CANCELLED = "broadcast cancelled"
+# A reminder or broadcast deferred (outside the reply window, no proactive budget) for longer
+# than it stays worth reading.
+EXPIRED = "expired while deferred"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +133,7 @@ async def enqueue_broadcast(
         return
     # On the table, not the mapped class: the ORM's bulk path costs more than the database.
     table = OutboxMessage.__table__
-    stmt = _dialect_insert(session)(table).on_conflict_do_nothing(
+    stmt = dialect_insert(session)(table).on_conflict_do_nothing(
         index_elements=[table.c.broadcast_id, table.c.user_id],
         index_where=table.c.broadcast_id.is_not(None),
     )
@@ -184,8 +191,7 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int, now: dateti
     """Drop a broadcast's messages not yet sent (those in flight still go)."""
     return await _finish(
         session,
-        (OutboxMessage.broadcast_id == broadcast_id)
-        & OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.HELD)),
+        (OutboxMessage.broadcast_id == broadcast_id) & OutboxMessage.status.in_(NOT_CLAIMED),
         status=OutboxStatus.CANCELLED,
         last_error=BROADCAST_CANCELLED,
         next_attempt_at=now,
@@ -199,7 +205,7 @@ async def cancel_bulk_for_user(session: AsyncSession, user_id: int, now: datetim
         session,
         (OutboxMessage.user_id == user_id)
         & (OutboxMessage.lane == BULK_LANE)
-        & OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.HELD)),
+        & OutboxMessage.status.in_(NOT_CLAIMED),
         status=OutboxStatus.CANCELLED,
         last_error=OPTED_OUT,
         next_attempt_at=now,
@@ -218,11 +224,13 @@ async def broadcast_waiting(session: AsyncSession, broadcast_id: int) -> int:
 
 async def broadcast_outcomes(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
     """How many of a broadcast's messages are in each state, the cancelled ones told apart
-    by why: "blocked" (unreachable), "opted_out", or "cancelled" (the broadcast was)."""
+    by why: "blocked" (unreachable), "opted_out", "expired" (deferred too long) or
+    "cancelled" (the broadcast was)."""
     cancelled = OutboxMessage.status == OutboxStatus.CANCELLED
     outcome = case(
         (cancelled & OutboxMessage.last_error.startswith("Unreachable:"), literal("blocked")),
         (cancelled & (OutboxMessage.last_error == OPTED_OUT), literal("opted_out")),
+        (cancelled & (OutboxMessage.last_error == EXPIRED), literal("expired")),
         else_=OutboxMessage.status,
     ).label("outcome")
     # Grouped outside: PostgreSQL does not see two renderings of a CASE with parameters as
@@ -373,11 +381,46 @@ async def cancel_for_chat(
         session,
         (OutboxMessage.channel == channel)
         & (OutboxMessage.chat_id == chat_id)
-        & OutboxMessage.status.in_(UNFINISHED),
+        & OutboxMessage.status.in_((*UNFINISHED, OutboxStatus.DEFERRED)),
         status=OutboxStatus.CANCELLED,
         last_error=reason,
         next_attempt_at=now,
     )
+
+
+async def defer(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> None:
+    """Claimed messages that may not go yet: they wait for the person to write again
+    (storage/repositories/windows.py hands them back)."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            # Its claim was no attempt.
+            .values(
+                status=OutboxStatus.DEFERRED,
+                attempts=OutboxMessage.attempts - 1,
+                next_attempt_at=now,
+            )
+        )
+
+
+async def expire(
+    session: AsyncSession, which: ColumnElement[bool], before: datetime, now: datetime
+) -> int:
+    """Cancel the reminders and broadcasts among ``which`` queued before ``before``: a
+    message to a person is still worth its wait, news are not. Returns how many."""
+    return await _finish(
+        session,
+        and_(which, OutboxMessage.lane == BULK_LANE, OutboxMessage.created_at < before),
+        status=OutboxStatus.CANCELLED,
+        last_error=EXPIRED,
+        next_attempt_at=now,
+    )
+
+
+async def expire_deferred(session: AsyncSession, before: datetime, now: datetime) -> int:
+    """Expire every deferred reminder and broadcast queued before ``before``."""
+    return await expire(session, text(OUTBOX_DEFERRED_SQL), before, now)
 
 
 async def _finish(session: AsyncSession, which: ColumnElement[bool], **values: Any) -> int:
@@ -430,14 +473,14 @@ async def requeue_dead(session: AsyncSession, channel: str | None = None) -> int
     return (await session.execute(stmt)).rowcount
 
 
-def _dialect_insert(session: AsyncSession) -> Any:
+def dialect_insert(session: AsyncSession) -> Any:
     """INSERT with ON CONFLICT, which each dialect spells in its own module."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def pause_channel(session: AsyncSession, channel: str, until: datetime) -> None:
     """Hold every worker of ``channel`` until ``until``; a longer pause already set stands."""
-    stmt = _dialect_insert(session)(ChannelPause).values(channel=channel, paused_until=until)
+    stmt = dialect_insert(session)(ChannelPause).values(channel=channel, paused_until=until)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[ChannelPause.channel],

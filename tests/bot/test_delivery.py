@@ -76,7 +76,7 @@ class FakeSender:
         self.platform = platform
         self.name = name
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(self, chat_id: str, reply: Reply, *, reply_to: str | None = None) -> str | None:
         platform = self.platform
         platform.tried.append(chat_id)
         if platform.in_flight[chat_id]:
