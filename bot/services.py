@@ -1,7 +1,8 @@
 """The long-running modes: `poll`, `serve` and `worker`, built from the same parts.
 
 - poll:   long polling of each configured platform (Telegram, Zalo Bot) -> inbox; inbox
-          processor; one delivery worker per platform.
+          processor; one delivery worker per platform. (A Zalo Official Account has only a
+          webhook: its people are heard under `serve`.)
 - serve:  web server (webhooks, /healthz, /verify) -> inbox; inbox processor; delivery worker
           (or the web server alone, leaving the inbox to `worker` processes).
 - worker: inbox processor and delivery worker only (run several for more throughput).
@@ -21,7 +22,8 @@ from aiohttp import web
 
 from bot import jobs
 from bot.broadcasts import BroadcastRunner
-from bot.channels import telegram, zalo_bot
+from bot.channels import telegram, zalo_bot, zalo_oa
+from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
 from bot.delivery.sender import Sender
 from bot.delivery.worker import DeliveryWorker
 from bot.inbox import Inbound, InboxProcessor, InboxWriter
@@ -38,8 +40,8 @@ log = logging.getLogger(__name__)
 class Services:
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
-        if not (settings.telegram_bot_token or settings.zalo_bot_token):
-            raise SystemExit("Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set")
+        if not (settings.telegram_bot_token or settings.zalo_bot_token or settings.zalo_oa_app_id):
+            raise SystemExit("None of TELEGRAM_BOT_TOKEN, ZALO_BOT_TOKEN, ZALO_OA_APP_ID is set")
         self.runtime = runtime
         self.sessions = make_sessionmaker(runtime.db)
         documents = runtime.documents(self.sessions)
@@ -53,6 +55,21 @@ class Services:
             if settings.zalo_bot_token
             else None
         )
+        self.oa_tokens = (
+            TokenKeeper(
+                self.sessions,
+                OAuthClient(
+                    settings.zalo_oa_app_id, settings.zalo_oa_app_secret, settings.zalo_oauth_url
+                ),
+            )
+            if settings.zalo_oa_app_id
+            else None
+        )
+        self.zalo_oa = (
+            zalo_oa.ZaloOAApi(self.oa_tokens, settings.zalo_oa_api_url)
+            if self.oa_tokens is not None
+            else None
+        )
         inbound: dict[str, Inbound] = {}
         senders: list[tuple[Sender, float]] = []
         if self.bot is not None:
@@ -61,6 +78,9 @@ class Services:
         if self.zalo is not None:
             inbound[zalo_bot.CHANNEL] = zalo_bot.ZaloBotInbound()
             senders.append((zalo_bot.ZaloBotSender(self.zalo), settings.zalo_global_rate))
+        if self.zalo_oa is not None:
+            inbound[zalo_oa.CHANNEL] = zalo_oa.ZaloOAInbound()
+            senders.append((zalo_oa.ZaloOASender(self.zalo_oa), settings.zalo_oa_global_rate))
         # One worker per channel: each keeps its own platform's pace.
         self.deliveries = {
             sender.channel: DeliveryWorker(
@@ -132,7 +152,11 @@ class Services:
         self.health[name] = "stopped"
 
     def _workers(self) -> list[Awaitable[None]]:
+        # Every process keeps the OA's tokens fresh; the database lease lets one refresh.
+        tokens = self.oa_tokens
+        refresher = [self._keep("zalo_oa_tokens", lambda: tokens.run(self.stop))] if tokens else []
         return [
+            *refresher,
             self._keep("inbox", lambda: self.processor.run(self.stop)),
             *(
                 self._keep(f"delivery:{channel}", lambda worker=worker: worker.run(self.stop))
@@ -162,6 +186,8 @@ class Services:
                 await self.bot.session.close()
             if self.zalo is not None:
                 await self.zalo.close()
+            if self.zalo_oa is not None:
+                await self.zalo_oa.close()
 
     async def poll(self) -> None:
         # Both platforms refuse getUpdates while a webhook is set.
@@ -178,6 +204,8 @@ class Services:
                     "polling:zalo_bot", lambda: zalo_bot.poll(zalo, to_zalo_inbox, self.stop)
                 )
             )
+        if self.zalo_oa is not None:
+            log.warning("Zalo OA events come only by webhook: run `serve` to hear OA users")
         await self._run(*pollers, *self._workers())
 
     async def serve(self, *, with_workers: bool = True) -> None:
@@ -186,10 +214,17 @@ class Services:
             raise SystemExit("WEBHOOK_SECRET is not set: the webhook would accept anyone")
         if self.zalo is not None and not settings.zalo_webhook_secret:
             raise SystemExit("ZALO_WEBHOOK_SECRET is not set: the webhook would accept anyone")
+        if self.zalo_oa is not None and not settings.zalo_oa_secret_key:
+            raise SystemExit("ZALO_OA_SECRET_KEY is not set: the OA webhook would accept anyone")
         app = make_app(
             self.sessions,
             webhook_secret=settings.webhook_secret,
             zalo_webhook_secret=settings.zalo_webhook_secret,
+            zalo_oa=(
+                (settings.zalo_oa_app_id, settings.zalo_oa_secret_key)
+                if self.zalo_oa is not None
+                else None
+            ),
             on_stored=self.processor.wake.set,
             health=self.health,
             certificates=self.runtime.certificates,

@@ -35,3 +35,9 @@ class Temporary(SendError):
 
 class UnknownOutcome(SendError):
     """The request left but no answer came back: the message may have been delivered."""
+
+
+class OutsideAllowance(Rejected):
+    """The platform's allowance does not cover this message (a used-up quota of paid or
+    proactive messages, a reply window that closed): not retried, like any refusal, but named
+    apart so that logs and the dead letters say why."""
