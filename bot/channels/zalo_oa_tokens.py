@@ -177,9 +177,11 @@ class TokenKeeper:
         self._token: Token | None = None
 
     async def current(self) -> Token:
-        """The access token to use; NoToken before the first exchange."""
+        """The access token to use; NoToken before the first exchange. Read again from the
+        database once a refresh is due, so that whichever process refreshes, all use the new
+        token."""
         token = self._token
-        if token is None or token.expires_at - self.ahead / 2 <= self.clock():
+        if token is None or token.expires_at - self.ahead <= self.clock():
             token = await self._load()
         return token
 
