@@ -29,6 +29,7 @@ async def test_registration_and_self_assessment_by_query_buttons(
         assert set(services.deliveries) == {"zalo_oa"}
         url = f"http://127.0.0.1:{services.runtime.settings.port}/zalo-oa/webhook"
         user = OAUser(fake_zalo_oa, "oa-4242", url)
+        await user.deliver(fake_zalo_oa.follow(user.id))  # following comes first
         await register_and_assess(user, content, name="Lê Văn Zalo", photo=True)
         await quiet_outbox(services)
         async with services.sessions() as session:
@@ -38,6 +39,7 @@ async def test_registration_and_self_assessment_by_query_buttons(
             evidence = list(await session.scalars(select(Answer.evidence)))
     assert (a.status, name) == (AssessmentStatus.SUBMITTED, "Lê Văn Zalo")
     assert (identity.channel, identity.external_user_id) == ("zalo_oa", "oa-4242")
+    assert identity.unreachable_at is None
     refs = [item["ref"] for items in evidence for item in items]
     assert len(refs) == 1 and refs[0].startswith("https://photo.fake-zalo-oa.test/oa-4242/")
     sent = fake_zalo_oa.sent("oa-4242")
