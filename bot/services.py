@@ -2,7 +2,8 @@
 
 - poll:   long polling of each configured platform (Telegram, Zalo Bot) -> inbox; inbox
           processor; one delivery worker per platform; the web server for /healthz, the
-          verification page and download links.
+          verification page, download links and the Zalo Official Account's webhook (the
+          OA has no polling).
 - serve:  web server (webhooks, /healthz, /verify) -> inbox; inbox processor; delivery worker
           (or the web server alone, leaving the inbox to `worker` processes).
 - worker: inbox processor and delivery worker only (run several for more throughput).
@@ -23,7 +24,8 @@ from aiohttp import web
 
 from bot import jobs
 from bot.broadcasts import BroadcastRunner
-from bot.channels import telegram, zalo_bot
+from bot.channels import telegram, zalo_bot, zalo_oa
+from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
 from bot.delivery.sender import Sender
 from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker
@@ -41,8 +43,8 @@ log = logging.getLogger(__name__)
 class Services:
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
-        if not (settings.telegram_bot_token or settings.zalo_bot_token):
-            raise SystemExit("Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set")
+        if not (settings.telegram_bot_token or settings.zalo_bot_token or settings.zalo_oa_app_id):
+            raise SystemExit("None of TELEGRAM_BOT_TOKEN, ZALO_BOT_TOKEN, ZALO_OA_APP_ID is set")
         self.runtime = runtime
         self.sessions = make_sessionmaker(runtime.db)
         self.documents = documents = runtime.documents(self.sessions)
@@ -56,6 +58,21 @@ class Services:
             if settings.zalo_bot_token
             else None
         )
+        self.oa_tokens = (
+            TokenKeeper(
+                self.sessions,
+                OAuthClient(
+                    settings.zalo_oa_app_id, settings.zalo_oa_app_secret, settings.zalo_oauth_url
+                ),
+            )
+            if settings.zalo_oa_app_id
+            else None
+        )
+        self.zalo_oa = (
+            zalo_oa.ZaloOAApi(self.oa_tokens, settings.zalo_oa_api_url)
+            if self.oa_tokens is not None
+            else None
+        )
         inbound: dict[str, Inbound] = {}
         senders: list[tuple[Sender, float]] = []
         if self.bot is not None:
@@ -64,6 +81,9 @@ class Services:
         if self.zalo is not None:
             inbound[zalo_bot.CHANNEL] = zalo_bot.ZaloBotInbound()
             senders.append((zalo_bot.ZaloBotSender(self.zalo), settings.zalo_global_rate))
+        if self.zalo_oa is not None:
+            inbound[zalo_oa.CHANNEL] = zalo_oa.ZaloOAInbound()
+            senders.append((zalo_oa.ZaloOASender(self.zalo_oa), settings.zalo_oa_global_rate))
         # The monthly budgets of channels whose capabilities allow proactive messages at a
         # cost (a channel with none configured sends only within its reply window).
         budgets = {
@@ -147,7 +167,11 @@ class Services:
         self.health[name] = "stopped"
 
     def _workers(self) -> list[Awaitable[None]]:
+        # Every process keeps the OA's tokens fresh; the database lease lets one refresh.
+        tokens = self.oa_tokens
+        refresher = [self._keep("zalo_oa_tokens", lambda: tokens.run(self.stop))] if tokens else []
         return [
+            *refresher,
             self._keep("inbox", lambda: self.processor.run(self.stop)),
             *(
                 self._keep(f"delivery:{channel}", lambda worker=worker: worker.run(self.stop))
@@ -177,6 +201,8 @@ class Services:
                 await self.bot.session.close()
             if self.zalo is not None:
                 await self.zalo.close()
+            if self.zalo_oa is not None:
+                await self.zalo_oa.close()
 
     async def poll(self) -> None:
         # Both platforms refuse getUpdates while a webhook is set.
@@ -193,8 +219,8 @@ class Services:
                     "polling:zalo_bot", lambda: zalo_bot.poll(zalo, to_zalo_inbox, self.stop)
                 )
             )
-        # Webhooks are refused here (no secrets need be set), but the rest of the site
-        # answers: health, and the verification and download links the bot sends.
+        # The polled platforms' webhooks are refused here (no secrets need be set), but the
+        # rest of the site answers: health, the links the bot sends, and the OA's webhook.
         async with self._site(webhook_secret="", zalo_webhook_secret=""):
             await self._run(*pollers, *self._workers())
 
@@ -213,9 +239,16 @@ class Services:
     @asynccontextmanager
     async def _site(self, **secrets: str) -> AsyncIterator[None]:
         settings = self.runtime.settings
+        if self.zalo_oa is not None and not settings.zalo_oa_secret_key:
+            raise SystemExit("ZALO_OA_SECRET_KEY is not set: the OA webhook would accept anyone")
         app = make_app(
             self.sessions,
             **secrets,
+            zalo_oa=(
+                (settings.zalo_oa_app_id, settings.zalo_oa_secret_key)
+                if self.zalo_oa is not None
+                else None
+            ),
             on_stored=self.processor.wake.set,
             health=self.health,
             certificates=self.runtime.certificates,

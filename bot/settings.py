@@ -76,6 +76,30 @@ class Settings(BaseSettings):
         description="Days a reminder or broadcast waiting for its person to write again (reply "
         "window closed, no proactive budget) may still go out; then it is dropped",
     )
+    zalo_oa_app_id: str = Field(
+        "",
+        description="App ID of the Zalo developer app linked to the Official Account; when "
+        "set, the bot runs on the OA too (webhook only)",
+    )
+    zalo_oa_app_secret: str = Field(
+        "", description="That app's secret key (Zalo for Developers), for the OAuth tokens"
+    )
+    zalo_oa_secret_key: str = Field(
+        "",
+        description="The OA secret key of the app's webhook settings, which signs each event "
+        "(X-ZEvent-Signature); required by `serve` for the OA",
+    )
+    zalo_oa_api_url: str = Field(
+        "https://openapi.zalo.me", description="Zalo OA Open API base (a test fake)"
+    )
+    zalo_oauth_url: str = Field(
+        "https://oauth.zaloapp.com", description="Zalo OAuth v4 server (a test fake)"
+    )
+    zalo_oa_global_rate: float = Field(
+        5.0,
+        description="Most Zalo OA messages per second (Zalo publishes no per-second limit: "
+        "kept low, as every message past the free replies is counted against a quota)",
+    )
     quiet_hours: str = Field(
         "21:00-07:00",
         pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",

@@ -23,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import verify_page
 from bot.certificates import Certificates
-from bot.channels import telegram, zalo_bot
+from bot.channels import telegram, zalo_bot, zalo_oa
+from bot.channels.zalo_oa_tokens import health as token_health
 from bot.documents import Documents
 from bot.inbox import InboxWriter
 from handlers.i18n import N_, Translator, load_catalogs
 from storage.models import utcnow
-from storage.repositories import inbox, outbox
+from storage.repositories import inbox, oa_tokens, outbox
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 WRITER = web.AppKey("inbox_writer", InboxWriter)
 SECRET = web.AppKey("webhook_secret", str)
 ZALO_SECRET = web.AppKey("zalo_webhook_secret", str)
+# (app id, OA secret key) of the Zalo Official Account, or None without one.
+ZALO_OA = web.AppKey("zalo_oa", tuple[str, str])
 ON_STORED = web.AppKey("on_stored", Callable[[], None])
 CLOCK = web.AppKey("clock", Callable[[], datetime])
 HEALTH = web.AppKey("health", dict[str, Any])
@@ -54,6 +57,7 @@ def make_app(
     *,
     webhook_secret: str,
     zalo_webhook_secret: str = "",
+    zalo_oa: tuple[str, str] | None = None,
     on_stored: Callable[[], None] = lambda: None,
     clock: Callable[[], datetime] = utcnow,
     health: dict[str, Any] | None = None,
@@ -63,7 +67,9 @@ def make_app(
 ) -> web.Application:
     """`health` is a live dict that the running workers update (for /healthz). With
     `certificates`, the app also serves their verification page at /verify/CODE; with
-    `documents` that sign links, the documents those links name at /files/TOKEN."""
+    `documents` that sign links, the documents those links name at /files/TOKEN. With
+    `zalo_oa` (app id, OA secret key), it takes the OA's webhook and /healthz reports the
+    OA's tokens."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SESSIONS] = sessions
     app[WRITER] = InboxWriter(sessions, clock=clock)
@@ -74,6 +80,9 @@ def make_app(
     app[HEALTH] = health if health is not None else {}
     app.router.add_post("/telegram/webhook", telegram_webhook)
     app.router.add_post("/zalo/webhook", zalo_webhook)
+    if zalo_oa is not None:
+        app[ZALO_OA] = zalo_oa
+        app.router.add_post("/zalo-oa/webhook", zalo_oa_webhook)
     app.router.add_get("/healthz", healthz)
     if certificates is not None:
         app[CERTIFICATES] = certificates
@@ -117,6 +126,27 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def zalo_oa_webhook(request: web.Request) -> web.Response:
+    """Signed over the raw body: it is read as bytes and checked before anything else."""
+    app_id, secret_key = request.app[ZALO_OA]
+    event = zalo_oa.verified(
+        await request.read(),
+        request.headers.get(zalo_oa.SIGNATURE_HEADER, ""),
+        app_id=app_id,
+        secret_key=secret_key,
+    )
+    if event is None:
+        return web.Response(status=401, text="unauthorized")
+    if zalo_oa.kept(event):
+        try:
+            row = zalo_oa.inbox_row(event)
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400, text="not an event")
+        await request.app[WRITER].store(row)
+        request.app[ON_STORED]()
+    return web.json_response({"error": 0})
+
+
 async def healthz(request: web.Request) -> web.Response:
     now = request.app[CLOCK]()
     report: dict[str, Any] = {"workers": request.app[HEALTH]}
@@ -127,12 +157,17 @@ async def healthz(request: web.Request) -> web.Response:
             report["outbox"] = await outbox.status_counts(session)
             age = await outbox.oldest_pending_age(session, now)
             report["outbox_oldest_pending_seconds"] = age.total_seconds() if age else None
+            if ZALO_OA in request.app:
+                row = await oa_tokens.get(session, request.app[ZALO_OA][0])
+                report["zalo_oa_token"] = token_health(row, now)
         report["database"] = "ok"
     except Exception as exc:  # the health check must answer whatever broke
         log.warning("health check: database unavailable: %s", exc)
         report["database"] = f"error: {type(exc).__name__}"
         return web.json_response(report, status=503)
-    return web.json_response(report)
+    # The OA cannot send without a valid token: that is as unhealthy as a dead database.
+    token = report.get("zalo_oa_token", {"status": "ok"})
+    return web.json_response(report, status=200 if token["status"] == "ok" else 503)
 
 
 async def verify(request: web.Request) -> web.Response:

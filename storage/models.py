@@ -631,3 +631,26 @@ class Push(Base):
     kind: Mapped[str] = mapped_column(String(24))
     key: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OAToken(Base):
+    """A Zalo Official Account's OAuth tokens, one row per app. The refresh token is single
+    use, so the pair is replaced together, by the one process that holds the refresh lease;
+    ``version`` counts the replacements. Before the first exchange the row holds only the
+    consent's PKCE verifier."""
+
+    __tablename__ = "oa_tokens"
+
+    app_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text, default="")
+    refresh_token: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # Who refreshes now, until when: a crashed refresher's lease simply runs out.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    code_verifier: Mapped[str | None] = mapped_column(String(128))
+    # The last refresh's failure, cleared by the next success: what /healthz reports.
+    error: Mapped[str | None] = mapped_column(Text)
+    error_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

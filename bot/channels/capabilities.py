@@ -42,10 +42,16 @@ ZALO_BOT = Capabilities(max_text=2000, max_caption=2000, buttons=False, uploads=
 # message counts as a reply only when it quotes the person's message id. Anything else is a
 # proactive ("chủ động") message: a verified OA's monthly quota, then paid.
 OA_WINDOW = ReplyWindow(length=timedelta(hours=48), free_replies=8, proactive=True)
+# Zalo OA consultation messages: text up to 2,000 characters (eSMS's "tin tư vấn" docs);
+# query buttons on a template; a photo or a PDF is uploaded first, then sent; a file's message
+# carries no text.
+ZALO_OA = Capabilities(
+    max_text=2000, max_caption=0, buttons=True, uploads=True, reply_window=OA_WINDOW
+)
 
 # Channel name -> capabilities, for the parts that know a channel only by name (the engine,
 # which opens reply windows as people write).
-BY_CHANNEL = {"telegram": TELEGRAM, "zalo_bot": ZALO_BOT}
+BY_CHANNEL = {"telegram": TELEGRAM, "zalo_bot": ZALO_BOT, "zalo_oa": ZALO_OA}
 
 
 def reply_windows() -> frozenset[str]:

@@ -24,6 +24,7 @@ from storage.db import make_sessionmaker
 from storage.models import OutboxMessage, OutboxStatus
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo_bot import FakeZaloBot
+from tests.fakes.zalo_oa import FakeZaloOA
 
 SECRET = "test-secret_123"
 Deliver = Callable[[dict[str, Any]], Awaitable[Any]]
@@ -43,12 +44,14 @@ async def running(
     mode: str,
     *,
     zalo: FakeZaloBot | None = None,
+    zalo_oa: FakeZaloOA | None = None,
     global_rate: int = 200,
     **worker: Any,
 ) -> AsyncIterator[Services]:
-    """Services in `mode` ("poll" or "serve") on the fake Telegram, the fake Zalo Bot or
-    both, until the block ends; `global_rate`: each platform's sends per second. `worker`
-    overrides delivery worker attributes (shorter backoffs for fault tests)."""
+    """Services in `mode` ("poll" or "serve") on the fake Telegram, the fake Zalo Bot, the
+    fake Zalo OA (its tokens already stored), or several, until the block ends;
+    `global_rate`: each platform's sends per second. `worker` overrides delivery worker
+    attributes (shorter backoffs for fault tests)."""
     settings = Settings(
         _env_file=None,
         telegram_bot_token=fake.token if fake else None,
@@ -60,6 +63,12 @@ async def running(
         port=free_port(),
         telegram_global_rate=global_rate,
         zalo_global_rate=global_rate,
+        zalo_oa_app_id=zalo_oa.app_id if zalo_oa else "",
+        zalo_oa_app_secret=zalo_oa.app_secret if zalo_oa else "",
+        zalo_oa_secret_key=zalo_oa.secret_key if zalo_oa else "",
+        zalo_oa_api_url=zalo_oa.base_url if zalo_oa else "",
+        zalo_oauth_url=zalo_oa.base_url if zalo_oa else "",
+        zalo_oa_global_rate=global_rate,
     )
     runtime = Runtime(
         settings=settings, content=content, db=db, engine=Engine(make_sessionmaker(db), content)

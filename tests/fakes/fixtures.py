@@ -14,6 +14,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo_bot import FakeZaloBot
+from tests.fakes.zalo_oa import FakeZaloOA
 
 
 class PlainHttpSession(AiohttpSession):
@@ -47,4 +48,10 @@ async def telegram_bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
 @pytest.fixture
 async def fake_zalo() -> AsyncIterator[FakeZaloBot]:
     async with FakeZaloBot() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def fake_zalo_oa() -> AsyncIterator[FakeZaloOA]:
+    async with FakeZaloOA() as fake:
         yield fake

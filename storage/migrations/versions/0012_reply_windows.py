@@ -1,7 +1,7 @@
 """reply windows per chat, proactive spend per channel and month, deferred outbox messages
 
 Revision ID: 0012_reply_windows
-Revises: 0010_broadcasts
+Revises: 0011_oa_tokens
 Create Date: 2026-11-24 16:50:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_reply_windows"
-down_revision: str | Sequence[str] | None = "0010_broadcasts"
+down_revision: str | Sequence[str] | None = "0011_oa_tokens"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
