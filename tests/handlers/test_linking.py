@@ -3,12 +3,16 @@ it; their data, conversation and messages follow them."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 from sqlalchemy import func, select
 
+from content import Content
 from handlers.engine import Engine
+from handlers.events import EventKind
+from storage.db import create_engine, make_sessionmaker
 from storage.models import (
     Answer,
     AuditEntry,
@@ -19,7 +23,7 @@ from storage.models import (
     User,
 )
 from storage.repositories import export, links
-from tests.handlers.conftest import Chat, Clock, register
+from tests.handlers.conftest import REGISTER, Chat, Clock, register
 from tests.handlers.test_notices import join, submit
 
 
@@ -299,3 +303,26 @@ async def test_export_and_erasure_cover_every_identity(bot_engine: Engine) -> No
     assert await people(bot_engine) == 0
     async with bot_engine.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(LinkCode)) == 0
+
+
+async def test_two_apps_of_one_person_at_one_moment_apply_one_after_the_other(
+    db_url: str, engine, content: Content, clock: Clock
+) -> None:
+    """One conversation, two apps: two names typed at the name question, one on each app,
+    handled at the same moment by two processes. The second must see the first's change."""
+    other_db = create_engine(db_url)
+    try:
+        first = Engine(make_sessionmaker(engine), content, clock=clock)
+        second = Engine(make_sessionmaker(other_db), content, clock=clock)
+        for n in range(4):
+            tele, phone = telegram(first, f"race{n}"), zalo(second, f"race{n}-zalo")
+            await tele.run(REGISTER[:2])
+            await phone.command("link", await code_of(tele))
+            assert "Họ và tên" in phone.text
+            a = tele.event(EventKind.TEXT, text="Nguyễn Văn Một")
+            b = phone.event(EventKind.TEXT, text="Trần Thị Hai")
+            one, two = await asyncio.gather(first.handle(a), second.handle(b))
+            said = ["\n".join(r.text for r in o.replies) for o in (one, two)]
+            assert sum("Năm sinh cần là số" in text for text in said) == 1, said
+    finally:
+        await other_db.dispose()
