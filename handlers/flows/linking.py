@@ -20,7 +20,7 @@ from storage.models import ChannelIdentity
 from storage.repositories import chats, links
 
 # What people type instead of the commands, compared without accents or case.
-_TYPED_LINK = re.compile(r"(?:lien ket|link)(?: ([\d ]*))?")
+_TYPED_LINK = re.compile(r"(?:lien ket|link)[: ]*([\d ]*)")
 _TYPED_UNLINK = re.compile(r"(?:huy lien ket|go lien ket|unlink)")
 
 
@@ -34,25 +34,23 @@ def typed(text: str) -> str | None:
     return None
 
 
-def _code_typed(ctx: Context) -> str:
-    """The digits sent along (`/link 123 456`, "lien ket 123456"); empty when none."""
-    words = ctx.event.args if ctx.event.kind is EventKind.COMMAND else ctx.event.text
-    return "".join(c for c in words if c.isdigit())
-
-
 async def link(ctx: Context) -> None:
     """`/link` alone shows a code; with a code, links this app to the code's person."""
-    if ctx.event.kind in (EventKind.COMMAND, EventKind.TEXT) and _has_words(ctx):
-        await _redeem(ctx, _code_typed(ctx))
-    else:
+    sent = _sent_along(ctx)
+    if sent is None:
         await _show_code(ctx)
+    else:
+        await _redeem(ctx, "".join(c for c in sent if c.isdigit()))
 
 
-def _has_words(ctx: Context) -> bool:
-    if ctx.event.kind is EventKind.COMMAND:
-        return bool(ctx.event.args.strip())
-    match = _TYPED_LINK.fullmatch(normalize(ctx.event.text))
-    return bool(match and (match.group(1) or "").strip())
+def _sent_along(ctx: Context) -> str | None:
+    """What came after the command (`/link 123 456`, "lien ket 123456"); None if nothing."""
+    if ctx.event.kind is EventKind.TEXT:
+        match = _TYPED_LINK.fullmatch(normalize(ctx.event.text))
+        words = match.group(1) if match else ""
+    else:
+        words = ctx.event.args
+    return words.strip() or None
 
 
 async def _show_code(ctx: Context) -> None:
@@ -116,7 +114,6 @@ async def _redeem(ctx: Context, code: str) -> None:
     ctx.assessment = (await chats.load_assessments(ctx.session, [target.id], ctx.year)).get(
         target.id
     )
-    ctx.first_contact = False
     ctx.audit("link.attached", channel=ctx.event.channel, identity=ctx.identity.id)
     _warn_others(ctx, others)
     ctx.say(

@@ -23,7 +23,7 @@ async def lock(session: AsyncSession, keys: Iterable[ChatKey]) -> None:
 
     A person with linked identities has one conversation for all of them, so their user row
     is locked too, once the identities are held (which also holds which user each belongs
-    to: only an event of that identity re-attaches it)."""
+    to: re-attaching an identity needs its row lock)."""
     wanted = sorted(set(keys))
     bind = session.get_bind()
     if not wanted or bind.dialect.name == "sqlite":
