@@ -67,7 +67,14 @@ def build(settings: Settings | None = None) -> Runtime:
     content_root = Path(settings.content_dir) if settings.content_dir else None
     content = load_content(content_root, province_code=settings.province_code)
     db = create_engine(settings.database_url)
-    engine = Engine(
+    return Runtime(
+        settings=settings, content=content, db=db, engine=conversations(settings, content, db)
+    )
+
+
+def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engine:
+    """The conversation engine as the settings and the channels' capabilities want it."""
+    return Engine(
         make_sessionmaker(db),
         content,
         settings=ConversationSettings(
@@ -76,4 +83,3 @@ def build(settings: Settings | None = None) -> Runtime:
         reply_windows=reply_windows(),
         deferred_expiry=timedelta(days=settings.deferred_expiry_days),
     )
-    return Runtime(settings=settings, content=content, db=db, engine=engine)

@@ -39,6 +39,9 @@ _CONFLICTS = (StaleDataError, IntegrityError)
 _MAX_ATTEMPTS = 3
 # How long a reminder or broadcast deferred by a channel's reply window may still go out.
 DEFERRED_EXPIRY = timedelta(days=7)
+# How exactly we note when an identity was last used (which app to write to unasked): to
+# the minute spares a write for most events of a conversation.
+SEEN_PRECISION = timedelta(minutes=1)
 
 
 class HandlerFailed(Exception):
@@ -197,6 +200,8 @@ class Engine:
         user = identity.user
         if identity.chat_id != event.chat_id:
             identity.chat_id = event.chat_id
+        if now - identity.last_seen_at >= SEEN_PRECISION:
+            identity.last_seen_at = now
         return Context(
             session=session,
             content=self.content,
@@ -233,7 +238,13 @@ class Engine:
         # Replies caused by one person and meant for another (an officer's notice) go to
         # that person's own channel.
         others = await chats.addresses(
-            session, (r.to_user_id for c in done for r in c.replies if r.to_user_id is not None)
+            session,
+            (
+                r.to_user_id
+                for c in done
+                for r in c.replies
+                if r.to_user_id is not None and r.to_chat is None
+            ),
         )
         messages = []
         for c in done:
@@ -241,6 +252,9 @@ class Engine:
                 if reply.to_user_id is None:
                     user_id = None if c.deleted else c.user.id
                     channel, chat_id = c.event.channel, c.event.chat_id
+                elif reply.to_chat is not None:
+                    user_id = reply.to_user_id
+                    channel, chat_id = reply.to_chat
                 elif reply.to_user_id in others:
                     user_id = reply.to_user_id
                     channel, chat_id = others[user_id]

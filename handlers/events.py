@@ -95,6 +95,9 @@ class Reply:
     attachment: Attachment | None = None
     kind: ReplyKind = ReplyKind.ANSWER
     to_user_id: int | None = None  # None: the user whose event caused it
+    # With `to_user_id`: one of that person's own (channel, chat id) rather than the one
+    # they used last (a warning to their other apps that one was just linked).
+    to_chat: tuple[str, str] | None = None
     about_user_id: int | None = None  # a person it speaks of, erased along with them
     # The answer may be a number of the person's own: channels that let people press a
     # button by typing its number must not read a typed number as a button here.

@@ -139,11 +139,32 @@ class ChannelIdentity(Base):
     external_user_id: Mapped[str] = mapped_column(String(64))
     chat_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the person last wrote from here, to the minute (handlers/engine.py): messages the
+    # bot sends unasked go to the identity they used last.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the platform says we may not write to them (blocked, deactivated); cleared
     # when they come back.
     unreachable_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="identities", lazy="raise")
+
+
+class LinkCode(Base):
+    """A short one-time code that attaches another channel's identity to its person
+    (`/link`). Only a hash is kept, and only while it lives: a used code is deleted, an
+    expired one when the next is issued. Every wrong code sent by anyone counts against
+    every live code, so that guessing any one of them stays unlikely."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The channel it was shown on: sending it there again links nothing.
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    wrong_guesses: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Profile(Base):

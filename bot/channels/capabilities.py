@@ -30,10 +30,13 @@ class Capabilities:
     # Tappable buttons; without them options are a numbered list answered by typing.
     buttons: bool
     uploads: bool  # files go up as bytes; otherwise only a photo by its public URL
+    # A sent message can be replaced in place (a broadcast's progress); otherwise a message
+    # that would be edited is sent once and left as it is.
+    edits: bool = False
     reply_window: ReplyWindow | None = None  # None: the bot may write first at any time
 
 
-TELEGRAM = Capabilities(max_text=4096, max_caption=1024, buttons=True, uploads=True)
+TELEGRAM = Capabilities(max_text=4096, max_caption=1024, buttons=True, uploads=True, edits=True)
 # Zalo Bot Platform docs: sendMessage text and sendPhoto caption 1-2,000 characters; the photo
 # is a URL, there is no document method and no keyboard.
 ZALO_BOT = Capabilities(max_text=2000, max_caption=2000, buttons=False, uploads=False)

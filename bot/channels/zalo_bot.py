@@ -177,9 +177,8 @@ class ZaloBotSender:
         return False  # a Zalo Bot Creator bot cannot be added to a group
 
     async def send(self, chat_id: str, reply: Reply, *, reply_to: str | None = None) -> None:
-        """Zalo Bot messages cannot be edited, so no message id is kept: a broadcast's
-        progress message, for one, is then sent once rather than edited (bot/broadcasts.py).
-        Zalo Bot lets the bot write at any time: nothing to quote (``reply_to``)."""
+        """Zalo Bot lets the bot write at any time: nothing to quote (``reply_to``). Its
+        messages cannot be edited, so no message id is returned."""
         try:
             return await self._send(chat_id, reply)
         except ZaloApiError as exc:

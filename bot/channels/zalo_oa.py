@@ -330,6 +330,10 @@ class ZaloOASender:
     def is_group(self, chat_id: str) -> bool:
         return False  # an OA talks with one person at a time
 
+    async def typing(self, chat_id: str) -> None:
+        """No "typing" indicator was found in the OA Open API v3 (sources in the module
+        docstring); the file simply follows."""
+
     async def send(self, chat_id: str, reply: Reply, *, reply_to: str | None = None) -> str | None:
         """``reply_to``: the person's message this answers (free within Zalo's reply
         window); without it the message is proactive."""

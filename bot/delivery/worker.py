@@ -266,7 +266,9 @@ class DeliveryWorker:
                 )
                 await self._retry(message, error)
             else:
-                sent[message.id] = platform_message_id
+                # An id is kept only where it serves: to edit the message later.
+                edits = self.sender.capabilities.edits
+                sent[message.id] = platform_message_id if edits else None
 
     async def _attach(self, message: OutboxMessage) -> Reply:
         """The message's reply with its document made, if it has one; the person sees the

@@ -40,6 +40,10 @@ async def dispatch(ctx: Context) -> None:
     if event.kind is EventKind.COMMAND:
         await commands.run(ctx, event.command)
         return
+    if event.kind is EventKind.TEXT and (command := linking.typed(event.text)):
+        # Before the greeting: "lien ket 123456" may well be a new app's very first words.
+        await commands.run(ctx, command)
+        return
     if ctx.first_contact:
         await onboarding.begin(ctx)
         return
@@ -98,6 +102,7 @@ from handlers.flows import (  # noqa: E402, F401
     assessment,
     broadcast,
     commands,
+    linking,
     menu,
     onboarding,
     privacy,

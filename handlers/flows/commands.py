@@ -13,6 +13,7 @@ from handlers.flows import (
     certificates,
     evidence,
     learning,
+    linking,
     onboarding,
     privacy,
     reports,
@@ -59,6 +60,10 @@ ALIASES = {
     "giaychungnhan": "certificate",
     "report": "report",
     "baocao": "report",
+    "link": "link",
+    "lienket": "link",
+    "unlink": "unlink",
+    "huylienket": "unlink",
 }
 
 
@@ -90,6 +95,9 @@ async def run_payload(ctx: Context, payload: str) -> None:
         return
     if action == "pending" and argument.isdigit():
         await review.show_pending(ctx, int(argument))
+        return
+    if action == "unlink" and argument.isdigit():
+        await linking.unlink(ctx, int(argument))
         return
     if action == "evidence" and argument.isdigit():
         await evidence.send(ctx, int(argument))
@@ -144,6 +152,8 @@ HELP_LINES = (
     ("learn", N_("gợi ý học tập")),
     ("certificate", N_("giấy chứng nhận Công dân học tập của tôi")),
     ("lang", N_("đổi ngôn ngữ")),
+    ("link", N_("dùng bot trên một ứng dụng khác (Zalo, Telegram) với cùng hồ sơ")),
+    ("unlink", N_("gỡ liên kết ứng dụng này")),
     ("stop", N_("ngừng nhận thông báo, nhắc việc")),
     ("mydata", N_("xem dữ liệu của tôi")),
     ("delete", N_("xóa dữ liệu của tôi")),
@@ -286,4 +296,6 @@ _ACTIONS = {
     "review": _review,
     "broadcast": broadcast.begin,
     "report": reports.send_report,
+    "link": linking.link,
+    "unlink": linking.unlink,
 }

@@ -19,7 +19,11 @@ async def lock(session: AsyncSession, keys: Iterable[ChatKey]) -> None:
     """Hold these chats for the transaction, so that two processes never work on one chat at
     once and its events apply in order. SQLite needs nothing: BEGIN IMMEDIATE already admits
     one writer at a time. On PostgreSQL the lock comes first, in its own statement, because a
-    statement that waited for a lock still reads the rows it joins as they were before."""
+    statement that waited for a lock still reads the rows it joins as they were before.
+
+    A person with linked identities has one conversation for all of them, so their user row
+    is locked too, once the identities are held (which also holds which user each belongs
+    to: re-attaching an identity needs its row lock)."""
     wanted = sorted(set(keys))
     bind = session.get_bind()
     if not wanted or bind.dialect.name == "sqlite":
@@ -28,6 +32,18 @@ async def lock(session: AsyncSession, keys: Iterable[ChatKey]) -> None:
         select(ChannelIdentity.id)
         .where(tuple_(ChannelIdentity.channel, ChannelIdentity.external_user_id).in_(wanted))
         .order_by(ChannelIdentity.id)  # one order everywhere: no deadlocks between batches
+        .with_for_update()
+    )
+    await session.execute(
+        select(User.id)
+        .where(
+            User.id.in_(
+                select(ChannelIdentity.user_id).where(
+                    tuple_(ChannelIdentity.channel, ChannelIdentity.external_user_id).in_(wanted)
+                )
+            )
+        )
+        .order_by(User.id)
         .with_for_update()
     )
 
@@ -85,6 +101,7 @@ def create_person(
         external_user_id=external_user_id,
         chat_id=chat_id,
         created_at=now,
+        last_seen_at=now,
     )
     user.conversation = Conversation(flow=flow, step=step, data={}, version=1, updated_at=now)
     session.add_all([user, identity])
@@ -92,14 +109,15 @@ def create_person(
 
 
 async def addresses(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, ChatKey]:
-    """Where to reach each person: (channel, chat id) of their newest identity that may be
-    written to. People with none are left out."""
+    """Where to reach each person: (channel, chat id) of the identity they used last among
+    those that may be written to (one message per person, however many apps they linked).
+    People with none are left out."""
     ids = list(set(user_ids))
     if not ids:
         return {}
     rows = await session.execute(
         select(ChannelIdentity.user_id, ChannelIdentity.channel, ChannelIdentity.chat_id)
         .where(ChannelIdentity.user_id.in_(ids), ChannelIdentity.unreachable_at.is_(None))
-        .order_by(ChannelIdentity.created_at, ChannelIdentity.id)
+        .order_by(ChannelIdentity.last_seen_at, ChannelIdentity.id)
     )
-    return {user_id: (channel, chat_id) for user_id, channel, chat_id in rows}  # newest wins
+    return {user_id: (channel, chat_id) for user_id, channel, chat_id in rows}  # latest wins

@@ -193,8 +193,9 @@ async def audience(session: AsyncSession, segment: Segment) -> Audience:
 async def addresses(
     session: AsyncSession, user_ids: Sequence[int]
 ) -> dict[int, tuple[str, str, bool]]:
-    """Where to write to each person: (channel, chat id, reachable) of their newest identity
-    that may be written to, or else of their newest one."""
+    """Where to write to each person, once however many apps they linked: (channel, chat id,
+    reachable) of the identity they used last among those that may be written to, or else
+    of the one they used last."""
     if not user_ids:
         return {}
     rows = await session.execute(
@@ -206,7 +207,9 @@ async def addresses(
         )
         .where(ChannelIdentity.user_id.in_(user_ids))
         .order_by(
-            ChannelIdentity.unreachable_at.is_(None), ChannelIdentity.created_at, ChannelIdentity.id
+            ChannelIdentity.unreachable_at.is_(None),
+            ChannelIdentity.last_seen_at,
+            ChannelIdentity.id,
         )
     )
     return {user_id: (channel, chat, bool(ok)) for user_id, channel, chat, ok in rows}

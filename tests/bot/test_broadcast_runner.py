@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from bot.broadcasts import BroadcastRunner
 from bot.pushes import PushRules
 from handlers.i18n import load_catalogs
-from storage.models import BroadcastStatus, OutboxMessage, OutboxStatus
+from storage.models import BroadcastStatus, ChannelIdentity, OutboxMessage, OutboxStatus
 from storage.repositories import broadcasts, outbox
 from storage.repositories.segments import Segment
 from tests.storage.factories import Sessions, create_person
@@ -234,3 +234,28 @@ async def test_one_progress_message_edited_when_its_figures_change(
     clock.now += timedelta(seconds=5)
     await run.run_once()  # the same figures: no edit
     assert (await messages(session_factory, chat_id=ADMIN_CHAT))[-1].id == paused.id
+
+
+async def test_a_person_on_two_apps_gets_one_message_on_the_app_used_last(
+    session_factory: Sessions, clock: Clock
+) -> None:
+    linked = await create_person(session_factory)  # on Telegram
+    others = [await create_person(session_factory) for _ in range(3)]
+    async with session_factory() as session, session.begin():
+        session.add(
+            ChannelIdentity(
+                user_id=linked,
+                channel="zalo_bot",
+                external_user_id="z-linked",
+                chat_id="z-linked",
+                created_at=clock(),
+                last_seen_at=clock(),  # after Telegram's
+            )
+        )
+    broadcast_id = await scheduled(session_factory, clock)
+    await runner(session_factory, clock).run_once()
+
+    queued = await messages(session_factory, broadcast_id=broadcast_id)
+    assert Counter(m.user_id for m in queued) == dict.fromkeys([linked, *others], 1)
+    [theirs] = [m for m in queued if m.user_id == linked]
+    assert (theirs.channel, theirs.chat_id) == ("zalo_bot", "z-linked")

@@ -14,13 +14,11 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, conversations
 from bot.services import Services
 from bot.settings import Settings
 from bot.web import make_app
 from content import Content
-from handlers.engine import Engine
-from storage.db import make_sessionmaker
 from storage.models import OutboxMessage, OutboxStatus
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo_bot import FakeZaloBot
@@ -46,12 +44,13 @@ async def running(
     zalo: FakeZaloBot | None = None,
     zalo_oa: FakeZaloOA | None = None,
     global_rate: int = 200,
+    configure: dict[str, Any] | None = None,
     **worker: Any,
 ) -> AsyncIterator[Services]:
     """Services in `mode` ("poll" or "serve") on the fake Telegram, the fake Zalo Bot, the
     fake Zalo OA (its tokens already stored), or several, until the block ends;
-    `global_rate`: each platform's sends per second. `worker` overrides delivery worker
-    attributes (shorter backoffs for fault tests)."""
+    `global_rate`: each platform's sends per second; `configure`: other settings. `worker`
+    overrides delivery worker attributes (shorter backoffs for fault tests)."""
     settings = Settings(
         _env_file=None,
         telegram_bot_token=fake.token if fake else None,
@@ -69,9 +68,10 @@ async def running(
         zalo_oa_api_url=zalo_oa.base_url if zalo_oa else "",
         zalo_oauth_url=zalo_oa.base_url if zalo_oa else "",
         zalo_oa_global_rate=global_rate,
+        **(configure or {}),
     )
     runtime = Runtime(
-        settings=settings, content=content, db=db, engine=Engine(make_sessionmaker(db), content)
+        settings=settings, content=content, db=db, engine=conversations(settings, content, db)
     )
     services = Services(runtime)
     for delivery in services.deliveries.values():

@@ -93,6 +93,7 @@ async def create_person(
                     external_user_id=chat_of(user.id),
                     chat_id=chat_of(user.id),
                     created_at=T0,
+                    last_seen_at=T0,
                     unreachable_at=T0 if unreachable else None,
                 ),
                 Profile(
@@ -151,8 +152,8 @@ def populate_sqlite(path: str, count: int, *, chunk: int = 20_000) -> None:
             )
             db.executemany(
                 "INSERT INTO channel_identities (user_id, channel, external_user_id, chat_id,"
-                " created_at) VALUES (?, 'telegram', ?, ?, ?)",
-                ((i, chat_of(i), chat_of(i), stamp) for i in ids),
+                " created_at, last_seen_at) VALUES (?, 'telegram', ?, ?, ?, ?)",
+                ((i, chat_of(i), chat_of(i), stamp, stamp) for i in ids),
             )
             db.executemany(
                 "INSERT INTO profiles (user_id, full_name, birth_year, target_group,"

@@ -49,7 +49,8 @@ async def test_sqlite_migration_defers_foreign_keys_and_refuses_dangling_rows(
         connection.execute(
             text(
                 "INSERT INTO channel_identities (user_id, channel, external_user_id, chat_id,"
-                " created_at) VALUES (999, 'telegram', '1', '1', '2025-01-01 00:00:00')"
+                " created_at, last_seen_at) VALUES (999, 'telegram', '1', '1',"
+                " '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
             )
         )
 
@@ -60,3 +61,30 @@ async def test_sqlite_migration_defers_foreign_keys_and_refuses_dangling_rows(
         return connection.execute(text("SELECT count(*) FROM channel_identities")).scalar_one()
 
     assert await migrate.run_on_migration_connection(sqlite_url, count) == 0
+
+
+async def test_links_migration_dates_existing_identities_by_their_creation(
+    empty_db_url: str,
+) -> None:
+    await migrate.upgrade_async(empty_db_url, "0010_broadcasts")
+
+    def add_person(connection: Connection) -> None:
+        connection.execute(
+            text("INSERT INTO users (id, locale, created_at) VALUES (1, 'vi', '2025-01-01')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO channel_identities (user_id, channel, external_user_id, chat_id,"
+                " created_at) VALUES (1, 'telegram', '1', '1', '2025-01-02 03:04:05')"
+            )
+        )
+
+    await migrate.run_on_migration_connection(empty_db_url, add_person)
+    await migrate.upgrade_async(empty_db_url, "0013_links")
+
+    def seen(connection: Connection) -> list[tuple[object, object]]:
+        rows = connection.execute(text("SELECT created_at, last_seen_at FROM channel_identities"))
+        return [tuple(row) for row in rows]
+
+    [(created, last_seen)] = await migrate.run_on_migration_connection(empty_db_url, seen)
+    assert last_seen == created
