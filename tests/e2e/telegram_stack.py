@@ -7,6 +7,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
@@ -19,7 +20,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.web import make_app
 from content import Content
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import Answer, Assessment, ChannelIdentity, OutboxMessage, OutboxStatus, Profile
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo_bot import FakeZaloBot
 from tests.fakes.zalo_oa import FakeZaloOA
@@ -234,3 +235,26 @@ async def register_and_assess(
         )
     await user.press("Nộp bản tự đánh giá", "Nộp ngay?")
     await user.press("Nộp ngay", "Đã nộp")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the database holds after one person registered and submitted."""
+
+    assessment: Assessment
+    name: str | None
+    identity: ChannelIdentity
+    evidence_refs: list[str]
+
+
+async def the_submission(services: Services) -> Submission:
+    """Once everything queued has gone out: the one person's submission, as stored."""
+    await quiet_outbox(services)
+    async with services.sessions() as session:
+        evidence = list(await session.scalars(select(Answer.evidence)))
+        return Submission(
+            assessment=await session.scalar(select(Assessment)),
+            name=await session.scalar(select(Profile.full_name)),
+            identity=await session.scalar(select(ChannelIdentity)),
+            evidence_refs=[item["ref"] for items in evidence for item in items],
+        )

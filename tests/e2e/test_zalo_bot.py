@@ -9,12 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from content import Content
 from storage.models import (
-    Answer,
-    Assessment,
     AssessmentStatus,
     ChannelIdentity,
     InboxUpdate,
-    Profile,
 )
 from tests.e2e.telegram_stack import (
     SECRET,
@@ -22,6 +19,7 @@ from tests.e2e.telegram_stack import (
     quiet_outbox,
     register_and_assess,
     running,
+    the_submission,
     webhook_only,
 )
 from tests.e2e.zalo_stack import ZaloUser, post_to, queue_to
@@ -53,17 +51,12 @@ async def test_registration_and_self_assessment_by_typed_choices(
         deliver = queue_to(fake_zalo) if mode == "poll" else post_to(fake_zalo, envelope=envelope)
         user = ZaloUser(fake_zalo, "zl-4242", deliver, by_number=by_number)
         await register_and_assess(user, content, name="Trần Thị Zalo", photo=True)
-        await quiet_outbox(services)
-        async with services.sessions() as session:
-            a = await session.scalar(select(Assessment))
-            name = await session.scalar(select(Profile.full_name))
-            identity = await session.scalar(select(ChannelIdentity))
-            evidence = list(await session.scalars(select(Answer.evidence)))
-    assert (a.status, name) == (AssessmentStatus.SUBMITTED, "Trần Thị Zalo")
-    assert (identity.channel, identity.external_user_id) == ("zalo_bot", "zl-4242")
+        stored = await the_submission(services)
+    assert (stored.assessment.status, stored.name) == (AssessmentStatus.SUBMITTED, "Trần Thị Zalo")
+    assert (stored.identity.channel, stored.identity.external_user_id) == ("zalo_bot", "zl-4242")
     # The photo is kept by its URL, the only reference Zalo gives.
-    refs = [item["ref"] for items in evidence for item in items]
-    assert len(refs) == 1 and refs[0].startswith("https://photo.fake-zalo.test/zl-4242/")
+    [ref] = stored.evidence_refs
+    assert ref.startswith("https://photo.fake-zalo.test/zl-4242/")
     texts = user.texts()
     assert all(1 <= len(t) <= 2000 for t in texts)
     # Every choice was understood the first time: no re-prompt, no stale option.

@@ -4,14 +4,13 @@ who writes through the signed webhook and taps query buttons."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from content import Content
 from storage.db import make_sessionmaker
-from storage.models import Answer, Assessment, AssessmentStatus, ChannelIdentity, Profile
+from storage.models import AssessmentStatus
 from tests.bot.test_zalo_oa import store_grant
-from tests.e2e.telegram_stack import quiet_outbox, register_and_assess, running
+from tests.e2e.telegram_stack import register_and_assess, running, the_submission
 from tests.e2e.zalo_oa_stack import OAUser
 from tests.fakes import fixtures
 from tests.fakes.zalo_oa import FakeZaloOA
@@ -31,17 +30,12 @@ async def test_registration_and_self_assessment_by_query_buttons(
         user = OAUser(fake_zalo_oa, "oa-4242", url)
         await user.deliver(fake_zalo_oa.follow(user.id))  # following comes first
         await register_and_assess(user, content, name="Lê Văn Zalo", photo=True)
-        await quiet_outbox(services)
-        async with services.sessions() as session:
-            a = await session.scalar(select(Assessment))
-            name = await session.scalar(select(Profile.full_name))
-            identity = await session.scalar(select(ChannelIdentity))
-            evidence = list(await session.scalars(select(Answer.evidence)))
-    assert (a.status, name) == (AssessmentStatus.SUBMITTED, "Lê Văn Zalo")
-    assert (identity.channel, identity.external_user_id) == ("zalo_oa", "oa-4242")
-    assert identity.unreachable_at is None
-    refs = [item["ref"] for items in evidence for item in items]
-    assert len(refs) == 1 and refs[0].startswith("https://photo.fake-zalo-oa.test/oa-4242/")
+        stored = await the_submission(services)
+    assert (stored.assessment.status, stored.name) == (AssessmentStatus.SUBMITTED, "Lê Văn Zalo")
+    assert (stored.identity.channel, stored.identity.external_user_id) == ("zalo_oa", "oa-4242")
+    assert stored.identity.unreachable_at is None
+    [ref] = stored.evidence_refs
+    assert ref.startswith("https://photo.fake-zalo-oa.test/oa-4242/")
     sent = fake_zalo_oa.sent("oa-4242")
     assert all(1 <= len(m["text"]) <= 2000 for m in sent)
     # Choices were made by tapping buttons, and each was understood the first time.

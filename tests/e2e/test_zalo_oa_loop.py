@@ -5,6 +5,8 @@ the month's budget lasts, and the rest waits until the person writes again."""
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import time, timedelta
 
 import pypdf
@@ -35,26 +37,36 @@ def url_of(services: Services) -> str:
     return f"http://127.0.0.1:{services.runtime.settings.port}/zalo-oa/webhook"
 
 
-async def test_an_officer_on_the_oa_approves_and_every_message_is_a_free_reply(
+@asynccontextmanager
+async def on_the_oa(
+    fake: FakeZaloOA, engine: AsyncEngine, content: Content, *, monthly: int, reserve: int
+) -> AsyncIterator[Services]:
+    """The bot serving the OA, its tokens granted, with this month's proactive budget."""
+    await store_grant(make_sessionmaker(engine), fake)
+    configure = {"zalo_oa_proactive_monthly": monthly, "zalo_oa_proactive_reserve": reserve}
+    async with running(None, engine, content, "serve", zalo_oa=fake, configure=configure) as s:
+        yield s
+
+
+async def staff_member(services: Services, fake: FakeZaloOA, role: StaffRole) -> OAUser:
+    """A follower of the OA who joined the association's staff with an invite code."""
+    async with services.sessions() as session, session.begin():
+        commune = "20242" if role == StaffRole.OFFICER else None
+        code = await staff.invite(
+            session, role=role, commune_code=commune, unit_id=None, now=utcnow()
+        )
+    member = OAUser(fake, f"oa-{role}", url_of(services))
+    await member.deliver(fake.follow(member.id))
+    await member.say(f"/officer {code}", "Anh/Chị đã được ghi nhận là")
+    return member
+
+
+async def test_an_officer_on_the_oa_approves_with_free_replies_and_the_reserve_for_notices(
     fake_zalo_oa: FakeZaloOA, engine: AsyncEngine, content: Content
 ) -> None:
-    await store_grant(make_sessionmaker(engine), fake_zalo_oa)
     # A budget kept entirely for answers and notices.
-    async with running(
-        None,
-        engine,
-        content,
-        "serve",
-        zalo_oa=fake_zalo_oa,
-        configure={"zalo_oa_proactive_monthly": 5, "zalo_oa_proactive_reserve": 5},
-    ) as services:
-        async with services.sessions() as session, session.begin():
-            code = await staff.invite(
-                session, role=StaffRole.OFFICER, commune_code="20242", unit_id=None, now=utcnow()
-            )
-        officer = OAUser(fake_zalo_oa, "oa-officer", url_of(services))
-        await officer.deliver(fake_zalo_oa.follow(officer.id))
-        await officer.say(f"/officer {code}", "cán bộ xác minh của Phường Hải Châu")
+    async with on_the_oa(fake_zalo_oa, engine, content, monthly=5, reserve=5) as services:
+        officer = await staff_member(services, fake_zalo_oa, StaffRole.OFFICER)
         citizen = OAUser(fake_zalo_oa, "oa-citizen", url_of(services))
         await citizen.deliver(fake_zalo_oa.follow(citizen.id))
         await register_and_assess(citizen, content, name="đỗ văn tám", photo=True)
@@ -73,7 +85,7 @@ async def test_an_officer_on_the_oa_approves_and_every_message_is_a_free_reply(
     assert name.endswith(".pdf")
     assert "Đỗ Văn Tám" in pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     # The officer wrote just before each of their messages: all were free replies.
-    assert all(m["reply"] for m in fake_zalo_oa.sent("oa-officer"))
+    assert all(m["reply"] for m in fake_zalo_oa.sent(officer.id))
     # The citizen's answers were too; the decision came later, once the eight free replies
     # to their submission were used, and went from the budget's reserve for notices.
     assert all(m["reply"] for m in to_citizen if "Đã nộp" in m["text"])
@@ -85,14 +97,7 @@ async def test_a_broadcast_goes_free_then_from_the_budget_then_waits_for_the_per
     await store_grant(make_sessionmaker(engine), fake_zalo_oa)
     # A budget of 3 proactive messages a month, 1 of them kept for answers and notices: a
     # broadcast may spend 2.
-    async with running(
-        None,
-        engine,
-        content,
-        "serve",
-        zalo_oa=fake_zalo_oa,
-        configure={"zalo_oa_proactive_monthly": 3, "zalo_oa_proactive_reserve": 1},
-    ) as services:
+    async with on_the_oa(fake_zalo_oa, engine, content, monthly=3, reserve=1) as services:
         services.broadcasts.rules = PushRules(quiet_from=time(0), quiet_until=time(0))
         services.broadcasts.progress_every = timedelta(seconds=0.2)
         people = [await create_person(services.sessions, channel="zalo_oa") for _ in range(6)]
@@ -100,14 +105,7 @@ async def test_a_broadcast_goes_free_then_from_the_budget_then_waits_for_the_per
         # Two of them wrote to the OA a moment ago: their reply windows are open.
         for chat in chats[:2]:
             await OAUser(fake_zalo_oa, chat, url_of(services)).say("xin chào", "MENU")
-        async with services.sessions() as session, session.begin():
-            code = await staff.invite(
-                session, role=StaffRole.ADMIN, commune_code=None, unit_id=None, now=utcnow()
-            )
-
-        admin = OAUser(fake_zalo_oa, "oa-admin", url_of(services))
-        await admin.deliver(fake_zalo_oa.follow(admin.id))
-        await admin.say(f"/officer {code}", "quản trị viên")
+        admin = await staff_member(services, fake_zalo_oa, StaffRole.ADMIN)
         await admin.say("/broadcast", "GỬI THÔNG BÁO")
         await admin.say(TEXT, "Gửi cho ai?")
         await admin.press("Toàn Thành phố Đà Nẵng", "Gửi đến: toàn Thành phố Đà Nẵng")
