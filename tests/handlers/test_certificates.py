@@ -8,17 +8,15 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers.engine import Engine
-from storage.models import AuditEntry, Certificate, OutboxMessage, StaffRole, utcnow
+from storage.models import AuditEntry, Certificate, OutboxMessage, utcnow
 from storage.repositories import certificates
 from tests.handlers.conftest import Chat, register
-from tests.handlers.test_notices import join
-from tests.handlers.test_review import state, submit
+from tests.handlers.test_review import state, submit, submitted_to_officer
 
 
 async def approve(chat: Chat, bot_engine: Engine) -> Chat:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat)
-    await officer.payload(f"*review:{(await state(bot_engine)).id}")
+    officer, a = await submitted_to_officer(chat, bot_engine)
+    await officer.payload(f"*review:{a.id}")
     await officer.press("Duyệt")
     assert "Đã duyệt." in officer.text
     return officer
@@ -63,9 +61,8 @@ async def test_approval_issues_the_certificate_and_sends_it(chat: Chat, bot_engi
 
 
 async def test_a_rejection_issues_nothing(chat: Chat, bot_engine: Engine) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat, passing=False)
-    await officer.payload(f"*review:{(await state(bot_engine)).id}")
+    officer, a = await submitted_to_officer(chat, bot_engine, passing=False)
+    await officer.payload(f"*review:{a.id}")
     await officer.press("Từ chối")
     await officer.send("Chưa có minh chứng cho chỉ số 5")
     assert await the_certificate(bot_engine) is None

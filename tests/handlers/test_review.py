@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -46,6 +48,16 @@ async def submit(
     await chat.press("Nộp ngay")
 
 
+async def submitted_to_officer(
+    chat: Chat, bot_engine: Engine, **submission: Any
+) -> tuple[Chat, Assessment]:
+    """An officer of Phường Hải Châu joins, then the citizen in `chat` submits (`submission`
+    as `submit` takes it): the officer's chat and the submitted assessment."""
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await submit(chat, **submission)
+    return officer, await state(bot_engine)
+
+
 async def state(engine: Engine) -> Assessment:
     async with engine.sessions() as session:
         return await session.scalar(select(Assessment))
@@ -75,9 +87,7 @@ async def audited(engine: Engine) -> list[str]:
 async def test_approve_from_the_notice_and_the_citizen_is_told(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat)
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(chat, bot_engine)
     await officer.payload(f"*review:{a.id}")  # the notice's button
     assert "Nguyễn Thị Lan, sinh năm 1968, Tổ 5, Phường Hải Châu" in officer.text
     assert "BẢN TỰ ĐÁNH GIÁ NĂM 2026" in officer.text
@@ -92,9 +102,7 @@ async def test_approve_from_the_notice_and_the_citizen_is_told(
 async def test_a_failing_result_cannot_be_approved_but_can_be_rejected_with_a_reason(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat, passing=False)
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(chat, bot_engine, passing=False)
     await officer.command("review", str(a.id))
     await officer.press("Duyệt")
     assert "Không thể duyệt" in officer.text and "chỉ đạt 0 điểm, dưới 5" in officer.text
@@ -165,9 +173,7 @@ async def test_the_queue_is_oldest_first_in_pages(chat: Chat, bot_engine: Engine
 async def test_return_reopens_only_the_flagged_indicators_and_comes_back_showing_changes(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat)
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(chat, bot_engine)
     indicators = bot_engine.content.criteria_for("residents", 2026).indicators
     third = next(ind for ind in indicators[1:] if ind.options)  # one answered by options
     n = third.number
@@ -207,9 +213,7 @@ async def test_return_reopens_only_the_flagged_indicators_and_comes_back_showing
 async def test_a_returned_assessment_refuses_changes_elsewhere(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat)
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(chat, bot_engine)
     await officer.payload(f"*review:{a.id}")
     await officer.press("Trả lại để sửa")
     await officer.press("2.")

@@ -9,7 +9,7 @@ from handlers.engine import Engine
 from storage.models import Answer, AssessmentStatus, AuditEntry, StaffRole
 from tests.handlers.conftest import Chat
 from tests.handlers.test_notices import join
-from tests.handlers.test_review import audited, state, submit, told
+from tests.handlers.test_review import audited, state, submit, submitted_to_officer, told
 
 REASON = "Chưa có giấy xác nhận của chi hội"
 
@@ -17,9 +17,7 @@ REASON = "Chưa có giấy xác nhận của chi hội"
 async def test_adjust_then_approve_records_the_adjustment_and_tells_the_citizen_why(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat)
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(chat, bot_engine)
     await officer.payload(f"*review:{a.id}")
     await officer.press("Điều chỉnh điểm")
     await officer.press("2. Có kế hoạch học tập: 10")
@@ -58,9 +56,7 @@ async def test_adjust_then_approve_records_the_adjustment_and_tells_the_citizen_
 async def test_an_adjustment_that_fails_the_rules_is_refused_and_can_be_taken_back(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat)
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(chat, bot_engine)
     await officer.payload(f"*approve:{a.id}")  # the notice's button: a confirmation first
     assert "Tổng điểm: 100/100" in officer.text
     await officer.press("Điều chỉnh điểm")
@@ -92,9 +88,9 @@ async def test_an_adjustment_that_fails_the_rules_is_refused_and_can_be_taken_ba
 async def test_a_failing_self_assessment_approved_once_an_adjustment_makes_it_pass(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat, passing=False)  # indicator 3 at 0 points
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(
+        chat, bot_engine, passing=False
+    )  # indicator 3 at 0 points
     await officer.payload(f"*approve:{a.id}")
     await officer.press("Duyệt")
     assert "Không thể duyệt" in officer.text

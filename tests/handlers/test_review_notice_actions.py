@@ -9,7 +9,7 @@ from handlers.engine import Engine
 from storage.models import Assessment, AssessmentStatus, OutboxMessage, StaffRole
 from tests.handlers.conftest import Chat
 from tests.handlers.test_notices import join
-from tests.handlers.test_review import audited, state, submit
+from tests.handlers.test_review import audited, state, submit, submitted_to_officer
 
 
 async def notice_buttons(chat: Chat, officer: str) -> list[tuple[str, str]]:
@@ -25,9 +25,7 @@ async def notice_buttons(chat: Chat, officer: str) -> list[tuple[str, str]]:
 async def test_the_notice_offers_every_action_and_each_works(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat)
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(chat, bot_engine)
     buttons = await notice_buttons(chat, "officer")
     assert buttons == [
         ("Xem câu trả lời", f"*review:{a.id}"),
@@ -55,9 +53,9 @@ async def test_the_notice_offers_every_action_and_each_works(
 async def test_evidence_comes_as_the_citizens_files_captioned_with_their_indicator(
     chat: Chat, bot_engine: Engine
 ) -> None:
-    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
-    await submit(chat, files={1: ["the-thu-vien.jpg", "giay-xac-nhan.pdf"], 4: ["lop-hoc.jpg"]})
-    a = await state(bot_engine)
+    officer, a = await submitted_to_officer(
+        chat, bot_engine, files={1: ["the-thu-vien.jpg", "giay-xac-nhan.pdf"], 4: ["lop-hoc.jpg"]}
+    )
     await officer.payload(f"*evidence:{a.id}")
     files = [r for r in officer.replies if r.attachment is not None]
     assert [(r.text, r.attachment.ref, r.attachment.kind) for r in files] == [
