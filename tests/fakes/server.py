@@ -4,6 +4,7 @@ HTTP client of its own for calling the bot's webhook."""
 from __future__ import annotations
 
 import socket
+from abc import ABC, abstractmethod
 from typing import Any, Self
 
 import aiohttp
@@ -30,14 +31,14 @@ class ApiError(Exception):
         return body
 
 
-class LocalServer:
+class LocalServer(ABC):
     base_url = ""
     _runner: web.AppRunner | None = None
     _client: aiohttp.ClientSession | None = None
 
+    @abstractmethod
     def app(self) -> web.Application:
         """The platform's routes."""
-        raise NotImplementedError
 
     async def start(self) -> None:
         # A short shutdown timeout: a long poll or a delayed answer must not hold close() up.
