@@ -30,7 +30,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("certificates", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_certificates_revoked_by_users"), type_="foreignkey"
-        )
+        batch_op.drop_constraint(batch_op.f("fk_certificates_revoked_by_users"), type_="foreignkey")
         batch_op.drop_column("revoked_by")
