@@ -253,9 +253,11 @@ async def reach(session: AsyncSession, user_id: int) -> Reach:
     communes: set[str] = set()
     units: dict[int, str] = {}
     for role, commune, unit_id, unit_commune in rows:
-        if role == StaffRole.ADMIN:
+        if role == StaffRole.ADMIN and commune is None:
             return Reach(everyone=True)
-        if unit_id is not None:
+        if role == StaffRole.ADMIN:  # a commune's admin reaches the whole commune
+            communes.add(commune)
+        elif unit_id is not None:
             units[unit_id] = unit_commune
         elif commune is not None:
             communes.add(commune)
