@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from handlers.actions import Actor, Refused, Work
 from handlers.engine import Engine
-from storage.models import ChannelIdentity
+from storage.models import Assessment, ChannelIdentity
 from tests.handlers.conftest import Chat
 
 T = TypeVar("T")
@@ -39,3 +39,8 @@ async def actor(chat: Chat, via: str = "web") -> Actor:
 
 def refused(result: object, reason: str) -> bool:
     return isinstance(result, Refused) and result.reason == reason
+
+
+async def state_of(engine: Engine, assessment_id: int) -> str | None:
+    async with engine.sessions() as session:
+        return await session.scalar(select(Assessment.status).where(Assessment.id == assessment_id))

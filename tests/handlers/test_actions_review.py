@@ -10,7 +10,7 @@ from handlers.actions import review as act
 from handlers.engine import Engine
 from storage.models import Assessment, AssessmentStatus, AuditEntry, Certificate, StaffRole
 from tests.handlers.actions_helpers import act as run
-from tests.handlers.actions_helpers import actor, refused
+from tests.handlers.actions_helpers import actor, refused, state_of
 from tests.handlers.conftest import Chat
 from tests.handlers.test_notices import join, notices
 from tests.handlers.test_review import audited, state, submit, submitted_to_officer, told
@@ -204,8 +204,3 @@ async def test_duplicates_are_shown_and_a_second_title_needs_confirmation(
     done = await run(bot_engine, act.approve, me, second, confirm_duplicate=True)
     assert isinstance(done, act.Decided)
     assert "review.duplicate_confirmed" in await audited(bot_engine)
-
-
-async def state_of(engine: Engine, assessment_id: int) -> str:
-    async with engine.sessions() as session:
-        return await session.scalar(select(Assessment.status).where(Assessment.id == assessment_id))
