@@ -74,6 +74,14 @@ async def read(work: Work, actor: Actor, assessment_id: int) -> Case:
     return Case(a, citizen, await rules.likeness(work, a, citizen))
 
 
+async def evidence(work: Work, actor: Actor, assessment_id: int) -> Case:
+    """Open a case's evidence (its answers, which hold the file references): the read is
+    audited."""
+    a, citizen = await rules.case(work, actor, assessment_id)
+    await work.record(actor, "review.evidence", str(a.id))
+    return Case(a, citizen, [])
+
+
 async def waiting(work: Work, actor: Actor, assessment_id: int) -> tuple[Assessment, Profile]:
     """The case if the actor may act on it and it waits for a decision; DECIDED (with the
     case as it stands) when it does not."""

@@ -98,6 +98,10 @@ async def test_reads_by_staff_are_audited_with_the_actor(chat: Chat, bot_engine:
     assert (viewed.actor_user_id, viewed.subject) == (me.user_id, str(a.id))
     await officer.payload(f"*review:{a.id}")  # the chat's review screen is a read too
     assert len(await audit_rows(bot_engine, "review.viewed")) == 2
+    assert isinstance(await run(bot_engine, act.evidence, me, a.id), act.Case)
+    await officer.payload(f"*evidence:{a.id}")
+    opened = await audit_rows(bot_engine, "review.evidence")
+    assert [(e.actor_user_id, e.subject) for e in opened] == [(me.user_id, str(a.id))] * 2
 
 
 async def test_bulk_approve_takes_those_that_may_be_approved_and_says_why_not_the_others(
