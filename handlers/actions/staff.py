@@ -7,14 +7,20 @@ decide its cases, have its report, broadcast to it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.actions.base import Actor, Reason, Refused, Work
 from handlers.actions.rules import roles_of
 from storage.models import Invite, Staff, StaffRole, Unit
 from storage.repositories import staff
 from storage.repositories.reviews import Scope
+
+Row = TypeVar("Row", Invite, Staff)
 
 
 async def scope_name(work: Work, commune_code: str | None, unit_id: int | None) -> str:
@@ -128,31 +134,36 @@ async def invites(work: Work, actor: Actor) -> list[OpenInvite]:
     ]
 
 
-async def cancel_invite(work: Work, actor: Actor, invite_id: int) -> None:
+async def cancel_invite(work: Work, actor: Actor, invite_id: int) -> Invite:
     """End an open invite at once. NOT_FOUND when it is not open or not the actor's to
     end."""
-    roles = await _manager(work, actor)
-    found = await work.session.get(Invite, invite_id)
-    if (
-        found is None
-        or not _manages(roles, found.commune_code)
-        or not await staff.cancel_invite(work.session, invite_id, work.now)
-    ):
-        raise Refused(Reason.NOT_FOUND)
+    found = await _end(work, actor, Invite, invite_id, staff.cancel_invite)
     await work.record(actor, "staff.invite_cancelled", f"invite:{invite_id}")
+    return found
 
 
 async def revoke(work: Work, actor: Actor, staff_id: int) -> Staff:
     """End a role at once. NOT_FOUND when it is not active or not the actor's to end."""
+    found = await _end(work, actor, Staff, staff_id, staff.revoke)
+    await work.record(actor, "staff.revoked", f"staff:{staff_id}")
+    return found
+
+
+async def _end(
+    work: Work,
+    actor: Actor,
+    kind: type[Row],
+    row_id: int,
+    end: Callable[[AsyncSession, int, datetime], Awaitable[bool]],
+) -> Row:
     roles = await _manager(work, actor)
-    found = await work.session.get(Staff, staff_id)
+    found = await work.session.get(kind, row_id)
     if (
         found is None
         or not _manages(roles, found.commune_code)
-        or not await staff.revoke(work.session, staff_id, work.now)
+        or not await end(work.session, row_id, work.now)
     ):
         raise Refused(Reason.NOT_FOUND)
-    await work.record(actor, "staff.revoked", f"staff:{staff_id}")
     return found
 
 

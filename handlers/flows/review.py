@@ -119,12 +119,17 @@ async def waiting(ctx: Context) -> tuple[Assessment, Profile] | None:
     try:
         return await act.waiting(work(ctx), me(ctx), ctx.data["id"])
     except Refused as refused:
-        if refused.assessment is None:
-            refusal(ctx, refused)
-        else:
-            await _already_decided(ctx, refused.assessment)
-            await ctx.go(FLOW, "open", id=refused.assessment.id)
+        await _as_it_stands(ctx, refused)
         return None
+
+
+async def _as_it_stands(ctx: Context, refused: Refused) -> None:
+    """Why not; and a case whose state changed meanwhile shown as it now stands."""
+    if refused.assessment is None:
+        refusal(ctx, refused)
+    else:
+        await _already_decided(ctx, refused.assessment)
+        await ctx.go(FLOW, "open", id=refused.assessment.id)
 
 
 def likeness_lines(ctx: Context, found: list[Likeness]) -> list[str]:
@@ -428,11 +433,7 @@ class ReopenReason:
         try:
             reopened = await act.reopen(work(ctx), me(ctx), ctx.data["id"], reason=note)
         except Refused as refused:
-            if refused.assessment is None:
-                refusal(ctx, refused)
-            else:
-                await _already_decided(ctx, refused.assessment)
-                await ctx.go(FLOW, "open", id=refused.assessment.id)
+            await _as_it_stands(ctx, refused)
             return
         said = ctx._("Đã mở lại. Bản tự đánh giá chờ quyết định mới.")
         if reopened.certificate is not None:

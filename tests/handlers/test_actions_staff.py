@@ -93,7 +93,8 @@ async def test_invites_print_role_and_scope_can_be_cancelled_and_avoid_look_alik
     [open_first, open_second] = await run(bot_engine, staff.invites, operator)
     assert (open_second.invite.role, open_second.scope) == ("admin", "Thành phố Đà Nẵng")
 
-    assert await run(bot_engine, staff.cancel_invite, operator, open_first.invite.id) is None
+    ended = await run(bot_engine, staff.cancel_invite, operator, open_first.invite.id)
+    assert ended.expires_at == bot_engine.clock()
     again = await run(bot_engine, staff.cancel_invite, operator, open_first.invite.id)
     assert refused(again, Reason.NOT_FOUND)
     cancelled = await joined(bot_engine, "late", first.code)
