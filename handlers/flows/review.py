@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from handlers.actions import Reason, Refused, rules
 from handlers.actions import review as act
-from handlers.actions.base import Likeness
+from handlers.actions.base import Likeness, clean_note
 from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import me, pick, reprompt, typed_text, work
@@ -28,7 +28,6 @@ DONE = {
     AssessmentStatus.REJECTED: N_("Đã từ chối."),
 }
 PAGE = 10
-MIN_REASON = 5
 # The submission screen's buttons that lead to a step of their own.
 _DECISIONS = {"adjust": "adjust_pick", "return": "return_pick", "reject": "reject_reason"}
 # A submission's buttons that work from anywhere (`*action:ID`) and the step each opens.
@@ -332,11 +331,11 @@ async def written_note(
         if await pick(ctx, cancel_buttons(ctx)) == "cancel":
             await ctx.go(FLOW, back[0], **back[1])
         return None
-    note = " ".join(text.split())
-    if len(note) < MIN_REASON:
+    try:
+        return clean_note(text)  # the actions' rule, asked for again before acting
+    except Refused:
         await reprompt(ctx, too_short)
         return None
-    return note
 
 
 async def _take_note(ctx: Context, status: AssessmentStatus, too_short: str) -> None:
