@@ -157,9 +157,10 @@ class Open:
         evidence = [Button(ctx._("Xem minh chứng"), f"*evidence:{a.id}")]
         return [
             *(decide if a.status in AWAITING else []),
-            *(reopen if a.status in DECIDED else []),
             *(evidence if any(x.evidence for x in a.answers) else []),
             Button(ctx._("Danh sách chờ"), "*pending"),
+            # Last: a number typed for the queue shown after a decision must not reopen it.
+            *(reopen if a.status in DECIDED else []),
         ]
 
     @staticmethod
