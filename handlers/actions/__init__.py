@@ -16,9 +16,20 @@ language) into the session; and returns a frozen dataclass saying what changed. 
 may not or cannot act it raises `Refused` with a `Reason` code the caller translates; the
 refusal's audit row is already in the session, so the caller catches it and still commits.
 
-Modules: `review` (read a case, the queue, approve, return, reject, reopen, bulk approve),
-`staff` (join, invite, cancel an invite, revoke a role, the roster), `certificates`
-(revoke), `rules` (scope and conflict of interest, duplicates: the one place they live).
+Modules:
+
+- `review`: `read` (a case, with possible duplicates; audited), `evidence` (audited),
+  `queue` (waiting cases in scope, oldest first; audited), `approve` (adjustments,
+  `confirm_duplicate`), `return_` (flagged indicators, comment), `reject` (reason), `reopen`
+  (reason), `bulk_approve` (the selected that may be approved as they stand);
+- `staff`: `join`, `invite`, `invites`, `cancel_invite`, `revoke`, `people`, `scope_name`;
+- `certificates`: `revoke` (and `issue`/`withdraw`, parts of approve and reopen);
+- `rules`: role and scope, conflict of interest, who decides a case, duplicates: the one
+  place they live.
+
+The actor's scope: a unit's or a commune's officers; an admin of one commune (everything an
+admin may do, inside that commune) or of the province; the command line acts for the
+province.
 """
 
 from handlers.actions.base import Actor, Reason, Refused, Work
