@@ -35,9 +35,7 @@ async def review_digest(
     if not late:
         return []
     roster = await staff.roster(session)
-    everyone = {u for _, us in roster.units.values() for u in us}
-    everyone |= {u for us in roster.communes.values() for u in us} | set(roster.admins)
-    keys = await rules.keys_of(session, everyone)
+    keys = await rules.keys_of(session, roster.everyone)
     # officer -> submission id -> (the submission, whether it came up from below)
     mine: dict[int, dict[int, tuple[reviews.Waiting, bool]]] = defaultdict(dict)
     for w in late:

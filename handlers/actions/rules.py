@@ -67,7 +67,7 @@ async def deciders(
     levels = roster.levels(
         citizen.commune_code, citizen.unit_id, content.routing.kinds_for(target_group)
     )
-    keys = await keys_of(session, {u for level in levels for u in level})
+    keys = await keys_of(session, roster.everyone)
     mine = profile_key(citizen)
     found = neutral(levels, lambda u: same_person(citizen.user_id, mine, u, keys.get(u)))
     return found[0] if found else []

@@ -97,7 +97,7 @@ async def cancel_invite(session: AsyncSession, invite_id: int, now: datetime) ->
 async def redeem(session: AsyncSession, code: str, user_id: int, now: datetime) -> Staff | None:
     """Give `user_id` the role the code stands for, once; None for an unknown, used or
     expired code. The conditional UPDATE makes two people sending one code at once safe."""
-    # As typed ("abcd-efgh jklm"), or exactly as given (codes from before they were cased).
+    # As typed ("abcd-efgh jklm"), or exactly as given: older codes mix upper and lower case.
     hashes = [_hash(clean_code(code)), _hash(code)]
     claimed = await session.execute(
         update(Invite)
@@ -156,6 +156,12 @@ class Roster:
     units: Mapping[int, tuple[str, list[int]]]  # unit id -> (its kind, its officers)
     communes: Mapping[str, list[int]]  # commune code -> its own officers and admins
     admins: list[int]  # the province's
+
+    @property
+    def everyone(self) -> set[int]:
+        """Every user id on the roster, at any level."""
+        found = {u for _, officers in self.units.values() for u in officers}
+        return found | {u for us in self.communes.values() for u in us} | set(self.admins)
 
     def levels(
         self, commune_code: str | None, unit_id: int | None, kinds: Collection[str]
