@@ -175,7 +175,9 @@ async def test_admins_reach_their_scope_citizens_and_revoked_officers_nobody(
         await staff.revoke(session, joined.id, T0)
     async with session_factory() as session:
         assert (await segments.reach(session, admin)).everyone
-        assert await segments.reach(session, commune_admin) == Reach(communes=frozenset({"20242"}))
+        assert await segments.reach(session, commune_admin) == Reach(
+            communes=frozenset({"20242"}), admin=True
+        )
         for nobody in (former, citizen):
             who = await segments.reach(session, nobody)
             assert not who.anyone
