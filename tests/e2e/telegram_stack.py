@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.runtime import Runtime, conversations
 from bot.services import Services
 from bot.settings import Settings
-from bot.web import make_app
+from bot.web import HealthRules, make_app
 from content import Content
 from storage.models import Answer, Assessment, ChannelIdentity, OutboxMessage, OutboxStatus, Profile
 from tests.fakes.telegram import FakeTelegram
@@ -99,7 +99,14 @@ async def running(
 async def webhook_only(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[str]:
     """The web server alone (no workers): yields its Telegram webhook URL (the Zalo one is
     beside it, at /zalo/webhook)."""
-    runner = web.AppRunner(make_app(sessions, webhook_secret=SECRET, zalo_webhook_secret=SECRET))
+    runner = web.AppRunner(
+        make_app(
+            sessions,
+            webhook_secret=SECRET,
+            zalo_webhook_secret=SECRET,
+            health_rules=HealthRules(token=SECRET),
+        )
+    )
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
