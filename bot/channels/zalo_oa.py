@@ -196,6 +196,8 @@ def to_event(update: Mapping[str, Any]) -> Event | None:
     ``event_id`` is Zalo's ``msg_id``: the id a free reply quotes. A field of the wrong
     type raises Unreadable."""
     name = raw.string(update.get("event_name"), "event_name")
+    if name not in ("follow", "unfollow") and not name.startswith("user_send_"):
+        return None
     person = raw.identifier(_person(update), "sender.id")
     at = _time(update.get("timestamp"))
     if name in ("follow", "unfollow"):
@@ -207,8 +209,6 @@ def to_event(update: Mapping[str, Any]) -> Event | None:
             at=at,
             kind=EventKind.UNBLOCKED if name == "follow" else EventKind.BLOCKED,
         )
-    if not name.startswith("user_send_"):
-        return None
     message = raw.obj(update.get("message"), "message")
     common: dict[str, Any] = {
         "channel": CHANNEL,

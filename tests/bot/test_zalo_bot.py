@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import zalo_bot
+from bot.channels import raw, zalo_bot
 from bot.channels.options import as_presses, chosen
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, Unreachable
 from handlers.events import Attachment, Button, Event, EventKind, Reply
@@ -64,6 +64,21 @@ def test_updates_become_events_keyed_by_event_name_and_message_id(
     assert zalo_bot.unwrap({"ok": True, "result": text}) == zalo_bot.unwrap(text) == text
     with pytest.raises(ValueError):
         zalo_bot.unwrap({"ok": True, "result": []})
+
+
+def test_the_older_photo_field_is_read_and_wrong_types_are_unreadable(
+    fake_zalo: FakeZaloBot,
+) -> None:
+    older = fake_zalo.user_photo("u1")
+    older["message"]["photo"] = older["message"].pop("photo_url")
+    event = zalo_bot.to_event(older)
+    assert event is not None and event.file is not None
+    assert (event.kind, event.file.ref) == (EventKind.FILE, older["message"]["photo"])
+    for field, value in (("chat", None), ("text", 5), ("date", 10**30), ("from", "u1")):
+        update = fake_zalo.user_text("u1", "hi")
+        update["message"][field] = value
+        with pytest.raises(raw.Unreadable, match=field):
+            zalo_bot.to_event(update)
 
 
 async def test_options_are_numbered_lines_and_long_texts_split_at_2000(
