@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import options
+from bot.channels import options, raw
 from bot.channels.capabilities import Capabilities
 from handlers.engine import Engine
 from handlers.events import Event
@@ -36,6 +36,7 @@ from storage.repositories import inbox, outbox
 log = logging.getLogger(__name__)
 
 MAX_PAUSE = 30.0  # seconds between attempts while the database is away
+RAW = Path(raw.__file__)
 
 
 class Inbound(Protocol):
@@ -241,7 +242,8 @@ class InboxProcessor:
 
 
 def reason(exc: BaseException) -> str:
-    """One line: the exception and where it was raised (file and line)."""
-    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    at = f" (at {Path(where[0].filename).name}:{where[0].lineno})" if where else ""
+    """One line: the exception and where it was raised (file and line; for a field read
+    by bot/channels/raw.py, where the adapter read it)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) != RAW]
+    at = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {str(exc)[:500]}{at}"

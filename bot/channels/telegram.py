@@ -75,7 +75,9 @@ def inbox_row(update: dict[str, Any]) -> NewUpdate:
     """A raw update as the inbox keeps it; its update id is also its place in the chat's
     order. Unreadable for an update without a usable id."""
     number = update_id(update)
-    return NewUpdate(CHANNEL, str(number), chat_key(update), number, update)
+    # An update of no one we can tell queues behind no other such update.
+    chat = chat_key(update) or f"#{number}"
+    return NewUpdate(CHANNEL, str(number), chat, number, update)
 
 
 def to_event(update: Mapping[str, Any]) -> Event | None:
@@ -288,34 +290,47 @@ class TelegramSender:
                 raise
 
 
-async def acknowledge(bot: Bot, raw: Mapping[str, Any]) -> None:
+async def acknowledge(bot: Bot, update: Mapping[str, Any]) -> None:
     """After a button press is processed: stop the button's spinner, and leave the answered
     question in place with the chosen answer instead of its buttons, so the chat stays tidy.
     Best effort: a failure here loses nothing."""
-    query = raw.get("callback_query") or {}
-    if not query:
+    query = update.get("callback_query")
+    if not isinstance(query, dict):
         return
     try:
-        await telegram_json.call(bot, AnswerCallbackQuery, {"callback_query_id": query["id"]})
-        message = query.get("message") or {}
-        chosen = _label(message, query.get("data", ""))
-        if message.get("text") and chosen:
+        query_id = raw.string(query.get("id"), "callback_query.id")
+        await telegram_json.call(bot, AnswerCallbackQuery, {"callback_query_id": query_id})
+        message = raw.optional_obj(query.get("message"), "callback_query.message")
+        text = message.get("text")
+        chosen = _label(message, query.get("data"))
+        if isinstance(text, str) and text and chosen:
+            chat = raw.obj(message.get("chat"), "message.chat")
             await telegram_json.call(
                 bot,
                 EditMessageText,
                 {
-                    "chat_id": message["chat"]["id"],
-                    "message_id": message["message_id"],
-                    "text": f"{message['text']}\n\n✓ {chosen}",
+                    "chat_id": raw.integer(chat.get("id"), "message.chat.id"),
+                    "message_id": raw.integer(message.get("message_id"), "message.message_id"),
+                    "text": f"{text}\n\n✓ {chosen}",
                 },
             )
     except TelegramAPIError as exc:
         log.info("could not acknowledge callback %s: %s", query.get("id"), exc.message)
+    except raw.Unreadable as exc:  # a press we set aside or could not read: nothing to show
+        log.info("no acknowledgement for callback %s: %s", query.get("id"), exc)
 
 
-def _label(message: Mapping[str, Any], data: str) -> str | None:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
-    return next((b["text"] for row in rows for b in row if b.get("callback_data") == data), None)
+def _label(message: Mapping[str, Any], data: Any) -> str | None:
+    """The label of the button whose payload is ``data`` (None when there is none, or the
+    keyboard is not what Telegram sends)."""
+    markup = message.get("reply_markup")
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and data and button.get("callback_data") == data:
+                label = button.get("text")
+                return label if isinstance(label, str) else None
+    return None
 
 
 COMMANDS = (

@@ -129,8 +129,10 @@ def inbox_row(update: dict[str, Any]) -> NewUpdate:
     person = sender.get("id") if isinstance(sender, dict) else None
     date = message.get("date")
     seq = raw.digits(date, "message.date") if date else int(time.time() * 1000)
-    chat = str(person)[: raw.MAX_ID] if isinstance(person, str | int) else ""
-    return NewUpdate(CHANNEL, update_key(update), chat, seq, update)
+    key = update_key(update)
+    # An update of no one we can tell queues behind no other such update.
+    chat = str(person)[: raw.MAX_ID] if isinstance(person, str | int) and person else f"#{key}"
+    return NewUpdate(CHANNEL, key, chat[: raw.MAX_ID], seq, update)
 
 
 def to_event(update: Mapping[str, Any]) -> Event | None:

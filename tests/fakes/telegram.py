@@ -670,7 +670,7 @@ class FakeTelegram(LocalServer):
 
     async def _answer_callback_query(self, params: Params) -> bool:
         query_id = params.get("callback_query_id")
-        if query_id not in self._open_queries:
+        if not isinstance(query_id, str) or query_id not in self._open_queries:
             raise ApiError(400, QUERY_TOO_OLD)
         self._open_queries.discard(query_id)
         return True
