@@ -213,3 +213,43 @@ def test_the_dead_letters_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "0 dead letter(s)" in runner.invoke(app, ["inbox", "dead-letters", "list"]).output
     missing = runner.invoke(app, ["inbox", "dead-letters", "show", "2"])
     assert missing.exit_code == 1 and "no dead letter 2" in missing.output
+
+
+class Outage:
+    """Sessions from the real factory until the database "goes away"."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.sessions = sessions
+        self.down = False
+
+    def __call__(self) -> Any:
+        if self.down:
+            raise ConnectionRefusedError("database unreachable")
+        return self.sessions()
+
+
+class LosesTheDatabase(Engine):
+    def __init__(self, sessions: Sessions, content: Content, outage: Outage) -> None:
+        super().__init__(sessions, content)
+        self.outage = outage
+
+    async def handle_batch(self, batch: Sequence[Event]) -> list[Outcome]:
+        self.outage.down = True
+        raise ConnectionResetError("connection lost mid-batch")
+
+
+async def test_a_database_outage_sets_nothing_aside(
+    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot: Bot
+) -> None:
+    await store(session_factory, fake_telegram.user_text(31, "/start"))
+    outage = Outage(session_factory)
+    inbound = {telegram.CHANNEL: telegram.TelegramInbound(telegram_bot)}
+    broken = InboxProcessor(outage, LosesTheDatabase(session_factory, content, outage), inbound)  # type: ignore[arg-type]
+
+    with pytest.raises(ConnectionResetError):
+        await broken.run_once()
+
+    async with session_factory() as session:
+        assert (await inbox.pending_count(session), await inbox.dead_count(session)) == (1, 0)
+    await drain(processor(session_factory, content, telegram_bot))  # back: it is answered
+    assert await answered(session_factory) == {"31"}

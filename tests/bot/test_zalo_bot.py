@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -239,3 +240,24 @@ async def test_last_sent_is_the_newest_message_sent_or_being_sent_per_chat(
     async with session_factory() as session:
         found = await outbox.last_sent(session, "zalo_bot", ["u1", "u2"])
     assert found == {"u1": {"text": "new"}}
+
+
+async def test_the_fake_answers_as_zalo_does_get_forms_and_http_statuses(
+    fake_zalo: FakeZaloBot,
+) -> None:
+    base = f"{fake_zalo.base_url}/bot{fake_zalo.token}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/getMe") as response:
+            assert response.status == 200 and (await response.json())["ok"] is True
+        async with http.post(
+            f"{base}/sendMessage", data={"chat_id": "u1", "text": "chào"}
+        ) as response:
+            assert response.status == 200
+        async with http.get(f"{base}/nosuchMethod") as response:
+            assert (response.status, (await response.json())["error_code"]) == (404, 404)
+        async with http.get(f"{fake_zalo.base_url}/botwrong/getMe") as response:
+            assert response.status == 401
+        async with http.post(f"{base}/getWebhookInfo") as response:
+            info = (await response.json())["result"]
+    assert set(info) == {"url", "updated_at"}
+    assert fake_zalo.sent("u1")[0]["text"] == "chào"
