@@ -216,10 +216,15 @@ class ChatUser(Protocol):
 
 
 async def register_and_assess(
-    user: ChatUser, content: Content, name: str = "Nguyễn Văn Telegram", photo: bool = False
+    user: ChatUser,
+    content: Content,
+    name: str = "Nguyễn Văn Telegram",
+    photo: bool = False,
+    evidence: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
     """Consent, registration in Phường Hải Châu, and a whole self-assessment, submitted;
-    with `photo`, a photo as the first indicator's evidence."""
+    with `photo`, a photo as the first indicator's evidence (or what `evidence` makes for
+    the user's id: a document)."""
     await user.say("/start", "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN")
     await user.press("Đồng ý", "Họ và tên")
     await user.say(name, "sinh năm nào")
@@ -235,8 +240,8 @@ async def register_and_assess(
             await user.say(str(indicator.number_input.bands[-1].min), "Minh chứng")
         else:
             await user.press(indicator.options[0].label.vi, "Minh chứng")
-        if photo and indicator is indicators[0]:
-            await user.deliver(user.fake.user_photo(user.id))
+        if (photo or evidence) and indicator is indicators[0]:
+            await user.deliver((evidence or user.fake.user_photo)(user.id))
             await user.wait_for("Đã nhận minh chứng")
         last = indicator is indicators[-1]
         await user.press(

@@ -1,5 +1,6 @@
 """What the platforms really send, through the running services: an update aiogram cannot
-parse on Telegram's long poll, groups and channels, Zalo's redeliveries and hasty polls."""
+parse on Telegram's long poll, groups and channels, Zalo's redeliveries and hasty polls, a
+file sent to the Zalo OA."""
 
 from __future__ import annotations
 
@@ -12,15 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services import Services
 from content import Content
-from storage.models import ChannelIdentity, Conversation, InboxUpdate, OutboxMessage
+from storage.db import make_sessionmaker
+from storage.models import Answer, ChannelIdentity, Conversation, InboxUpdate, OutboxMessage
 from storage.repositories import inbox
-from tests.e2e.telegram_stack import quiet_outbox, running
+from tests.bot.test_zalo_oa import store_grant
+from tests.e2e.telegram_stack import quiet_outbox, register_and_assess, running
+from tests.e2e.zalo_oa_stack import OAUser
 from tests.fakes import fixtures
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo_bot import FakeZaloBot
+from tests.fakes.zalo_oa import FakeZaloOA
 
 fake_telegram = fixtures.fake_telegram
 fake_zalo = fixtures.fake_zalo
+fake_zalo_oa = fixtures.fake_zalo_oa
 
 pytestmark = pytest.mark.usefixtures("brisk_chats")
 
@@ -141,3 +147,27 @@ async def test_zalo_polling_drops_redeliveries_and_pauses_on_hasty_answers(
             kept = await session.scalar(select(func.count()).select_from(InboxUpdate))
     assert kept == 2
     assert len(fake_zalo.sent("zl-1")) == answers
+
+
+async def test_a_file_sent_to_the_oa_is_evidence(
+    fake_zalo_oa: FakeZaloOA, engine: AsyncEngine, content: Content
+) -> None:
+    await store_grant(make_sessionmaker(engine), fake_zalo_oa)
+    async with running(None, engine, content, "serve", zalo_oa=fake_zalo_oa) as services:
+        url = f"http://127.0.0.1:{services.runtime.settings.port}/zalo-oa/webhook"
+        user = OAUser(fake_zalo_oa, "oa-77", url)
+        await user.deliver(fake_zalo_oa.follow(user.id))
+        await register_and_assess(
+            user, content, evidence=lambda who: fake_zalo_oa.user_file(who, "bang-khen.pdf", 91234)
+        )
+        await quiet_outbox(services)
+        async with services.sessions() as session:
+            [items] = [e for e in await session.scalars(select(Answer.evidence)) if e]
+    [item] = items
+    assert item["ref"].startswith("https://file.fake-zalo-oa.test/oa-77/")
+    assert (item["name"], item["size"], item["mime"], item["kind"]) == (
+        "bang-khen.pdf",
+        91234,
+        "application/pdf",
+        "document",
+    )
