@@ -28,8 +28,13 @@ Unconfirmed (no official page was retrieved), handled cautiously:
   (third-party integrations); -32 too many requests. Other codes are refusals;
 - the ``follow`` / ``unfollow`` events' shape (``follower.id``); they make the person
   reachable again or not, as a Telegram block does;
-- that a query button's payload comes back unchanged, and that an image event carries
-  ``attachments[].payload.url``.
+- that a query button's payload comes back unchanged, that an image event carries
+  ``attachments[].payload.url``, and a ``user_send_file`` event
+  ``attachments[].payload.{url, name, size}`` (integrations that read OA file events).
+
+Signed events are refused when their timestamp is older than the dedupe keys are kept
+(a captured event replayed later would act again); the signature is checked on the raw
+body before it is parsed.
 """
 
 from __future__ import annotations
