@@ -64,12 +64,20 @@ def digits(value: Any, what: str, *, high: int = INT64 - 1) -> int:
 
 def identifier(value: Any, what: str) -> str:
     """An id as we keep it: text of at most MAX_ID characters (a number becomes its
-    digits)."""
+    digits), without the NUL character PostgreSQL's text cannot hold."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(integer(value, what))
-    if isinstance(value, str) and 0 < len(value) <= MAX_ID:
+    if isinstance(value, str) and 0 < len(value) <= MAX_ID and "\x00" not in value:
         return value
     raise Unreadable(f"{what}: expected an id, got {_kind(value)}")
+
+
+def usable_id(value: Any) -> str | None:
+    """The id as ``identifier`` reads it, or None when it is none."""
+    try:
+        return identifier(value, "id")
+    except Unreadable:
+        return None
 
 
 def moment(seconds: float, what: str) -> datetime:

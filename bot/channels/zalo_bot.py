@@ -126,13 +126,12 @@ def inbox_row(update: dict[str, Any]) -> NewUpdate:
     Unreadable when it has no usable key or time."""
     message = _message(update)
     sender = message.get("from") or message.get("chat")
-    person = sender.get("id") if isinstance(sender, dict) else None
     date = message.get("date")
     seq = raw.digits(date, "message.date") if date else int(time.time() * 1000)
     key = update_key(update)
     # An update of no one we can tell queues behind no other such update.
-    chat = str(person)[: raw.MAX_ID] if isinstance(person, str | int) and person else f"#{key}"
-    return NewUpdate(CHANNEL, key, chat[: raw.MAX_ID], seq, update)
+    person = raw.usable_id(sender.get("id") if isinstance(sender, dict) else None)
+    return NewUpdate(CHANNEL, key, person or f"#{key}"[: raw.MAX_ID], seq, update)
 
 
 def to_event(update: Mapping[str, Any]) -> Event | None:

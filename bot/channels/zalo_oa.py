@@ -160,14 +160,12 @@ def fresh(event: Mapping[str, Any], now: datetime, max_age: timedelta) -> bool:
 def _person(event: Mapping[str, Any]) -> str:
     """Who an event is from ("" when it names no one usable)."""
     who = event.get("sender") or event.get("follower")
-    found = who.get("id") if isinstance(who, dict) else None
-    return found if isinstance(found, str) and 0 < len(found) <= raw.MAX_ID else ""
+    return raw.usable_id(who.get("id") if isinstance(who, dict) else None) or ""
 
 
 def _msg_id(event: Mapping[str, Any]) -> str | None:
     message = event.get("message")
-    found = message.get("msg_id") if isinstance(message, dict) else None
-    return found if isinstance(found, str) and 0 < len(found) <= raw.MAX_ID else None
+    return raw.usable_id(message.get("msg_id") if isinstance(message, dict) else None)
 
 
 def kept(event: Mapping[str, Any]) -> bool:

@@ -128,6 +128,7 @@ async def test_telegram_webhook_refuses_what_is_no_update(
         zalo_text(date="yesterday"),
         zalo_text(message_id=None),
         zalo_text(message_id=["m"]),
+        zalo_text(message_id="m\x00"),  # no text column of PostgreSQL's holds a NUL
         {"event_name": "message.text.received", "message": None},
         {"event_name": "message.text.received", "message": "hi"},
         {"event_name": 5, "message": {"message_id": "m"}},
@@ -161,8 +162,10 @@ async def test_an_authentic_update_of_odd_types_is_stored_for_the_processor(
     assert (
         await post(client, "/zalo/webhook", json.dumps(zalo_text(chat=None)).encode(), ZALO) == 200
     )
+    nul = json.dumps(zalo_text(message_id="m2", chat={"id": "u\x00"})).encode()
+    assert await post(client, "/zalo/webhook", nul, ZALO) == 200
     async with session_factory() as session:
-        assert await inbox.pending_count(session) == 2
+        assert await inbox.pending_count(session) == 3
 
 
 async def test_the_oa_signature_is_checked_before_the_body_is_parsed(
