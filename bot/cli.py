@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
+from bot.inbox_cli import inbox_app
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
 from content.scoring import score as score_points
@@ -56,6 +57,7 @@ report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 review_app = typer.Typer(help="Decisions on self-assessments.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
+app.add_typer(inbox_app, name="inbox")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_trust"
-down_revision: str | Sequence[str] | None = "0013_links"
+down_revision: str | Sequence[str] | None = "0014_dead_letters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
