@@ -372,7 +372,10 @@ def chat(
         runtime = _runtime()
         try:
             await ConsoleChannel(
-                runtime.engine, as_, documents=runtime.documents(runtime.engine.sessions)
+                runtime.engine,
+                as_,
+                documents=runtime.documents(runtime.engine.sessions),
+                folder=Path(runtime.settings.documents_dir),
             ).run()
         finally:
             await runtime.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import data_export
+from bot import data_export, personal_files
 from bot.certificates import Certificates
 from bot.channels.capabilities import reply_windows
 from bot.document_links import DocumentLinks
@@ -82,4 +82,5 @@ def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engi
         ),
         reply_windows=reply_windows(),
         deferred_expiry=timedelta(days=settings.deferred_expiry_days),
+        after_erasure=personal_files.remover(Path(settings.documents_dir)),
     )

@@ -114,6 +114,16 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(
         7, ge=1, description="Days a processed raw update is kept (for investigating problems)"
     )
+    outbox_retention_days: int = Field(
+        30,
+        ge=1,
+        description="Days a sent, dead or cancelled message (not a broadcast's) is kept",
+    )
+    documents_dir: str = Field(
+        "data/documents",
+        description="Folder where the console saves the documents it is sent, one folder "
+        "per person (removed when they erase their data)",
+    )
     dedupe_retention_days: int = Field(
         30, ge=2, description="Days an event's dedupe key is kept (platforms redeliver for a day)"
     )

@@ -83,7 +83,11 @@ class Context:
         kind: ReplyKind = ReplyKind.ANSWER,
         number_answer: bool = False,
         attachment: Attachment | None = None,
+        about: int | None = None,
+        mentions: tuple[int, ...] = (),
     ) -> None:
+        """A reply to this person. `about`/`mentions`: the other people it names (a review
+        screen's citizen, a list's), whose erasure erases it."""
         self.replies.append(
             Reply(
                 text=text,
@@ -91,6 +95,8 @@ class Context:
                 kind=kind,
                 number_answer=number_answer,
                 attachment=attachment,
+                about_user_id=about,
+                mentions=mentions,
             )
         )
 

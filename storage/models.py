@@ -387,6 +387,22 @@ class OutboxMessage(Base):
     )
 
 
+class OutboxMention(Base):
+    """A person a message names besides its subject (a pending list, a digest): erasing
+    that person erases the message too."""
+
+    __tablename__ = "outbox_mentions"
+
+    outbox_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("outbox.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Broadcast(Base):
     """One text to a segment of people, sent in batches through the outbox's bulk lane. The
     cursor is the last user id enqueued: a batch of messages and the cursor's advance commit

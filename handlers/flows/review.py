@@ -92,7 +92,11 @@ async def show_pending(ctx: Context, page: int = 0) -> None:
     ]
     if len(waiting) > PAGE:
         buttons.append(Button(ctx._("Trang sau »"), f"*pending:{page + 1}"))
-    ctx.say(ctx._("Danh sách chờ xác minh (cũ nhất trước):"), buttons)
+    ctx.say(
+        ctx._("Danh sách chờ xác minh (cũ nhất trước):"),
+        buttons,
+        mentions=tuple(p.user_id for _, p in waiting[:PAGE]),
+    )
 
 
 async def authorised(ctx: Context, assessment_id: int) -> tuple[Assessment, Profile] | None:
@@ -166,6 +170,7 @@ class Open:
                 ]
             ),
             Open.buttons(ctx, a),
+            about=citizen.user_id,
         )
 
     @staticmethod
@@ -213,6 +218,7 @@ async def approve(
             ]
         ),
         buttons,
+        about=citizen.user_id,
     )
 
 

@@ -100,6 +100,7 @@ class Waiting:
     full_name: str
     commune_code: str | None
     unit_id: int | None
+    user_id: int
 
 
 async def waiting_since(session: AsyncSession, before: datetime) -> list[Waiting]:
@@ -112,6 +113,7 @@ async def waiting_since(session: AsyncSession, before: datetime) -> list[Waiting
             Profile.full_name,
             Profile.commune_code,
             Profile.unit_id,
+            Profile.user_id,
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .where(Assessment.status == AssessmentStatus.SUBMITTED, Assessment.submitted_at < before)

@@ -1,0 +1,47 @@
+"""privacy: the people an outbox message names besides its subject (erased with them)
+
+Revision ID: 0017_privacy
+Revises: 0013_links
+Create Date: 2026-12-06 01:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0017_privacy"
+down_revision: str | Sequence[str] | None = "0013_links"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "outbox_mentions",
+        sa.Column(
+            "outbox_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["outbox_id"],
+            ["outbox.id"],
+            name=op.f("fk_outbox_mentions_outbox_id_outbox"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_outbox_mentions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("outbox_id", "user_id", name=op.f("pk_outbox_mentions")),
+    )
+    with op.batch_alter_table("outbox_mentions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_mentions_user_id"), ["user_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox_mentions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_mentions_user_id"))
+    op.drop_table("outbox_mentions")
