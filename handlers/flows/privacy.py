@@ -69,7 +69,7 @@ class ConfirmDelete:
                 "Anh/Chị muốn xóa toàn bộ dữ liệu của mình? Những thứ sau sẽ bị xóa vĩnh viễn:\n"
                 "- hồ sơ: họ tên, năm sinh, nhóm đối tượng, nơi ở\n"
                 "- câu trả lời, minh chứng đã gửi và bản tự đánh giá\n"
-                "- giấy chứng nhận \"Công dân học tập\" (nếu có): mã tra cứu sẽ không còn "
+                '- giấy chứng nhận "Công dân học tập" (nếu có): mã tra cứu sẽ không còn '
                 "hiệu lực\n"
                 "- kết quả kiểm tra kỹ năng số và gợi ý học tập\n"
                 "- liên kết với các ứng dụng khác, tin nhắn và lịch sử trò chuyện trên mọi "

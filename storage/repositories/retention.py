@@ -1,6 +1,7 @@
 """Forgetting what is no longer needed: raw updates once processed, dedupe keys once no
-platform would redeliver their event, and messages long delivered (or given up). Deleted in small chunks, each its own statement, so a
-big backlog never holds the database for long."""
+platform would redeliver their event, and messages long delivered (or given up). Deleted
+in small chunks, each its own statement, so a big backlog never holds the database for
+long."""
 
 from __future__ import annotations
 

@@ -77,7 +77,9 @@ async def test_lists_keep_their_place_among_a_chats_messages(session_factory: Se
             session,
             [
                 outbox.NewMessage(None, "telegram", "9", "answer", {"text": "1"}),
-                outbox.NewMessage(None, "telegram", "9", "answer", {"text": "2"}, mentions=(person,)),
+                outbox.NewMessage(
+                    None, "telegram", "9", "answer", {"text": "2"}, mentions=(person,)
+                ),
                 outbox.NewMessage(None, "telegram", "9", "answer", {"text": "3"}),
             ],
             T0,

@@ -74,9 +74,7 @@ async def test_finished_messages_go_after_the_cutoff_and_a_broadcasts_stay(
         )
         # ids[3] still waits; the newest was made after the cutoff.
         await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == ids[4])
-            .values(created_at=T0 + 40 * DAY)
+            update(OutboxMessage).where(OutboxMessage.id == ids[4]).values(created_at=T0 + 40 * DAY)
         )
 
     after: int | None = 0
