@@ -68,7 +68,31 @@ def inbox_row(update: dict[str, Any]) -> NewUpdate:
     """A raw update as the inbox keeps it; its update id is also its place in the chat's
     order."""
     update_id = int(update["update_id"])
-    return NewUpdate(CHANNEL, str(update_id), chat_key(update), update_id, update)
+    return NewUpdate(CHANNEL, str(update_id), chat_key(update), update_id, _own_words(update))
+
+
+# What Telegram quotes of another message; only its id is kept.
+_QUOTING = ("reply_to_message", "external_reply", "quote")
+
+
+def _own_words(update: dict[str, Any]) -> dict[str, Any]:
+    """The update without the bot's own messages that Telegram quotes in it (a pressed
+    button's message, a message replied to): an officer's press would otherwise keep a
+    copy of the review screen, naming a citizen, in the officer's raw updates, where
+    erasing the citizen cannot find it. Nothing read from an update comes from them."""
+    if (query := update.get("callback_query")) and (message := query.get("message")):
+        chat = message.get("chat") or {}
+        kept = {"message_id": message.get("message_id"), "date": message.get("date", 0)}
+        kept["chat"] = {"id": chat.get("id"), "type": chat.get("type")}
+        return {**update, "callback_query": {**query, "message": kept}}
+    message = update.get("message")
+    if message and any(field in message for field in _QUOTING):
+        replied = message.get("reply_to_message") or {}
+        cut = {k: v for k, v in message.items() if k not in _QUOTING}
+        if "message_id" in replied:
+            cut["reply_to_message"] = {"message_id": replied["message_id"]}
+        return {**update, "message": cut}
+    return update
 
 
 def to_event(raw: Mapping[str, Any]) -> Event | None:

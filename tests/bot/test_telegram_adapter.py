@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.channels.telegram import chat_key, keyboard, to_event
+from dataclasses import replace
+
+from bot.channels.telegram import chat_key, inbox_row, keyboard, to_event
 from bot.channels.text import split_text
 from handlers.events import Button, EventKind, Reply
 
@@ -50,6 +52,40 @@ def test_button_press_keeps_the_payload_and_the_chat() -> None:
         }
     )
     assert (event.kind, event.payload, event.chat_id) == (EventKind.BUTTON, "I3:2", "501")
+
+
+def test_the_inbox_keeps_no_copy_of_the_bots_own_messages_quoted_in_an_update() -> None:
+    screen = {
+        "message_id": 7,
+        "date": 1_780_000_000,
+        "chat": CHAT,
+        "text": "Trần Văn Ba, sinh năm 1951",
+        "reply_markup": {"inline_keyboard": [[{"text": "Duyệt", "callback_data": "*a:1"}]]},
+    }
+    press = {
+        "update_id": 9,
+        "callback_query": {"id": "cb1", "from": USER, "data": "*a:1", "message": screen},
+    }
+    reply = {
+        "update_id": 10,
+        "message": {
+            "message_id": 8,
+            "date": 1_780_000_000,
+            "chat": CHAT,
+            "from": USER,
+            "text": "đồng ý",
+            "reply_to_message": screen,
+            "quote": {"text": "Trần Văn Ba"},
+        },
+    }
+
+    for update in (press, reply):
+        row = inbox_row(update)
+        assert "Trần Văn Ba" not in str(row.payload)
+        kept, whole = to_event(row.payload), to_event(update)
+        assert kept is not None and whole is not None
+        assert replace(kept, at=whole.at) == whole  # a press is dated when it is read
+    assert inbox_row(reply).payload["message"]["reply_to_message"] == {"message_id": 7}
 
 
 def test_photo_and_document_become_file_references() -> None:
