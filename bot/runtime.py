@@ -78,7 +78,10 @@ def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engi
         make_sessionmaker(db),
         content,
         settings=ConversationSettings(
-            notice_version=settings.notice_version, data_controller=settings.data_controller
+            notice_version=settings.notice_version,
+            data_controller=settings.data_controller,
+            evidence_types=frozenset(t.lower().lstrip(".") for t in settings.evidence_types),
+            evidence_max_bytes=int(settings.evidence_max_mb * 1024 * 1024),
         ),
         reply_windows=reply_windows(),
         deferred_expiry=timedelta(days=settings.deferred_expiry_days),

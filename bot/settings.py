@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.context import Settings as ConversationSettings
 from storage.db import DEFAULT_DATABASE_URL
 
 
@@ -114,6 +115,12 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(
         7, ge=1, description="Days a processed raw update is kept (for investigating problems)"
     )
+    evidence_types: list[str] = Field(
+        default_factory=lambda: sorted(ConversationSettings().evidence_types),
+        description="File extensions taken as evidence (images, PDF, office documents; "
+        "those known in handlers/flows/evidence_limits.py)",
+    )
+    evidence_max_mb: float = Field(10, gt=0, description="Largest evidence file, in MB")
     outbox_retention_days: int = Field(
         30,
         ge=1,

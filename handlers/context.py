@@ -24,6 +24,29 @@ class Settings:
 
     notice_version: str = "2026-01"
     data_controller: str = "Hội Khuyến học thành phố Đà Nẵng"
+    # Evidence files taken (handlers/flows/evidence_limits.py): extensions, and bytes each.
+    evidence_types: frozenset[str] = frozenset(
+        [
+            "jpg",
+            "jpeg",
+            "png",
+            "webp",
+            "gif",
+            "heic",
+            "heif",
+            "pdf",
+            "doc",
+            "docx",
+            "xls",
+            "xlsx",
+            "ppt",
+            "pptx",
+            "odt",
+            "ods",
+            "odp",
+        ]
+    )
+    evidence_max_bytes: int = 10 * 1024 * 1024
 
 
 async def translators(
