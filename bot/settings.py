@@ -146,7 +146,8 @@ class Settings(BaseSettings):
     link_secret: str = Field(
         "",
         description="Key that signs download links for channels that cannot send files "
-        "(Zalo Bot); default: derived from the bot tokens",
+        "(Zalo Bot) and keys the stored hashes of link codes; default: derived from the bot "
+        "tokens",
     )
     document_link_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours a download link keeps working"

@@ -47,6 +47,8 @@ class Settings:
         ]
     )
     evidence_max_bytes: int = 10 * 1024 * 1024
+    # Keys the hashes of link codes (storage/repositories/links.py).
+    link_code_key: bytes = b""
 
 
 async def translators(

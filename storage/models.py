@@ -151,9 +151,9 @@ class ChannelIdentity(Base):
 
 class LinkCode(Base):
     """A short one-time code that attaches another channel's identity to its person
-    (`/link`). Only a hash is kept, and only while it lives: a used code is deleted, an
-    expired one when the next is issued. Every wrong code sent by anyone counts against
-    every live code, so that guessing any one of them stays unlikely."""
+    (`/link`). Only a keyed hash is kept, and only while it lives: a used code is deleted,
+    an expired one when the next is issued. Wrong codes count against whoever sends them
+    (storage/repositories/links.py); `wrong_guesses` counts this code's refused tries."""
 
     __tablename__ = "link_codes"
 

@@ -29,7 +29,7 @@ async def test_forgetting_a_person_takes_their_updates_and_every_message_about_t
         )
         await inbox.mark_processed(session, [1], T0)
         session.add(ChatWindow(channel="telegram", chat_id=mine, last_inbound_at=T0, quote_id="q"))
-        await links.issue(session, user_id=citizen, channel="telegram", now=T0)
+        await links.issue(session, user_id=citizen, channel="telegram", now=T0, key=b"k")
         await outbox.enqueue(
             session,
             [
