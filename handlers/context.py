@@ -131,8 +131,10 @@ class Context:
         text: str,
         buttons: tuple[Button, ...] = (),
         attachment: Attachment | None = None,
+        about: int | None = None,
     ) -> None:
-        """A notice to someone else (by our user id); it goes to their own channel."""
+        """A notice to someone else (by our user id); it goes to their own channel.
+        `about`: the person it speaks of, whose erasure erases it."""
         self.replies.append(
             Reply(
                 text=text,
@@ -140,6 +142,7 @@ class Context:
                 kind=ReplyKind.NOTICE,
                 to_user_id=user_id,
                 attachment=attachment,
+                about_user_id=about,
             )
         )
 

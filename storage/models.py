@@ -587,6 +587,10 @@ class Certificate(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # Re-issued with the same number when the holder corrects their name or birth year
+    # (handlers/actions/profile.py): which issue this is, and when it was made.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    reissued_at: Mapped[datetime | None]
 
 
 class UnitPopulation(Base):

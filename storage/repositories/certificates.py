@@ -67,6 +67,21 @@ async def issue(
     return certificate
 
 
+async def of_assessment(session: AsyncSession, assessment_id: int) -> Certificate | None:
+    return await session.scalar(
+        select(Certificate).where(Certificate.assessment_id == assessment_id)
+    )
+
+
+def reissue(certificate: Certificate, holder: Profile, *, now: datetime) -> None:
+    """The same certificate (number and verification code) showing the holder's corrected
+    name and birth year, as its next version."""
+    certificate.full_name = unicodedata.normalize("NFC", holder.full_name or "")
+    certificate.birth_year = holder.birth_year
+    certificate.version += 1
+    certificate.reissued_at = now
+
+
 async def by_code(session: AsyncSession, typed: str) -> Certificate | None:
     code = clean_code(typed)
     if not code or len(code) > CODE_LENGTH:

@@ -1,4 +1,5 @@
-"""privacy: the people an outbox message names besides its subject (erased with them)
+"""privacy: the people an outbox message names besides its subject (erased with them), and
+certificates re-issued after a correction
 
 Revision ID: 0017_privacy
 Revises: 0013_links
@@ -39,9 +40,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox_mentions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_mentions_user_id"), ["user_id"], unique=False)
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+        batch_op.add_column(sa.Column("reissued_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.drop_column("reissued_at")
+        batch_op.drop_column("version")
     with op.batch_alter_table("outbox_mentions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_mentions_user_id"))
     op.drop_table("outbox_mentions")
