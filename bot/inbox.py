@@ -37,6 +37,9 @@ class Inbound(Protocol):
 
     async def acknowledge(self, raw: Mapping[str, Any]) -> None: ...
 
+    # What the inbox keeps of a processed update (the raw one, or less).
+    def processed_form(self, raw: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
 
 class InboxWriter:
     """Stores raw updates with group commit: updates that arrive while a transaction is being
@@ -110,8 +113,13 @@ class InboxProcessor:
             if event is not None:
                 events.append(event)
         await self.engine.handle_batch(await self._press_typed_numbers(events))
+        smaller = {}
+        for row in rows:
+            form = self.channels[row.channel].processed_form(row.payload)
+            if form is not row.payload:
+                smaller[row.id] = dict(form)
         async with self.sessions() as session, session.begin():
-            await inbox.mark_processed(session, [r.id for r in rows], self.clock())
+            await inbox.mark_processed(session, [r.id for r in rows], self.clock(), smaller)
         self.on_processed()
         for row in rows:
             await self.channels[row.channel].acknowledge(row.payload)

@@ -68,18 +68,20 @@ def inbox_row(update: dict[str, Any]) -> NewUpdate:
     """A raw update as the inbox keeps it; its update id is also its place in the chat's
     order."""
     update_id = int(update["update_id"])
-    return NewUpdate(CHANNEL, str(update_id), chat_key(update), update_id, _own_words(update))
+    return NewUpdate(CHANNEL, str(update_id), chat_key(update), update_id, update)
 
 
 # What Telegram quotes of another message; only its id is kept.
 _QUOTING = ("reply_to_message", "external_reply", "quote")
 
 
-def _own_words(update: dict[str, Any]) -> dict[str, Any]:
-    """The update without the bot's own messages that Telegram quotes in it (a pressed
-    button's message, a message replied to): an officer's press would otherwise keep a
-    copy of the review screen, naming a citizen, in the officer's raw updates, where
-    erasing the citizen cannot find it. Nothing read from an update comes from them."""
+def processed_form(update: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What the inbox keeps of an update once it is processed and acknowledged: without
+    the bot's own messages that Telegram quotes in it (a pressed button's message, a
+    message replied to). An officer's press would otherwise keep a copy of the review
+    screen, naming a citizen, in the officer's raw updates, where erasing the citizen
+    cannot find it. Only acknowledging a press reads them (its message's text and
+    buttons), and it works from the update as received."""
     if (query := update.get("callback_query")) and (message := query.get("message")):
         chat = message.get("chat") or {}
         kept = {"message_id": message.get("message_id"), "date": message.get("date", 0)}
@@ -357,6 +359,9 @@ class TelegramInbound:
 
     async def acknowledge(self, raw: Mapping[str, Any]) -> None:
         await acknowledge(self.bot, raw)
+
+    def processed_form(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        return processed_form(raw)
 
 
 Store = Callable[[dict[str, Any]], Awaitable[None]]
