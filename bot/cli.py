@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
+from bot.audit_cli import audit_app, note, set_operator
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
 from content.scoring import score as score_points
@@ -54,6 +55,22 @@ population_app = typer.Typer(
 unit_app.add_typer(population_app, name="population")
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+app.add_typer(audit_app, name="audit")
+
+
+@app.callback()
+def _operator(
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="CDHT_AS",
+            help="Who runs the command, for the audit trail (default: the system account)",
+        ),
+    ] = None,
+) -> None:
+    """CDHT bot: the Learning Citizen chatbot."""
+    set_operator(as_)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -484,6 +501,7 @@ def unit_add(
         unit = await staff.add_unit(
             session, commune_code=parent, name=clean, kind=kind, now=utcnow()
         )
+        await note(session, "unit.added", unit.code, kind=kind)
         return unit.code
 
     try:
@@ -538,6 +556,7 @@ def unit_population(
     async def action(session):
         await check_code(session, content.units, unit)
         await reports.set_population(session, unit, year, utcnow(), **figures)
+        await note(session, "population.set", unit, year=year, **figures)
 
     try:
         _database(action)
@@ -561,7 +580,9 @@ def unit_population_import(
     content = load_content(None, province_code=Settings().province_code)
 
     async def action(session):
-        return await import_csv(session, content.units, text, str(path), utcnow())
+        count = await import_csv(session, content.units, text, str(path), utcnow())
+        await note(session, "population.imported", None, rows=count, file=path.name)
+        return count
 
     try:
         count = _database(action)
@@ -593,6 +614,11 @@ def report_annual(
         asyncio.run(write_annual(settings.database_url, report, unit, out))
     except UnknownScope as exc:
         raise _fail(str(exc)) from None
+
+    async def exported(session):  # it lists people by name: an export of their data
+        await note(session, "report.exported", unit or "province", year=year, file=out.name)
+
+    _database(exported)
     typer.echo(f"written {out}")
 
 
@@ -810,6 +836,7 @@ def broadcast_create(
         made = await broadcasts.create(
             session, text=body, segment=chosen, author_user_id=None, now=utcnow()
         )
+        await note(session, "broadcast.created", f"broadcast:{made.id}")
         return made.id
 
     try:
@@ -875,7 +902,10 @@ def broadcast_send(
         found = await broadcasts.get(session, broadcast_id, lock=True)
         if found is None:
             return None
-        return broadcasts.schedule(found, when, now), found.status
+        scheduled = broadcasts.schedule(found, when, now)
+        if scheduled:
+            await note(session, "broadcast.scheduled", f"broadcast:{broadcast_id}")
+        return scheduled, found.status
 
     done = _database(action)
     if done is None:
@@ -907,6 +937,8 @@ def _change(broadcast_id: int, verb: str) -> None:
             done = await broadcasts.resume(session, found, utcnow())
         else:
             done = await broadcasts.cancel(session, found, utcnow())
+        if done:
+            await note(session, f"broadcast.{verb}", f"broadcast:{broadcast_id}")
         return done, before, found.status
 
     result = _database(action)

@@ -557,9 +557,12 @@ class AuditEntry(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(String(48))
-    subject: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Who acted when it was not a user of the bot: the command line's operator, "cli:<name>"
+    # (bot/audit_cli.py).
+    actor_name: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Certificate(Base):

@@ -15,6 +15,7 @@ async def export(ctx: Context) -> None:
     it is sent, so it is current)."""
     p = ctx.profile
     assert p is not None
+    ctx.audit("data.exported", subject=f"user:{ctx.user.id}", channel=ctx.event.channel)
     pushes = (
         ctx._("không (đã ngừng; gõ /start để nhận lại)")
         if p.opted_out

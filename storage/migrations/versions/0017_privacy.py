@@ -1,5 +1,5 @@
 """privacy: the people an outbox message names besides its subject (erased with them), and
-certificates re-issued after a correction
+certificates re-issued after a correction, and audit rows by the command line's operator
 
 Revision ID: 0017_privacy
 Revises: 0013_links
@@ -43,9 +43,19 @@ def upgrade() -> None:
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
         batch_op.add_column(sa.Column("reissued_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("actor_name", sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f("ix_audit_log_actor_name"), ["actor_name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_log_subject"), ["subject"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_log_created_at"), ["created_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_log_created_at"))
+        batch_op.drop_index(batch_op.f("ix_audit_log_subject"))
+        batch_op.drop_index(batch_op.f("ix_audit_log_actor_name"))
+        batch_op.drop_column("actor_name")
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.drop_column("reissued_at")
         batch_op.drop_column("version")
