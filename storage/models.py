@@ -120,7 +120,11 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     profile: Mapped[Profile | None] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+        foreign_keys="Profile.user_id",
     )
     conversation: Mapped[Conversation | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -167,6 +171,20 @@ class LinkCode(Base):
     wrong_guesses: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class GuardianCode(Base):
+    """The code a child under 16 passes on to a parent or guardian, who sends it from their
+    own chat to consent (or to an officer, who records a signed paper form). Only a keyed
+    hash is kept, until it is used or replaced."""
+
+    __tablename__ = "guardian_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
 class Profile(Base):
     """Exists only once the person has consented to the data notice."""
 
@@ -189,13 +207,22 @@ class Profile(Base):
         ForeignKey("units.id", ondelete="SET NULL"), index=True
     )
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Under 16: who consented for them and how: "chat" (the guardian, from their own chat,
+    # with the code the child passed on) or "paper" (an officer recording a signed form).
+    guardian_consent_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    guardian_consent_how: Mapped[str | None] = mapped_column(String(8))
+    guardian_consent_at: Mapped[datetime | None]
     consent_at: Mapped[datetime]
     notice_version: Mapped[str] = mapped_column(String(16))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    user: Mapped[User] = relationship(back_populates="profile", lazy="raise")
+    user: Mapped[User] = relationship(
+        back_populates="profile", lazy="raise", foreign_keys=[user_id]
+    )
 
     @property
     def is_registered(self) -> bool:

@@ -12,7 +12,7 @@ from handlers.flows import menu, privacy, profile
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.i18n import N_
 from handlers.input import first_number
-from storage.repositories import staff
+from storage.repositories import guardians, links, staff
 
 FLOW = "register"
 ORDER = ("name", "birth_year", "group", "commune", "subunit")
@@ -135,28 +135,49 @@ class BirthYear:
 
 @steps.step(FLOW, "guardian")
 class Guardian:
+    """Under 16: a parent or guardian consents from their own chat with the code shown here,
+    or an officer records their signed paper form with it (handlers/flows/guardian.py)."""
+
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx._("Đã đồng ý"), "yes"), Button(ctx._("Chưa"), "no")]
+        return [
+            Button(ctx._("Đã xác nhận, tiếp tục"), "check"),
+            Button(ctx._("Lấy mã mới"), "new"),
+            Button(ctx._("Hủy đăng ký"), "no"),
+        ]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
+        code = await guardians.issue(
+            ctx.session, user_id=ctx.user.id, now=ctx.now, key=ctx.settings.link_code_key
+        )
         ctx.say(
             ctx._(
                 "Vì bạn dưới 16 tuổi, theo quy định về bảo vệ dữ liệu cá nhân, cha mẹ hoặc người "
-                "giám hộ của bạn cũng cần đồng ý. Cha mẹ hoặc người giám hộ đã đồng ý chưa?"
-            ),
+                "giám hộ của bạn cũng cần đồng ý.\n"
+                "Nhờ cha mẹ hoặc người giám hộ mở bot này trên điện thoại của họ (Zalo hoặc "
+                "Telegram) và gửi:\n/guardian {code}\n"
+                "Nếu cha mẹ ký giấy đồng ý, bạn đưa giấy và mã này cho cán bộ Hội Khuyến học để "
+                'ghi nhận. Mã dùng được trong {days} ngày. Khi đã xác nhận, bạn bấm "Đã xác '
+                'nhận, tiếp tục".'
+            ).format(code=links.shown(code), days=guardians.CODE_LIFETIME.days),
             Guardian.buttons(ctx),
         )
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
         choice = await pick(ctx, Guardian.buttons(ctx))
-        if choice == "yes":
-            assert ctx.profile is not None
-            ctx.profile.guardian_consent = True
-            ctx.audit("consent.guardian", notice_version=ctx.settings.notice_version)
-            await resume(ctx)
+        assert ctx.profile is not None
+        if choice == "check":
+            if ctx.profile.guardian_consent:
+                await resume(ctx)
+            else:
+                ctx.say(
+                    ctx._("Chưa có xác nhận của cha mẹ hoặc người giám hộ."),
+                    Guardian.buttons(ctx),
+                )
+        elif choice == "new":
+            await ctx.go(FLOW, "guardian")
         elif choice == "no":
             await privacy.erase(ctx, audited=False)
             ctx.say(

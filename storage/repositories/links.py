@@ -13,7 +13,15 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from storage.models import AuditEntry, ChannelIdentity, Conversation, LinkCode, Staff, User
+from storage.models import (
+    AuditEntry,
+    ChannelIdentity,
+    Conversation,
+    GuardianCode,
+    LinkCode,
+    Staff,
+    User,
+)
 
 # Long enough that guessing is hopeless within the per-person limit below, with no limit
 # shared by everyone (which anyone could exhaust to void other people's codes): an account
@@ -33,7 +41,7 @@ GUESS_WINDOW = timedelta(minutes=15)
 WRONG_CODE = "link.wrong_code"
 
 
-def _hash(code: str, key: bytes) -> str:
+def code_hash(code: str, key: bytes) -> str:
     """Keyed: a copy of the table alone does not give the codes away (10^10 values are
     too few to withstand a plain hash)."""
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
@@ -42,6 +50,17 @@ def _hash(code: str, key: bytes) -> str:
 def shown(code: str) -> str:
     """The code as people read it: in two groups of five."""
     return f"{code[:5]} {code[5:]}"
+
+
+async def new_code(
+    session: AsyncSession, model: type[LinkCode] | type[GuardianCode], key: bytes
+) -> tuple[str, str]:
+    """A code that no row of `model` has, and its keyed hash."""
+    while True:
+        code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+        digest = code_hash(code, key)
+        if not await session.scalar(select(exists().where(model.code_hash == digest))):
+            return code, digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +80,7 @@ async def issue(
     await session.execute(
         delete(LinkCode).where((LinkCode.expires_at <= now) | (LinkCode.user_id == user_id))
     )
-    while True:
-        code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-        digest = _hash(code, key)
-        taken = await session.scalar(select(exists().where(LinkCode.code_hash == digest)))
-        if not taken:
-            break
+    code, digest = await new_code(session, LinkCode, key)
     session.add(
         LinkCode(
             code_hash=digest,
@@ -86,7 +100,7 @@ async def find(session: AsyncSession, code: str, now: datetime, key: bytes) -> L
     row = (
         await session.execute(
             select(LinkCode.id, LinkCode.user_id, LinkCode.channel).where(
-                LinkCode.code_hash == _hash(code, key),
+                LinkCode.code_hash == code_hash(code, key),
                 LinkCode.expires_at > now,
                 LinkCode.wrong_guesses < TRIES_PER_CODE,
             )
@@ -109,12 +123,14 @@ async def consume(session: AsyncSession, code_id: int) -> bool:
     return (await session.execute(delete(LinkCode).where(LinkCode.id == code_id))).rowcount == 1
 
 
-async def wrong_guesses(session: AsyncSession, user_id: int, now: datetime) -> int:
+async def wrong_guesses(
+    session: AsyncSession, user_id: int, now: datetime, action: str = WRONG_CODE
+) -> int:
     """Wrong codes the person sent lately (from the audit log, by its actor index)."""
     return await session.scalar(
         select(func.count()).where(
             AuditEntry.actor_user_id == user_id,
-            AuditEntry.action == WRONG_CODE,
+            AuditEntry.action == action,
             AuditEntry.created_at > now - GUESS_WINDOW,
         )
     )

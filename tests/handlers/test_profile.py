@@ -135,7 +135,8 @@ async def test_after_approval_a_new_name_reissues_the_certificate(
         assert (await session.scalar(select(Certificate))).version == 3
 
 
-async def test_under_16_only_the_learners_group_is_offered(chat: Chat) -> None:
-    await chat.run([*REGISTER[:3], "2014", "#Đã đồng ý"])
-    labels = [b.label for b in chat.buttons]
-    assert len(labels) == 1 and "Người dân" not in labels
+async def test_under_16_the_learners_group_stays(chat: Chat) -> None:
+    await register(chat)
+    await correct(chat, "Sửa năm sinh", "2014")  # no guardian has consented
+    assert "dưới 16 tuổi" in chat.text
+    assert (await profile_of(chat.engine)).birth_year == 1968
