@@ -76,7 +76,7 @@ class Engine:
         self.deferred_expiry = deferred_expiry
         # Once an erasure is committed: what the runtime must also forget outside the
         # tables (old page copies in the database's files, documents saved on disk).
-        self.after_erasure = after_erasure or _nothing_else
+        self.after_erasure = after_erasure
 
     async def prepare(self) -> None:
         """Warm what the first conversations need, off the event loop."""
@@ -177,7 +177,8 @@ class Engine:
         if erased:
             if not await db.truncate_wal(self.sessions.kw["bind"]):
                 log.warning("an erasure's old pages stay in the WAL until its next checkpoint")
-            await self.after_erasure(erased)
+            if self.after_erasure is not None:
+                await self.after_erasure(erased)
         return outcomes
 
     async def _open_windows(
@@ -288,10 +289,6 @@ class Engine:
                 )
         await outbox.enqueue(session, messages, now)
         await audit.record(session, [entry for c in done for entry in c.audit_entries], now)
-
-
-async def _nothing_else(user_ids: list[int]) -> None:
-    """No files of ours outside the database (an engine over a database alone)."""
 
 
 def _ids_by_channel(batch: Sequence[Event]) -> dict[str, list[str]]:
