@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
+from bot.audit_cli import audit_app, note, set_operator
 from bot.inbox_cli import inbox_app
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
@@ -58,6 +59,22 @@ app.add_typer(report_app, name="report")
 review_app = typer.Typer(help="Decisions on self-assessments.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 app.add_typer(inbox_app, name="inbox")
+app.add_typer(audit_app, name="audit")
+
+
+@app.callback()
+def _operator(
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="CDHT_AS",
+            help="Who runs the command, for the audit trail (default: the system account)",
+        ),
+    ] = None,
+) -> None:
+    """CDHT bot: the Learning Citizen chatbot."""
+    set_operator(as_)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -376,7 +393,10 @@ def chat(
         runtime = _runtime()
         try:
             await ConsoleChannel(
-                runtime.engine, as_, documents=runtime.documents(runtime.engine.sessions)
+                runtime.engine,
+                as_,
+                documents=runtime.documents(runtime.engine.sessions),
+                folder=Path(runtime.settings.documents_dir),
             ).run()
         finally:
             await runtime.close()
@@ -485,6 +505,7 @@ def unit_add(
         unit = await staff.add_unit(
             session, commune_code=parent, name=clean, kind=kind, now=utcnow()
         )
+        await note(session, "unit.added", unit.code, kind=kind)
         return unit.code
 
     try:
@@ -539,6 +560,7 @@ def unit_population(
     async def action(session):
         await check_code(session, content.units, unit)
         await reports.set_population(session, unit, year, utcnow(), **figures)
+        await note(session, "population.set", unit, year=year, **figures)
 
     try:
         _database(action)
@@ -562,7 +584,9 @@ def unit_population_import(
     content = load_content(None, province_code=Settings().province_code)
 
     async def action(session):
-        return await import_csv(session, content.units, text, str(path), utcnow())
+        count = await import_csv(session, content.units, text, str(path), utcnow())
+        await note(session, "population.imported", None, rows=count, file=path.name)
+        return count
 
     try:
         count = _database(action)
@@ -594,6 +618,11 @@ def report_annual(
         asyncio.run(write_annual(settings.database_url, report, unit, out))
     except UnknownScope as exc:
         raise _fail(str(exc)) from None
+
+    async def exported(session):  # it lists people by name: an export of their data
+        await note(session, "report.exported", unit or "province", year=year, file=out.name)
+
+    _database(exported)
     typer.echo(f"written {out}")
 
 
@@ -855,6 +884,7 @@ def broadcast_create(
         made = await broadcasts.create(
             session, text=body, segment=chosen, author_user_id=None, now=utcnow()
         )
+        await note(session, "broadcast.created", f"broadcast:{made.id}")
         return made.id
 
     try:
@@ -920,7 +950,10 @@ def broadcast_send(
         found = await broadcasts.get(session, broadcast_id, lock=True)
         if found is None:
             return None
-        return broadcasts.schedule(found, when, now), found.status
+        scheduled = broadcasts.schedule(found, when, now)
+        if scheduled:
+            await note(session, "broadcast.scheduled", f"broadcast:{broadcast_id}")
+        return scheduled, found.status
 
     done = _database(action)
     if done is None:
@@ -952,6 +985,8 @@ def _change(broadcast_id: int, verb: str) -> None:
             done = await broadcasts.resume(session, found, utcnow())
         else:
             done = await broadcasts.cancel(session, found, utcnow())
+        if done:
+            await note(session, f"broadcast.{verb}", f"broadcast:{broadcast_id}")
         return done, before, found.status
 
     result = _database(action)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import data_export
+from bot import data_export, personal_files
 from bot.certificates import Certificates
 from bot.channels.capabilities import reply_windows
-from bot.document_links import DocumentLinks
+from bot.document_links import DocumentLinks, link_code_key
 from bot.documents import Documents
 from bot.reports.document import report_maker
 from bot.settings import Settings
@@ -78,8 +78,13 @@ def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engi
         make_sessionmaker(db),
         content,
         settings=ConversationSettings(
-            notice_version=settings.notice_version, data_controller=settings.data_controller
+            notice_version=settings.notice_version,
+            data_controller=settings.data_controller,
+            evidence_types=frozenset(t.lower().lstrip(".") for t in settings.evidence_types),
+            evidence_max_bytes=int(settings.evidence_max_mb * 1024 * 1024),
+            link_code_key=link_code_key(settings),
         ),
         reply_windows=reply_windows(),
         deferred_expiry=timedelta(days=settings.deferred_expiry_days),
+        after_erasure=personal_files.remover(Path(settings.documents_dir)),
     )

@@ -139,6 +139,7 @@ class Services:
                         self.sessions,
                         inbox_days=settings.inbox_retention_days,
                         dedupe_days=settings.dedupe_retention_days,
+                        outbox_days=settings.outbox_retention_days,
                     ),
                     jobs.deferred_expiry(settings.deferred_expiry_days),
                 ],

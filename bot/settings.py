@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.context import Settings as ConversationSettings
 from storage.db import DEFAULT_DATABASE_URL
 
 
@@ -114,6 +115,22 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(
         7, ge=1, description="Days a processed raw update is kept (for investigating problems)"
     )
+    evidence_types: list[str] = Field(
+        default_factory=lambda: sorted(ConversationSettings().evidence_types),
+        description="File extensions taken as evidence (images, PDF, office documents; "
+        "those known in handlers/flows/evidence_limits.py)",
+    )
+    evidence_max_mb: float = Field(10, gt=0, description="Largest evidence file, in MB")
+    outbox_retention_days: int = Field(
+        30,
+        ge=1,
+        description="Days a sent, dead or cancelled message (not a broadcast's) is kept",
+    )
+    documents_dir: str = Field(
+        "data/documents",
+        description="Folder where the console saves the documents it is sent, one folder "
+        "per person (removed when they erase their data)",
+    )
     dedupe_retention_days: int = Field(
         30, ge=2, description="Days an event's dedupe key is kept (platforms redeliver for a day)"
     )
@@ -129,7 +146,8 @@ class Settings(BaseSettings):
     link_secret: str = Field(
         "",
         description="Key that signs download links for channels that cannot send files "
-        "(Zalo Bot); default: derived from the bot tokens",
+        "(Zalo Bot) and keys the stored hashes of link codes; default: derived from the bot "
+        "tokens",
     )
     document_link_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours a download link keeps working"

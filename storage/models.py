@@ -122,7 +122,11 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     profile: Mapped[Profile | None] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+        foreign_keys="Profile.user_id",
     )
     conversation: Mapped[Conversation | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -153,9 +157,9 @@ class ChannelIdentity(Base):
 
 class LinkCode(Base):
     """A short one-time code that attaches another channel's identity to its person
-    (`/link`). Only a hash is kept, and only while it lives: a used code is deleted, an
-    expired one when the next is issued. Every wrong code sent by anyone counts against
-    every live code, so that guessing any one of them stays unlikely."""
+    (`/link`). Only a keyed hash is kept, and only while it lives: a used code is deleted,
+    an expired one when the next is issued. Wrong codes count against whoever sends them
+    (storage/repositories/links.py); `wrong_guesses` counts this code's refused tries."""
 
     __tablename__ = "link_codes"
 
@@ -167,6 +171,20 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     wrong_guesses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GuardianCode(Base):
+    """The code a child under 16 passes on to a parent or guardian, who sends it from their
+    own chat to consent (or to an officer, who records a signed paper form). Only a keyed
+    hash is kept, until it is used or replaced."""
+
+    __tablename__ = "guardian_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
 
 
 class Profile(Base):
@@ -191,13 +209,22 @@ class Profile(Base):
         ForeignKey("units.id", ondelete="SET NULL"), index=True
     )
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Under 16: who consented for them and how: "chat" (the guardian, from their own chat,
+    # with the code the child passed on) or "paper" (an officer recording a signed form).
+    guardian_consent_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    guardian_consent_how: Mapped[str | None] = mapped_column(String(8))
+    guardian_consent_at: Mapped[datetime | None]
     consent_at: Mapped[datetime]
     notice_version: Mapped[str] = mapped_column(String(16))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    user: Mapped[User] = relationship(back_populates="profile", lazy="raise")
+    user: Mapped[User] = relationship(
+        back_populates="profile", lazy="raise", foreign_keys=[user_id]
+    )
 
     @property
     def is_registered(self) -> bool:
@@ -389,6 +416,22 @@ class OutboxMessage(Base):
     )
 
 
+class OutboxMention(Base):
+    """A person a message names besides its subject (a pending list, a digest): erasing
+    that person erases the message too."""
+
+    __tablename__ = "outbox_mentions"
+
+    outbox_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("outbox.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Broadcast(Base):
     """One text to a segment of people, sent in batches through the outbox's bulk lane. The
     cursor is the last user id enqueued: a batch of messages and the cursor's advance commit
@@ -555,9 +598,12 @@ class AuditEntry(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(String(48))
-    subject: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Who acted when it was not a user of the bot: the command line's operator, "cli:<name>"
+    # (bot/audit_cli.py).
+    actor_name: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Certificate(Base):
@@ -587,6 +633,10 @@ class Certificate(Base):
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     # Who revoked it: None for the server's command line (and for a person since erased).
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Re-issued with the same number when the holder corrects their name or birth year
+    # (handlers/actions/profile.py): which issue this is, and when it was made.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    reissued_at: Mapped[datetime | None]
 
 
 class UnitPopulation(Base):

@@ -255,6 +255,9 @@ class ZaloBotInbound:
     async def acknowledge(self, raw: Mapping[str, Any]) -> None:
         return None  # no buttons, so nothing to acknowledge
 
+    def processed_form(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        return raw  # quotes none of the bot's messages
+
 
 Store = Callable[[dict[str, Any]], Awaitable[None]]
 

@@ -87,7 +87,11 @@ async def show_pending(ctx: Context, page: int = 0) -> None:
     ]
     if len(waiting) > PAGE:
         buttons.append(Button(ctx._("Trang sau »"), f"*pending:{page + 1}"))
-    ctx.say(ctx._("Danh sách chờ xác minh (cũ nhất trước):"), buttons)
+    ctx.say(
+        ctx._("Danh sách chờ xác minh (cũ nhất trước):"),
+        buttons,
+        mentions=tuple(p.user_id for _, p in waiting[:PAGE]),
+    )
 
 
 def refusal(ctx: Context, refused: Refused) -> None:
@@ -197,6 +201,7 @@ class Open:
                 ]
             ),
             Open.buttons(ctx, a),
+            about=citizen.user_id,
         )
 
     @staticmethod
@@ -259,6 +264,7 @@ async def _refused(ctx: Context, refused: Refused, buttons: list[Button], **data
                 ]
             ),
             buttons,
+            about=a.user_id,
         )
     elif refused.reason == Reason.DUPLICATE and a is not None:
         await ctx.go(FLOW, "confirm_duplicate", id=a.id, **data)
