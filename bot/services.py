@@ -33,7 +33,7 @@ from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from bot.web import make_app
+from bot.web.server import make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NewUpdate
 
