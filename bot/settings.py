@@ -134,6 +134,12 @@ class Settings(BaseSettings):
     document_link_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours a download link keeps working"
     )
+    web_session_hours: int = Field(
+        8, ge=1, le=24 * 7, description="Hours a web console session lasts without activity"
+    )
+    public_stats: bool = Field(
+        False, description="Serve the public progress page (/web/progress): figures, no names"
+    )
     host: str = Field("127.0.0.1", description="Address the web server listens on")
     port: int = Field(8080, description="Port the web server listens on")
 

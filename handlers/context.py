@@ -24,6 +24,8 @@ class Settings:
 
     notice_version: str = "2026-01"
     data_controller: str = "Hội Khuyến học thành phố Đà Nẵng"
+    # Where the web server answers, for the links the bot sends (the console's sign-in).
+    site_url: str = "http://127.0.0.1:8080"
 
 
 async def translators(

@@ -1,0 +1,215 @@
+"""The console's review queue: submissions in a staff member's scope, filtered, searched,
+sorted and read a page at a time by keyset (a page costs the same on page 1 and page 900),
+with the counts per state that the filters leave."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.text import normalize
+from storage.models import Answer, Assessment, AssessmentStatus, Profile, Unit
+from storage.repositories.reviews import Scope, _in_scope
+
+# What the state filter offers: each a set of assessment states. Drafts never reach it.
+STATES: dict[str, tuple[AssessmentStatus, ...]] = {
+    "waiting": (AssessmentStatus.SUBMITTED,),
+    "returned": (AssessmentStatus.RETURNED,),
+    "approved": (AssessmentStatus.APPROVED,),
+    "rejected": (AssessmentStatus.REJECTED,),
+}
+STATES["all"] = tuple(s for states in STATES.values() for s in states)
+SORTS = ("oldest", "newest", "total", "name")
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int
+    state: str = "waiting"
+    commune_code: str | None = None
+    unit_id: int | None = None
+    group: str | None = None
+    passed: bool | None = None
+    has_evidence: bool | None = None
+    waiting_days: int | None = None  # submitted more than this many days ago
+    query: str = ""  # part of the name, accents optional, or a birth year
+    sort: str = "oldest"
+
+
+@dataclass(frozen=True)
+class Row:
+    assessment_id: int
+    user_id: int
+    full_name: str
+    birth_year: int | None
+    commune_code: str | None
+    place: str  # the unit chosen from the list, or the village typed
+    group: str
+    status: str
+    submitted_at: datetime
+    total: int | None
+    passed: bool | None
+    evidence: int
+
+
+def _evidence_count() -> Any:
+    return (
+        select(func.coalesce(func.sum(func.json_array_length(Answer.evidence)), 0))
+        .where(Answer.assessment_id == Assessment.id)
+        .scalar_subquery()
+    )
+
+
+def _conditions(
+    roles: list[Scope], f: Filters, now: datetime, *, states: bool = True
+) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = [_in_scope(roles), Assessment.year == f.year]
+    shown = STATES.get(f.state, STATES["waiting"]) if states else STATES["all"]
+    found.append(Assessment.status.in_(shown))
+    if f.commune_code:
+        found.append(Profile.commune_code == f.commune_code)
+    if f.unit_id is not None:
+        found.append(Profile.unit_id == f.unit_id)
+    if f.group:
+        found.append(Assessment.target_group == f.group)
+    if f.passed is not None:
+        found.append(Assessment.passed.is_(f.passed))
+    if f.has_evidence is not None:
+        with_files = exists().where(
+            Answer.assessment_id == Assessment.id, func.json_array_length(Answer.evidence) > 0
+        )
+        found.append(with_files if f.has_evidence else ~with_files)
+    if f.waiting_days is not None:
+        found.append(Assessment.submitted_at < now - timedelta(days=f.waiting_days))
+    query = f.query.strip()
+    if query.isdigit() and len(query) == 4:
+        found.append(Profile.birth_year == int(query))
+    elif query:
+        key = normalize(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        found.append(Profile.name_key.like(f"%{key}%", escape="\\"))
+    return found
+
+
+def _keys(sort: str) -> tuple[list[Any], bool]:
+    """The sort's columns (the id last, so that every row has its own place) and whether
+    they descend."""
+    if sort == "newest":
+        return [Assessment.submitted_at, Assessment.id], True
+    if sort == "total":
+        return [func.coalesce(Assessment.total, -1), Assessment.id], True
+    if sort == "name":
+        return [func.coalesce(Profile.name_key, ""), Assessment.id], False
+    return [Assessment.submitted_at, Assessment.id], False
+
+
+def _after(keys: list[Any], values: list[Any], descending: bool) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the sort's order: (a, id) > (va, vid), spelt out."""
+    first, ident = keys
+    value, last_id = values
+    if descending:
+        return or_(first < value, and_(first == value, ident < last_id))
+    return or_(first > value, and_(first == value, ident > last_id))
+
+
+def _encode(values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: str) -> list[Any] | None:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        first, last_id = values
+        if sort in ("oldest", "newest"):
+            first = datetime.fromisoformat(first)
+        elif sort == "total":
+            first = int(first)
+        else:
+            first = str(first)
+        return [first, int(last_id)]
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return None
+
+
+def _base() -> Select[Any]:
+    return (
+        select(
+            Assessment.id,
+            Assessment.user_id,
+            func.coalesce(Profile.full_name, ""),
+            Profile.birth_year,
+            Profile.commune_code,
+            func.coalesce(Unit.name, Profile.subunit_name, ""),
+            Assessment.target_group,
+            Assessment.status,
+            Assessment.submitted_at,
+            Assessment.total,
+            Assessment.passed,
+            _evidence_count(),
+        )
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .outerjoin(Unit, Unit.id == Profile.unit_id)
+    )
+
+
+async def page(
+    session: AsyncSession,
+    roles: list[Scope],
+    f: Filters,
+    now: datetime,
+    *,
+    after: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Row], str | None]:
+    """One page of the queue and the cursor of the next (None on the last page)."""
+    keys, descending = _keys(f.sort)
+    stmt = _base().where(*_conditions(roles, f, now))
+    start = _decode(after, f.sort) if after else None
+    if start is not None:
+        stmt = stmt.where(_after(keys, start, descending))
+    order = [k.desc() for k in keys] if descending else keys
+    rows = [Row(*r) for r in await session.execute(stmt.order_by(*order).limit(limit + 1))]
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    first = {
+        "oldest": last.submitted_at,
+        "newest": last.submitted_at,
+        "total": last.total if last.total is not None else -1,
+        "name": normalize(last.full_name) if last.full_name else "",
+    }[f.sort if f.sort in SORTS else "oldest"]
+    return rows, _encode([first, last.assessment_id])
+
+
+async def counts(
+    session: AsyncSession, roles: list[Scope], f: Filters, now: datetime
+) -> dict[str, int]:
+    """How many submissions each state filter would show, with the other filters as set."""
+    rows = await session.execute(
+        select(Assessment.status, func.count())
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .where(*_conditions(roles, f, now, states=False))
+        .group_by(Assessment.status)
+    )
+    by_status: dict[str, int] = {status: n for status, n in rows}
+    return {
+        name: sum(by_status.get(status, 0) for status in states) for name, states in STATES.items()
+    }
+
+
+async def selected(
+    session: AsyncSession, roles: list[Scope], ids: list[int], f: Filters, now: datetime
+) -> list[Row]:
+    """The rows of these ids that are in scope (ids from a form are never trusted)."""
+    if not ids:
+        return []
+    every = replace(f, state="all", query="", passed=None, has_evidence=None, waiting_days=None)
+    stmt = _base().where(*_conditions(roles, every, now), Assessment.id.in_(ids))
+    return [Row(*r) for r in await session.execute(stmt.order_by(Assessment.id))]

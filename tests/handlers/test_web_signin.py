@@ -1,0 +1,36 @@
+"""`/web` in the chat: staff get a one-time sign-in link to the console, others nothing."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from handlers.actions import console
+from handlers.engine import Engine
+from storage.models import StaffRole, WebSignin
+from tests.handlers.conftest import Chat, Clock, register
+from tests.handlers.test_notices import join
+
+
+async def test_an_officer_gets_a_one_time_link(bot_engine: Engine, clock: Clock) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await officer.command("web")
+    found = re.search(r"http://127\.0\.0\.1:8080/web/signin/(\S+)", officer.text)
+    assert found is not None and "10 phút" in officer.text
+    async with bot_engine.sessions() as session, session.begin():
+        signin = await session.scalar(select(WebSignin))
+        assert signin is not None and signin.expires_at == clock() + console.SIGNIN_LIFETIME
+        assert await console.sign_in(session, bot_engine.content.routing, found.group(1), clock())
+        # Once only.
+        assert not await console.sign_in(
+            session, bot_engine.content.routing, found.group(1), clock()
+        )
+
+
+async def test_a_citizen_is_refused(chat: Chat, bot_engine: Engine) -> None:
+    await register(chat)
+    await chat.command("web")
+    assert "dành cho cán bộ" in chat.text
+    async with bot_engine.sessions() as session:
+        assert await session.scalar(select(WebSignin)) is None
