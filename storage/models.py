@@ -79,6 +79,8 @@ class AssessmentStatus(StrEnum):
     RETURNED = "returned"
     APPROVED = "approved"
     REJECTED = "rejected"
+    # A decision taken back with a reason: waits for a decision again, like a submission.
+    REOPENED = "reopened"
 
 
 class OutboxStatus(StrEnum):
@@ -449,7 +451,7 @@ class Unit(Base):
 
 class StaffRole(StrEnum):
     OFFICER = "officer"  # verifies the citizens of one commune or unit
-    ADMIN = "admin"  # the whole province
+    ADMIN = "admin"  # everything, in the whole province or in one commune
 
 
 class Staff(Base):
@@ -579,6 +581,8 @@ class Certificate(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # Who revoked it: None for the server's command line (and for a person since erased).
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class UnitPopulation(Base):

@@ -1,2 +1,27 @@
-"""Every decision a person can take, channel-neutral: the chat, the console and the CLI call
-the same functions, which check role, scope and state once."""
+"""Decisions people take, the same from every surface: the chat flows, the CLI and the web
+console call these functions and render what they return. No surface checks a permission
+on its own.
+
+Every action has the shape ``await action(work, actor, target, ..., input) -> Result``:
+
+- ``work`` (`Work`): the caller's `AsyncSession` (the caller owns the transaction and
+  commits it), the content, the message catalogs and the time;
+- ``actor`` (`Actor`): who acts (a user id, or the server's command line) and from where;
+- the target (an assessment id, an invite id, a staff role id, a certificate code) and the
+  input (a reason, adjustments, flagged indicators ...).
+
+An action checks role, scope, state and conflict of interest; writes the domain changes,
+the audit rows and the messages to the people concerned (outbox rows, in each person's
+language) into the session; and returns a frozen dataclass saying what changed. When it
+may not or cannot act it raises `Refused` with a `Reason` code the caller translates; the
+refusal's audit row is already in the session, so the caller catches it and still commits.
+
+Modules: `review` (read a case, the queue, approve, return, reject, reopen, bulk approve),
+`staff` (join, invite, cancel an invite, revoke a role, the roster), `certificates`
+(revoke), `console` (sign-in links to the web console), `rules` (scope and conflict of
+interest, duplicates: the one place they live).
+"""
+
+from handlers.actions.base import Actor, Reason, Refused, Work
+
+__all__ = ["Actor", "Reason", "Refused", "Work"]

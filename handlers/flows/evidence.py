@@ -6,7 +6,7 @@ from handlers.context import Context, steps
 from handlers.events import Attachment, Reply
 from handlers.flows.results import group_of
 from handlers.flows.review import actions, authorised
-from storage.models import AssessmentStatus
+from storage.repositories.reviews import AWAITING
 
 
 async def send(ctx: Context, assessment_id: int) -> None:
@@ -59,7 +59,7 @@ async def send(ctx: Context, assessment_id: int) -> None:
         ).format(count=len(files) - len(here))
     if learned:
         text += "\n" + "\n".join(learned)
-    waiting = a.status == AssessmentStatus.SUBMITTED
+    waiting = a.status in AWAITING
     ctx.replies.append(
         Reply(text, actions(ctx.t, a.id) if waiting else (), about_user_id=citizen.user_id)
     )

@@ -194,7 +194,7 @@ def test_units_and_officer_invites(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     invite_code = invited.output.split()[1]
     asyncio.run(_join(url, invite_code))
     listed = runner.invoke(app, ["officer", "list"]).output
-    assert listed.startswith("1\tuser 1\tofficer\tcommune 20242\tunit 1")
+    assert listed.startswith("1\t(not registered)\tuser 1\tofficer\tTổ 5, Phường Hải Châu\t")
     assert runner.invoke(app, ["officer", "revoke", "1"]).exit_code == 0
     assert runner.invoke(app, ["officer", "list"]).output == ""
     assert "revoked" in runner.invoke(app, ["officer", "list", "--all"]).output

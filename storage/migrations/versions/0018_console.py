@@ -2,7 +2,7 @@
 review queue's index
 
 Revision ID: 0018_console
-Revises: 0013_links
+Revises: 0016_trust
 Create Date: 2026-12-06 01:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from content.text import normalize
 
 revision: str = "0018_console"
-down_revision: str | Sequence[str] | None = "0013_links"
+down_revision: str | Sequence[str] | None = "0016_trust"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
