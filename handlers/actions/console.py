@@ -3,34 +3,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from content import Routing
-from storage.repositories import audit, reviews, web_sessions
+from handlers.actions import rules
+from handlers.actions.base import Actor, Reason, Refused, Work
+from storage.repositories import web_sessions
 
 SIGNIN_LIFETIME = timedelta(minutes=10)
 
 
-async def signin_link(
-    session: AsyncSession, routing: Routing, user_id: int, now: datetime
-) -> str | None:
-    """A one-time sign-in token for a person with an active role, valid ten minutes; None
-    for anyone else (the refusal is noted)."""
-    if not await reviews.scopes(session, user_id, routing):
-        await audit.record(session, [audit.NewEntry(user_id, "console.signin_refused")], now)
-        return None
-    token = await web_sessions.new_signin(session, user_id, now, SIGNIN_LIFETIME)
-    await audit.record(session, [audit.NewEntry(user_id, "console.signin_link")], now)
+async def signin_link(work: Work, actor: Actor) -> str:
+    """A one-time sign-in token for a person with an active role, valid ten minutes;
+    NOT_STAFF for anyone else (noted)."""
+    if actor.user_id is None or not await rules.roles_of(work, actor):
+        await work.record(actor, "console.signin_refused", None)
+        raise Refused(Reason.NOT_STAFF)
+    token = await web_sessions.new_signin(work.session, actor.user_id, work.now, SIGNIN_LIFETIME)
+    await work.record(actor, "console.signin_link", None)
     return token
 
 
-async def sign_in(session: AsyncSession, routing: Routing, token: str, now: datetime) -> int | None:
-    """Whose valid token this is, used up; None when it is unknown, used, expired, or its
-    owner has no active role any more."""
-    user_id = await web_sessions.redeem_signin(session, token, now)
-    if user_id is None or not await reviews.scopes(session, user_id, routing):
-        return None
-    await audit.record(session, [audit.NewEntry(user_id, "console.signed_in")], now)
-    return user_id
+async def sign_in(work: Work, token: str) -> Actor:
+    """Who signs in with this token, which is used up; NOT_FOUND when it is unknown, used or
+    expired, NOT_STAFF when its owner has no active role any more."""
+    user_id = await web_sessions.redeem_signin(work.session, token, work.now)
+    if user_id is None:
+        raise Refused(Reason.NOT_FOUND)
+    actor = Actor(user_id, "web")
+    if not await rules.roles_of(work, actor):
+        raise Refused(Reason.NOT_STAFF)
+    await work.record(actor, "console.signed_in", None)
+    return actor

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from handlers.actions import console
+from handlers.actions import Refused, console
 from handlers.context import Context, steps
+from handlers.flows.common import me, work
 
 
 async def send_link(ctx: Context) -> None:
-    token = await console.signin_link(ctx.session, ctx.content.routing, ctx.user.id, ctx.now)
-    if token is None:
+    try:
+        token = await console.signin_link(work(ctx), me(ctx))
+    except Refused:
         ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
     else:
         ctx.say(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
-from handlers.actions import console
+from handlers.actions import Refused, Work, console
 from handlers.engine import Engine
 from storage.models import StaffRole, WebSignin
 from tests.handlers.conftest import Chat, Clock, register
@@ -21,11 +22,11 @@ async def test_an_officer_gets_a_one_time_link(bot_engine: Engine, clock: Clock)
     async with bot_engine.sessions() as session, session.begin():
         signin = await session.scalar(select(WebSignin))
         assert signin is not None and signin.expires_at == clock() + console.SIGNIN_LIFETIME
-        assert await console.sign_in(session, bot_engine.content.routing, found.group(1), clock())
-        # Once only.
-        assert not await console.sign_in(
-            session, bot_engine.content.routing, found.group(1), clock()
-        )
+        work = Work(session, bot_engine.content, bot_engine.catalogs, clock())
+        actor = await console.sign_in(work, found.group(1))
+        assert actor.user_id == signin.user_id and actor.via == "web"
+        with pytest.raises(Refused):  # once only
+            await console.sign_in(work, found.group(1))
 
 
 async def test_a_citizen_is_refused(chat: Chat, bot_engine: Engine) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.web.console import ConsoleConfig
 from bot.web.server import make_app
 from content import Content, load_content
-from handlers.actions import console
+from handlers.actions import Actor, Work, console
 from handlers.i18n import load_catalogs
 from storage.models import AssessmentStatus, StaffRole
 from tests.web import seed
@@ -124,9 +124,9 @@ async def link_for(
     session_factory: async_sessionmaker[AsyncSession], content: Content, user_id: int, now: datetime
 ) -> str:
     async with session_factory() as session, session.begin():
-        token = await console.signin_link(session, content.routing, user_id, now)
-    assert token is not None
-    return token
+        return await console.signin_link(
+            Work(session, content, load_catalogs(), now), Actor(user_id, "chat")
+        )
 
 
 @pytest.fixture

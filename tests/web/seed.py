@@ -18,6 +18,7 @@ from storage.models import (
     Answer,
     Assessment,
     AssessmentStatus,
+    AuditEntry,
     ChannelIdentity,
     Profile,
     Staff,
@@ -104,6 +105,7 @@ async def citizens(
     profiles: list[dict[str, Any]] = []
     assessments: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
     for n, person in enumerate(people):
         user_id, assessment_id = first + n, first_assessment + n
         group = content.criteria_for(person.group, year)
@@ -168,6 +170,15 @@ async def citizens(
                 "adjustments": {},
             }
         )
+        audits.append(
+            {
+                "actor_user_id": user_id,
+                "action": "assessment.submitted",
+                "subject": str(assessment_id),
+                "details": {"total": result.total, "passed": result.passed},
+                "created_at": submitted,
+            }
+        )
         for k, ind in enumerate(group.indicators):
             files = (
                 [
@@ -202,6 +213,7 @@ async def citizens(
         (Profile, profiles),
         (Assessment, assessments),
         (Answer, answers),
+        (AuditEntry, audits),
     ):
         for start in range(0, len(rows), 2000):
             await session.execute(insert(table), rows[start : start + 2000])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.web.console.auth import COOKIE
 from content import Content
+from handlers.actions import Actor, Reason, Refused, Work, console
+from handlers.i18n import load_catalogs
 from storage.models import Assessment, AuditEntry, Staff, WebSession, WebSignin
 from tests.web.conftest import Browser, Clock, World, link_for
 
@@ -59,14 +62,15 @@ async def test_only_staff_get_a_link(
     content: Content,
     clock: Clock,
 ) -> None:
-    from handlers.actions import console
-
     async with session_factory() as session, session.begin():
         citizen = await session.scalar(
             select(Assessment.user_id).where(Assessment.id == world.mine[0])
         )
         assert citizen is not None
-        assert await console.signin_link(session, content.routing, citizen, clock()) is None
+        work = Work(session, content, load_catalogs(), clock())
+        with pytest.raises(Refused) as refused:
+            await console.signin_link(work, Actor(citizen, "chat"))
+        assert refused.value.reason == Reason.NOT_STAFF
     async with session_factory() as session:
         assert "console.signin_refused" in set(await session.scalars(select(AuditEntry.action)))
 

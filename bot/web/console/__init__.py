@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.web.console import auth, queue, render
+from bot.web.console import auth, case, queue, render
 from bot.web.console.config import CONFIG, ConsoleConfig
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -24,5 +24,6 @@ def make_console(config: ConsoleConfig) -> web.Application:
     render.setup(app)
     auth.routes(app)
     queue.routes(app)
+    case.routes(app)
     app.router.add_static("/static", STATIC, append_version=True, name="static")
     return app

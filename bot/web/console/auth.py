@@ -17,8 +17,8 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.web.console import render
-from bot.web.console.config import VIEWER, Viewer, config
-from handlers.actions import console
+from bot.web.console.config import VIEWER, Viewer, config, work
+from handlers.actions import Refused, console
 from handlers.i18n import LOCALES, Translator
 from storage.models import Profile
 from storage.repositories import reviews, web_sessions
@@ -138,12 +138,14 @@ async def signin(request: web.Request) -> web.Response:
     locale = str(form.get("lang", "vi"))
     now = cfg.clock()
     async with cfg.sessions() as db, db.begin():
-        user_id = await console.sign_in(db, cfg.content.routing, token, now) if token else None
-        if user_id is None:
+        try:
+            actor = await console.sign_in(work(request, db), token)
+        except Refused:
             session_id = None
         else:
+            assert actor.user_id is not None
             session_id = await web_sessions.start(
-                db, user_id, locale if locale in LOCALES else "vi", now
+                db, actor.user_id, locale if locale in LOCALES else "vi", now
             )
     if session_id is None:
         return render.page(

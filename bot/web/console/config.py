@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.documents import Documents
 from content import Content
+from handlers.actions import Actor, Work
 from handlers.i18n import Translator
 from storage.repositories.reviews import Scope
 
@@ -46,7 +47,11 @@ class Viewer:
 
     @property
     def province(self) -> bool:
-        return any(role.admin and role.commune_code is None for role in self.roles)
+        return any(role.province for role in self.roles)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, "web")
 
 
 VIEWER = web.RequestKey("console_viewer", Viewer)
@@ -58,3 +63,10 @@ def viewer(request: web.Request) -> Viewer:
 
 def config(request: web.Request) -> ConsoleConfig:
     return request.config_dict[CONFIG]
+
+
+def work(request: web.Request, session: AsyncSession) -> Work:
+    """This request's unit of work, as the actions take it (the request owns the
+    transaction)."""
+    cfg = config(request)
+    return Work(session, cfg.content, cfg.catalogs, cfg.clock())
