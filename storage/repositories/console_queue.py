@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from content.text import normalize
 from storage.models import Answer, Assessment, AssessmentStatus, Profile, Unit
-from storage.repositories.reviews import Scope, _in_scope
+from storage.repositories.reviews import AWAITING, Scope, _in_scope
 
 # What the state filter offers: each a set of assessment states. Drafts never reach it.
 STATES: dict[str, tuple[AssessmentStatus, ...]] = {
-    "waiting": (AssessmentStatus.SUBMITTED,),
+    "waiting": AWAITING,
     "returned": (AssessmentStatus.RETURNED,),
     "approved": (AssessmentStatus.APPROVED,),
     "rejected": (AssessmentStatus.REJECTED,),
@@ -204,12 +205,22 @@ async def counts(
     }
 
 
-async def selected(
-    session: AsyncSession, roles: list[Scope], ids: list[int], f: Filters, now: datetime
-) -> list[Row]:
+async def selected(session: AsyncSession, roles: list[Scope], ids: list[int]) -> list[Row]:
     """The rows of these ids that are in scope (ids from a form are never trusted)."""
     if not ids:
         return []
-    every = replace(f, state="all", query="", passed=None, has_evidence=None, waiting_days=None)
-    stmt = _base().where(*_conditions(roles, every, now), Assessment.id.in_(ids))
+    stmt = _base().where(_in_scope(roles), Assessment.id.in_(ids))
     return [Row(*r) for r in await session.execute(stmt.order_by(Assessment.id))]
+
+
+async def with_answers(session: AsyncSession, ids: list[int]) -> list[tuple[Assessment, Profile]]:
+    """These submissions with their answers, in one query each (for their results)."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Assessment, Profile)
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .where(Assessment.id.in_(ids))
+        .options(selectinload(Assessment.answers))
+    )
+    return [(a, p) for a, p in rows.all()]
