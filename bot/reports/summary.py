@@ -35,7 +35,7 @@ class Tally:
         if status == AssessmentStatus.DRAFT:
             return
         self.submitted += count.n
-        if status == AssessmentStatus.SUBMITTED:
+        if status in (AssessmentStatus.SUBMITTED, AssessmentStatus.REOPENED):
             self.pending += count.n
         else:
             setattr(self, status.value, getattr(self, status.value) + count.n)

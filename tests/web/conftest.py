@@ -12,6 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.documents import Documents
+from bot.reports.document import report_maker
 from bot.web.console import ConsoleConfig
 from bot.web.server import make_app
 from content import Content, load_content
@@ -106,14 +108,20 @@ class Browser:
 
 @pytest.fixture
 async def client(
-    session_factory: async_sessionmaker[AsyncSession], content: Content, clock: Clock
+    session_factory: async_sessionmaker[AsyncSession], content: Content, clock: Clock, db_url: str
 ) -> AsyncIterator[TestClient]:
+    catalogs = load_catalogs()
+    documents = Documents(session_factory, {"report": report_maker(db_url, content, catalogs)})
     app = make_app(
         session_factory,
         webhook_secret="s",
         clock=clock,
         console=ConsoleConfig(
-            sessions=session_factory, content=content, catalogs=load_catalogs(), clock=clock
+            sessions=session_factory,
+            content=content,
+            catalogs=catalogs,
+            clock=clock,
+            documents=documents,
         ),
     )
     async with TestClient(TestServer(app)) as test_client:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.web.console import auth, case, queue, render
+from bot.web.console import auth, case, dashboard, queue, render
 from bot.web.console.config import CONFIG, ConsoleConfig
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -25,5 +25,6 @@ def make_console(config: ConsoleConfig) -> web.Application:
     auth.routes(app)
     queue.routes(app)
     case.routes(app)
+    dashboard.routes(app)
     app.router.add_static("/static", STATIC, append_version=True, name="static")
     return app
