@@ -17,10 +17,12 @@ from bot.document_links import DocumentLinks
 from bot.documents import Documents
 from bot.reports.document import report_maker
 from bot.settings import Settings
+from bot.web.console import ConsoleConfig
 from content import Content, load_content
 from handlers.context import Settings as ConversationSettings
 from handlers.engine import Engine
 from storage.db import create_engine, make_sessionmaker
+from storage.models import utcnow
 
 
 @dataclass
@@ -49,6 +51,20 @@ class Runtime:
                 ),
             },
             DocumentLinks.of(self.settings),
+        )
+
+    def console(
+        self, sessions: async_sessionmaker[AsyncSession], documents: Documents
+    ) -> ConsoleConfig:
+        """The web console as the settings want it."""
+        return ConsoleConfig(
+            sessions=sessions,
+            content=self.content,
+            catalogs=self.engine.catalogs,
+            clock=utcnow,
+            session_idle=timedelta(hours=self.settings.web_session_hours),
+            secure_cookies=self.settings.site_url.startswith("https://"),
+            documents=documents,
         )
 
     async def close(self) -> None:

@@ -254,6 +254,7 @@ class Services:
             certificates=self.runtime.certificates,
             catalogs=self.runtime.engine.catalogs,
             documents=self.documents,
+            console=self.runtime.console(self.sessions, self.documents),
         )
         runner = web.AppRunner(app)
         await runner.setup()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, make_mocked_request
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -142,3 +145,15 @@ async def test_the_language_switches_to_english(sign_in, world: World) -> None:
     assert (status, location) == (303, "/web/")
     _, page = await browser.get("/web/")
     assert '<html lang="en">' in page
+
+
+async def test_sign_in_links_never_reach_the_access_log(
+    client: TestClient, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aiohttp.web_log import AccessLogger
+
+    caplog.set_level("INFO", logger="aiohttp.access")
+    logger = AccessLogger(logging.getLogger("aiohttp.access"), "%r %s")
+    fake = make_mocked_request("GET", "/web/signin/SECRET-TOKEN-123")
+    logger.log(fake, web.Response(), 0.01)
+    assert "SECRET-TOKEN-123" not in caplog.text and "/web/signin/[…]" in caplog.text

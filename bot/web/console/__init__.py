@@ -5,6 +5,7 @@ every asset (styles, htmx) served by the bot: no CDN, so it works on an intranet
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from aiohttp import web
@@ -19,6 +20,7 @@ __all__ = ["ConsoleConfig", "make_console"]
 
 def make_console(config: ConsoleConfig) -> web.Application:
     """The console as a sub-application, to be mounted at /web."""
+    logging.getLogger("aiohttp.access").addFilter(auth.REDACT)
     app = web.Application(middlewares=[auth.security_headers, auth.signed_in])
     app[CONFIG] = config
     render.setup(app)

@@ -11,6 +11,8 @@ header. Neither links nor session ids are ever logged."""
 from __future__ import annotations
 
 import hmac
+import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -41,6 +43,24 @@ _OPEN = ("/web/signin", "/web/static/")
 _SAFE_METHODS = ("GET", "HEAD")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_SIGNIN_LINK = re.compile(r"/web/signin/[^\s\"?]+")
+
+
+class RedactLinks(logging.Filter):
+    """Keeps sign-in links out of the access log: the path is the credential."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _SIGNIN_LINK.sub("/web/signin/[…]", record.msg)
+        if record.args:
+            record.args = tuple(
+                _SIGNIN_LINK.sub("/web/signin/[…]", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        return True
+
+
+REDACT = RedactLinks()
 
 
 @web.middleware
