@@ -235,8 +235,8 @@ class Assessment(Base):
         # The annual report: one year's assessments in one state (its lists), and its counts
         # read from the index alone, without the rows' answers and notes.
         Index("ix_assessments_report", "year", "status", "user_id", "target_group"),
-        # The console's queue: one state, oldest first, read a page at a time.
-        Index("ix_assessments_queue", "status", "submitted_at", "id"),
+        # The console's queue: one year's state, oldest first, read a page at a time.
+        Index("ix_assessments_queue", "year", "status", "submitted_at", "id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

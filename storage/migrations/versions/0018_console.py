@@ -35,7 +35,10 @@ def upgrade() -> None:
             [{"key": normalize(name), "id": user_id} for user_id, name in named],
         )
     op.create_index(
-        "ix_assessments_queue", "assessments", ["status", "submitted_at", "id"], unique=False
+        "ix_assessments_queue",
+        "assessments",
+        ["year", "status", "submitted_at", "id", "user_id"],
+        unique=False,
     )
     op.create_table(
         "web_signins",
