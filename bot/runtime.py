@@ -65,6 +65,7 @@ class Runtime:
             session_idle=timedelta(hours=self.settings.web_session_hours),
             secure_cookies=self.settings.site_url.startswith("https://"),
             documents=documents,
+            telegram_bot=self.settings.telegram_bot_username,
         )
 
     async def close(self) -> None:

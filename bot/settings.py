@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     telegram_bot_token: str | None = Field(
         None, description="Token from @BotFather; when set, `make run` runs on Telegram"
     )
+    telegram_bot_username: str = Field(
+        "", description="The bot's @username without the @, for invite links in the web console"
+    )
     telegram_api_url: str | None = Field(
         None, description="Another Bot API server (self-hosted telegram-bot-api, a test fake)"
     )

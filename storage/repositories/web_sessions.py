@@ -7,10 +7,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import WebSession, WebSignin
+from storage.models import ChannelIdentity, UTCDateTime, WebSession, WebSignin
 
 
 def digest(secret: str) -> str:
@@ -94,3 +94,19 @@ async def end_all(session: AsyncSession, user_id: int) -> int:
     """Sign the person out everywhere (their role was revoked)."""
     done = await session.execute(delete(WebSession).where(WebSession.user_id == user_id))
     return done.rowcount
+
+
+async def last_active(session: AsyncSession, user_ids: list[int]) -> dict[int, datetime]:
+    """When each person was last seen, in a chat or in the console."""
+    if not user_ids:
+        return {}
+    chats = select(ChannelIdentity.user_id, ChannelIdentity.last_seen_at.label("at")).where(
+        ChannelIdentity.user_id.in_(user_ids)
+    )
+    browsers = select(WebSession.user_id, WebSession.last_seen_at.label("at")).where(
+        WebSession.user_id.in_(user_ids)
+    )
+    seen = union_all(chats, browsers).subquery()
+    latest = func.max(seen.c.at, type_=UTCDateTime)
+    rows = await session.execute(select(seen.c.user_id, latest).group_by(seen.c.user_id))
+    return {user_id: at for user_id, at in rows}

@@ -29,6 +29,8 @@ class ConsoleConfig:
     secure_cookies: bool = False
     # Makes the annual report for the dashboard's download (the chat's `/report` document).
     documents: Documents | None = None
+    # The Telegram bot's username, for invite links (t.me/<bot>?start=o_CODE); "" for none.
+    telegram_bot: str = ""
 
 
 CONFIG = web.AppKey("console_config", ConsoleConfig)
@@ -48,6 +50,10 @@ class Viewer:
     @property
     def province(self) -> bool:
         return any(role.province for role in self.roles)
+
+    @property
+    def admin(self) -> bool:
+        return any(role.admin for role in self.roles)
 
     @property
     def actor(self) -> Actor:
