@@ -66,6 +66,7 @@ class Runtime:
             secure_cookies=self.settings.site_url.startswith("https://"),
             documents=documents,
             telegram_bot=self.settings.telegram_bot_username,
+            public_stats=self.settings.public_stats,
         )
 
     async def close(self) -> None:

@@ -38,8 +38,9 @@ HEADERS = {
         "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
 }
-# Reached without a session: the sign-in pages and the static assets.
-_OPEN = ("/web/signin", "/web/static/")
+# Reached without a session: the sign-in pages, the public progress page (when served)
+# and the static assets.
+_OPEN = ("/web/signin", "/web/progress", "/web/static/")
 _SAFE_METHODS = ("GET", "HEAD")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -31,6 +31,8 @@ class ConsoleConfig:
     documents: Documents | None = None
     # The Telegram bot's username, for invite links (t.me/<bot>?start=o_CODE); "" for none.
     telegram_bot: str = ""
+    # Serve the public progress page (/web/progress): figures per commune, no names.
+    public_stats: bool = False
 
 
 CONFIG = web.AppKey("console_config", ConsoleConfig)

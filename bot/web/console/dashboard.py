@@ -53,7 +53,7 @@ def _whole(places: list[Place]) -> Tally | None:
     return total.total if total is not None else None
 
 
-def _charts(
+def charts_for(
     t: Translator, places: list[Place], scope: ReportScope, targets: TargetRatios | None
 ) -> list[Markup]:
     parts = [p for p in places if p.level == (1 if scope.province else 2)] or places
@@ -159,7 +159,7 @@ async def page(request: web.Request) -> web.Response:
         "places": places,
         "whole": _whole(places),
         "groups": report.groups,
-        "charts": _charts(who.t, places, scope, milestone[1] if milestone else None),
+        "charts": charts_for(who.t, places, scope, milestone[1] if milestone else None),
         "milestone": milestone,
         "due": due,
         "days_left": (due - today).days if due is not None else None,
