@@ -35,3 +35,11 @@ async def test_a_citizen_is_refused(chat: Chat, bot_engine: Engine) -> None:
     assert "dành cho cán bộ" in chat.text
     async with bot_engine.sessions() as session:
         assert await session.scalar(select(WebSignin)) is None
+
+
+async def test_the_officers_queue_screen_leads_to_the_console(bot_engine: Engine) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await officer.command("pending")
+    assert "Mở trang quản lý trên web" in [b.label for b in officer.buttons]
+    await officer.press("Mở trang quản lý trên web")
+    assert "/web/signin/" in officer.text
