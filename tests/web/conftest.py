@@ -7,8 +7,10 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import segno
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -59,9 +61,14 @@ class World:
 
 @pytest.fixture
 async def world(
-    session_factory: async_sessionmaker[AsyncSession], content: Content, clock: Clock
+    session_factory: async_sessionmaker[AsyncSession],
+    content: Content,
+    clock: Clock,
+    tmp_path: Path,
 ) -> World:
     now = clock()
+    picture = tmp_path / "giay-xac-nhan.png"  # a real image, for the thumbnails
+    segno.make("minh chứng").save(str(picture), scale=6)
     async with session_factory() as session, session.begin():
         admin = await seed.staff(session, "Quản Trị", StaffRole.ADMIN, None, now)
         officer = await seed.staff(session, "Cán Bộ Hải Châu", StaffRole.OFFICER, HAI_CHAU, now)
@@ -77,6 +84,7 @@ async def world(
             ],
             YEAR,
             now,
+            evidence_file=str(picture),
         )
         theirs = await seed.citizens(
             session, content, [Citizen("Võ Thị Đào", commune=OTHER)], YEAR, now

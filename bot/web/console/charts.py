@@ -3,13 +3,15 @@ labelled with its figure), each with a title and a description for screen reader
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from html import escape
 
-WIDTH = 640
-LABEL = 200  # the names' column
+WIDTH = 480
+LABEL = 170  # the names' column
 BAR = 22
 GAP = 10
+HEAD = 30  # the title's line
 COLOURS = ("#1f6feb", "#1a7f37", "#9a6700", "#8250df", "#cf222e")
 
 
@@ -31,8 +33,10 @@ def bars(
     chart_id: str,
 ) -> str:
     """Horizontal bars, one per row, scaled to `maximum`, with an optional target line."""
-    span = WIDTH - LABEL - 80
-    height = GAP + len(rows) * (BAR + GAP) + (24 if target is not None else 0)
+    span = WIDTH - LABEL - 70
+    lines = textwrap.wrap(title, 52)[:2]
+    head = HEAD + 20 * (len(lines) - 1)
+    height = head + GAP + len(rows) * (BAR + GAP) + (24 if target is not None else 0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" class="bars">',
@@ -40,9 +44,14 @@ def bars(
         f'<desc id="{chart_id}-d">'
         + escape("; ".join(f"{r.label}: {r.text or missing}" for r in rows))
         + "</desc>",
+        *(
+            f'<text x="0" y="{18 + 20 * n}" font-size="15" font-weight="700" fill="#1f2328" '
+            f'aria-hidden="true">{escape(line)}</text>'
+            for n, line in enumerate(lines)
+        ),
     ]
     for n, row in enumerate(rows):
-        y = GAP + n * (BAR + GAP)
+        y = head + GAP + n * (BAR + GAP)
         parts.append(
             f'<text x="{LABEL - 8}" y="{y + BAR * 0.7:.1f}" text-anchor="end" font-size="13" '
             f'fill="#1f2328">{escape(_short(row.label))}</text>'
@@ -64,9 +73,9 @@ def bars(
         )
     if target is not None and maximum > 0:
         x = LABEL + min(1.0, target / maximum) * span
-        bottom = GAP + len(rows) * (BAR + GAP)
+        bottom = head + GAP + len(rows) * (BAR + GAP)
         parts.append(
-            f'<line x1="{x:.1f}" y1="2" x2="{x:.1f}" y2="{bottom}" stroke="#cf222e" '
+            f'<line x1="{x:.1f}" y1="{head}" x2="{x:.1f}" y2="{bottom}" stroke="#cf222e" '
             f'stroke-width="2" stroke-dasharray="6 4" class="target"/>'
         )
         parts.append(
@@ -77,5 +86,5 @@ def bars(
     return "".join(parts)
 
 
-def _short(label: str, most: int = 28) -> str:
+def _short(label: str, most: int = 24) -> str:
     return label if len(label) <= most else label[: most - 1] + "…"

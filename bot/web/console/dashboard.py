@@ -27,6 +27,10 @@ RATIO_TITLES = {
     ),
 }
 
+SKILLS_TITLE = N_(
+    "Kỹ năng số: có kỹ năng (trong số được công nhận), thành thạo (trong số có kỹ năng)"
+)
+
 
 def _percent(t: Translator, share: float | None) -> str:
     return "" if share is None else f"{t.number(round(share * 100, 1))} %"
@@ -101,12 +105,12 @@ def charts_for(
     if whole is not None:
         skills = [
             charts.Bar(
-                t._("Có kỹ năng số (trong số được công nhận)"),
+                t._("Có kỹ năng số"),
                 None if whole.skilled_share is None else whole.skilled_share * 100,
                 _percent(t, whole.skilled_share),
             ),
             charts.Bar(
-                t._("Thành thạo (trong số có kỹ năng số)"),
+                t._("Thành thạo"),
                 None if whole.proficient_share is None else whole.proficient_share * 100,
                 _percent(t, whole.proficient_share),
             ),
@@ -114,7 +118,7 @@ def charts_for(
         found.append(
             Markup(
                 charts.bars(
-                    t._("Kỹ năng số"),
+                    t._(SKILLS_TITLE),
                     skills,
                     maximum=100,
                     target=targets.titled_with_digital_skills if targets else None,

@@ -63,7 +63,12 @@ async def test_a_case_decision_and_its_reopening(
     await sign_in_browser(page, session_factory, content, clock, world.officer)
     await page.get_by_role("link", name="Nguyễn Thị Lan").click()
     await page.wait_for_url(f"**/web/case/{world.mine[0]}")
-    assert await page.locator("img[src*='/evidence/I1/']").count() == 2
+    thumbnails = page.locator("img[src*='/evidence/I1/']")
+    assert await thumbnails.count() == 2
+    for thumbnail in await thumbnails.all():  # loaded and shown at a readable size
+        assert await thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+        box = await thumbnail.bounding_box()
+        assert box is not None and box["width"] >= 64
     assert await serious_violations(page) == []
     await page.locator("form[action$='/approve'] button[type=submit]").click()
     await page.wait_for_url("**?done=approved")
