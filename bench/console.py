@@ -103,7 +103,12 @@ async def measure(url: str, officer: int, runs: int) -> Times:
             token = await console.signin_link(
                 Work(session, content, catalogs, NOW), Actor(officer, "chat")
             )
-        signed = await client.post("/web/signin", data={"token": token}, allow_redirects=False)
+        form = await (await client.get(f"/web/signin/{token}")).text()
+        nonce = re.search(r'name="nonce" value="([^"]+)"', form)
+        assert nonce is not None
+        signed = await client.post(
+            "/web/signin", data={"token": token, "nonce": nonce.group(1)}, allow_redirects=False
+        )
         assert signed.status == 303, signed.status
         first = await (await client.get("/web/")).text()
         after = re.search(r"after=([^\"&]+)\" rel=\"next\"", first)

@@ -27,6 +27,7 @@ from tests.web.seed import HAI_CHAU, OTHER, Citizen
 
 YEAR = 2026
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 
 
 class Clock:
@@ -106,6 +107,13 @@ class Browser:
             self.csrf = found.group(1)
         return response.status, text
 
+    async def open_link(self, token: str) -> tuple[int, str, str]:
+        """Open the chat's sign-in link, then press its button."""
+        _, page = await self.get(f"/web/signin/{token}")
+        nonce = NONCE.search(page)
+        assert nonce is not None
+        return await self.post("/web/signin", {"token": token, "nonce": nonce.group(1)}, csrf=False)
+
     async def post(
         self, path: str, data: dict[str, object], *, csrf: bool = True
     ) -> tuple[int, str, str]:
@@ -155,7 +163,7 @@ def sign_in(
     async def signed_in(user_id: int) -> Browser:
         token = await link_for(session_factory, content, user_id, clock())
         browser = Browser(client)
-        status, location, _ = await browser.post("/web/signin", {"token": token}, csrf=False)
+        status, location, _ = await browser.open_link(token)
         assert (status, location) == (303, "/web/")
         await browser.get("/web/")
         return browser

@@ -15,7 +15,7 @@ from content import Content
 from handlers.actions import Actor, Reason, Refused, Work, console
 from handlers.i18n import load_catalogs
 from storage.models import Assessment, AuditEntry, Staff, WebSession, WebSignin
-from tests.web.conftest import Browser, Clock, World, link_for
+from tests.web.conftest import NONCE, Browser, Clock, World, link_for
 
 
 async def test_the_link_signs_in_once_and_lands_on_the_queue(
@@ -30,7 +30,13 @@ async def test_the_link_signs_in_once_and_lands_on_the_queue(
     # Opening the link (as a chat app's preview would) does not use it up.
     status, page = await browser.get(f"/web/signin/{token}")
     assert status == 200 and 'name="token"' in page
-    response = await client.post("/web/signin", data={"token": token}, allow_redirects=False)
+    nonce = NONCE.search(page)
+    assert nonce is not None
+    response = await client.post(
+        "/web/signin",
+        data={"token": token, "nonce": nonce.group(1)},
+        allow_redirects=False,
+    )
     assert (response.status, response.headers["Location"]) == (303, "/web/")
     cookie = response.cookies[COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]
@@ -39,7 +45,7 @@ async def test_the_link_signs_in_once_and_lands_on_the_queue(
     assert status == 200 and "Hàng chờ xác minh" in page and "Nguyễn Thị Lan" in page
     # The same link again, in another browser: refused.
     client.session.cookie_jar.clear()
-    status, _, page = await Browser(client).post("/web/signin", {"token": token}, csrf=False)
+    status, _, page = await Browser(client).open_link(token)
     assert status == 403 and "đã được dùng hoặc đã hết hạn" in page
     async with session_factory() as session:
         stored = await session.scalar(select(WebSignin.token_hash))
@@ -55,8 +61,8 @@ async def test_a_link_expires_after_ten_minutes(
 ) -> None:
     token = await link_for(session_factory, content, world.officer, clock())
     clock.advance(minutes=10, seconds=1)
-    status, _, _ = await Browser(client).post("/web/signin", {"token": token}, csrf=False)
-    assert status == 403
+    status, _, page = await Browser(client).open_link(token)
+    assert status == 403 and "đã hết hạn" in page
 
 
 async def test_only_staff_get_a_link(
@@ -157,3 +163,20 @@ async def test_sign_in_links_never_reach_the_access_log(
     fake = make_mocked_request("GET", "/web/signin/SECRET-TOKEN-123")
     logger.log(fake, web.Response(), 0.01)
     assert "SECRET-TOKEN-123" not in caplog.text and "/web/signin/[…]" in caplog.text
+
+
+async def test_a_sign_in_posted_from_elsewhere_is_refused_and_spends_nothing(
+    client: TestClient,
+    world: World,
+    session_factory: async_sessionmaker[AsyncSession],
+    content: Content,
+    clock: Clock,
+) -> None:
+    token = await link_for(session_factory, content, world.officer, clock())
+    # Another site's form: no sign-in cookie (SameSite=Strict), so no matching nonce.
+    forged = await client.post(
+        "/web/signin", data={"token": token, "nonce": "guess"}, allow_redirects=False
+    )
+    assert forged.status == 403
+    status, location, _ = await Browser(client).open_link(token)
+    assert (status, location) == (303, "/web/")

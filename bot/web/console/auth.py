@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -26,6 +27,10 @@ from storage.models import Profile
 from storage.repositories import reviews, web_sessions
 
 COOKIE = "cdht_console"
+# The sign-in form's own CSRF token, also set as a cookie when the form is shown: a form
+# posted from another site carries no such cookie (SameSite=Strict), so nobody can sign a
+# victim's browser in with a link of their own.
+SIGNIN_COOKIE = "cdht_signin"
 CSRF_HEADER = "X-CSRF-Token"
 HEADERS = {
     "Cache-Control": "no-store",
@@ -147,9 +152,23 @@ async def signin_help(request: web.Request) -> web.Response:
 
 async def signin_form(request: web.Request) -> web.Response:
     """The link from the chat: a button that signs in (the link stays unused until then)."""
-    return render.page(
-        request, "signin.html", {"token": request.match_info["token"]}, t=_lang(request)
+    nonce = secrets.token_urlsafe(24)
+    response = render.page(
+        request,
+        "signin.html",
+        {"token": request.match_info["token"], "nonce": nonce},
+        t=_lang(request),
     )
+    response.set_cookie(
+        SIGNIN_COOKIE,
+        nonce,
+        httponly=True,
+        samesite="Strict",
+        secure=config(request).secure_cookies,
+        path="/web/signin",
+        max_age=int(console.SIGNIN_LIFETIME.total_seconds()),
+    )
+    return response
 
 
 async def signin(request: web.Request) -> web.Response:
@@ -158,6 +177,9 @@ async def signin(request: web.Request) -> web.Response:
     token = str(form.get("token", ""))
     locale = str(form.get("lang", "vi"))
     now = cfg.clock()
+    nonce = request.cookies.get(SIGNIN_COOKIE, "")
+    if not nonce or not hmac.compare_digest(nonce.encode(), str(form.get("nonce", "")).encode()):
+        raise web.HTTPForbidden(text="open the sign-in link in this browser")
     async with cfg.sessions() as db, db.begin():
         try:
             actor = await console.sign_in(work(request, db), token)
@@ -173,6 +195,7 @@ async def signin(request: web.Request) -> web.Response:
             request, "signin_help.html", {"refused": True}, t=_lang(request), status=403
         )
     response = see_other("/web/")
+    response.del_cookie(SIGNIN_COOKIE, path="/web/signin")
     response.set_cookie(
         COOKIE,
         session_id,
