@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import json
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -113,7 +114,7 @@ def run() -> None:
     if settings.telegram_bot_token or settings.zalo_bot_token:
         poll()
     else:
-        chat(as_=getpass.getuser())
+        chat(as_=getpass.getuser(), web=True)
 
 
 def _service(mode: str, **options: bool) -> None:
@@ -385,23 +386,62 @@ def outbox_retry_dead(
 @app.command()
 def chat(
     as_: Annotated[str, typer.Option("--as", help="Play this user (one name per person)")] = "me",
+    web: Annotated[
+        bool, typer.Option(help="Also serve the web console (and /verify) on HOST:PORT")
+    ] = False,
 ) -> None:
     """Chat with the bot in this terminal (or pipe a script in, one message per line)."""
     from bot.channels.console import ConsoleChannel
 
     async def main() -> None:
         runtime = _runtime()
+        documents = runtime.documents(runtime.engine.sessions)
         try:
-            await ConsoleChannel(
-                runtime.engine,
-                as_,
-                documents=runtime.documents(runtime.engine.sessions),
-                folder=Path(runtime.settings.documents_dir),
-            ).run()
+            async with _console_site(runtime, documents, serve=web):
+                await ConsoleChannel(
+                    runtime.engine,
+                    as_,
+                    documents=documents,
+                    folder=Path(runtime.settings.documents_dir),
+                ).run()
         finally:
             await runtime.close()
 
     asyncio.run(main())
+
+
+@asynccontextmanager
+async def _console_site(runtime, documents, *, serve: bool):
+    """The web console beside the terminal chat: a newcomer is a citizen in the terminal and
+    an officer in the browser (`/web` in the chat prints the sign-in link)."""
+    if not serve:
+        yield
+        return
+    from aiohttp import web
+
+    from bot.web.server import make_app
+
+    sessions = runtime.engine.sessions
+    settings = runtime.settings
+    app = make_app(
+        sessions,
+        webhook_secret="",
+        certificates=runtime.certificates,
+        catalogs=runtime.engine.catalogs,
+        documents=documents,
+        console=runtime.console(sessions, documents),
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        typer.echo(f"Trang quản lý / web console: {settings.site_url}/web/ (gõ /web để đăng nhập)")
+    except OSError as exc:  # the port is taken: the chat works without the console
+        typer.echo(f"web console not started: {exc}", err=True)
+    try:
+        yield
+    finally:
+        await runner.cleanup()
 
 
 @db_app.command("upgrade")

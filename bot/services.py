@@ -34,7 +34,7 @@ from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from bot.web import HealthRules, make_app
+from bot.web.server import HealthRules, make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NewUpdate
 
@@ -265,6 +265,7 @@ class Services:
                 timedelta(hours=settings.health_dead_letter_hours),
             ),
             zalo_oa_max_age=timedelta(days=settings.dedupe_retention_days),
+            console=self.runtime.console(self.sessions, self.documents),
         )
         runner = web.AppRunner(app)
         await runner.setup()

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     telegram_bot_token: str | None = Field(
         None, description="Token from @BotFather; when set, `make run` runs on Telegram"
     )
+    telegram_bot_username: str = Field(
+        "", description="The bot's @username without the @, for invite links in the web console"
+    )
     telegram_api_url: str | None = Field(
         None, description="Another Bot API server (self-hosted telegram-bot-api, a test fake)"
     )
@@ -151,6 +154,12 @@ class Settings(BaseSettings):
     )
     document_link_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours a download link keeps working"
+    )
+    web_session_hours: int = Field(
+        8, ge=1, le=24 * 7, description="Hours a web console session lasts without activity"
+    )
+    public_stats: bool = Field(
+        False, description="Serve the public progress page (/web/progress): figures, no names"
     )
     scheduled_jobs: str = Field(
         "all",

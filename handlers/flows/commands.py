@@ -23,6 +23,7 @@ from handlers.flows import (
     review,
     skills,
     staff,
+    web_signin,
 )
 from handlers.flows.common import go_home
 from handlers.i18n import LANGUAGE_NAMES, LOCALES, N_
@@ -70,6 +71,8 @@ ALIASES = {
     "lienket": "link",
     "unlink": "unlink",
     "huylienket": "unlink",
+    "web": "web",
+    "trangquanly": "web",
 }
 
 
@@ -307,4 +310,5 @@ _ACTIONS = {
     "report": reports.send_report,
     "link": linking.link,
     "unlink": linking.unlink,
+    "web": web_signin.send_link,
 }
