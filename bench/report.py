@@ -32,6 +32,8 @@ GROUPS = {"residents": 55, "workers": 20, "officials": 15, "learners": 10}
 # from one of three abilities (the points a question gets), weighted so that the overall
 # levels come out about 40 % none, 40 % basic, 20 % proficient.
 CHECKED, RETAKEN, UNFINISHED = 0.6, 0.25, 0.1
+# Every approval issues a certificate; a few are revoked later.
+REVOKED = 0.01
 ABILITIES = {(0, 1, 1, 2, 2): 30, (1, 2, 2, 2, 3, 3): 45, (2, 3, 3, 3, 3, 3, 3): 25}
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Đức", "Quang", "Thu", "Xuân"]
@@ -81,7 +83,7 @@ def generate(path: Path, citizens: int, seed: int = 7) -> None:
         places = rng.choices(communes, sizes, k=len(ids))
         groups = weighted(rng, GROUPS, len(ids))
         states = weighted(rng, STATES, len(ids))
-        users, profiles, assessments, answers, checks = [], [], [], [], []
+        users, profiles, assessments, answers, checks, certificates = [], [], [], [], [], []
         for uid, commune, group, state in zip(ids, places, groups, states, strict=True):
             moment = start + timedelta(minutes=rng.randrange(0, 300 * 24 * 60))
             at = moment.strftime("%Y-%m-%d %H:%M:%S.000000")
@@ -124,6 +126,25 @@ def generate(path: Path, citizens: int, seed: int = 7) -> None:
                 )
             )
             answers += [(uid, f"I{n + 1}", "o", p, at) for n, p in enumerate(points)]
+            if state == "approved" and decided is not None:
+                revoked = rng.random() < REVOKED
+                certificates.append(
+                    (
+                        uid,
+                        f"C{uid:011d}",
+                        f"48-{YEAR}-{uid:06d}",
+                        uid,
+                        uid,
+                        profiles[-1][1],
+                        profiles[-1][2],
+                        commune,
+                        group,
+                        sum(points),
+                        decided.strftime("%Y-%m-%d %H:%M:%S.000000"),
+                        "2026-11-20 03:00:00.000000" if revoked else None,
+                        "Khai không đúng" if revoked else None,
+                    )
+                )
             if rng.random() < CHECKED:
                 taken = moment
                 for _ in range(2 if rng.random() < RETAKEN else 1):
@@ -169,6 +190,12 @@ def generate(path: Path, citizens: int, seed: int = 7) -> None:
             " started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             checks,
         )
+        db.executemany(
+            "INSERT INTO certificates (id, code, number, assessment_id, user_id, full_name,"
+            " birth_year, commune_code, target_group, year, total, issued_at, revoked_at,"
+            f" revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {YEAR}, ?, ?, ?, ?)",
+            certificates,
+        )
     db.execute("COMMIT")
     db.execute("ANALYZE")
     db.close()
@@ -176,7 +203,7 @@ def generate(path: Path, citizens: int, seed: int = 7) -> None:
 
 def counted(path: Path) -> Iterator[str]:
     db = sqlite3.connect(path)
-    for table in ("profiles", "assessments", "answers", "skill_checks"):
+    for table in ("profiles", "assessments", "answers", "skill_checks", "certificates"):
         yield f"{table} {db.execute(f'SELECT count(*) FROM {table}').fetchone()[0]:,}"
     db.close()
 

@@ -585,7 +585,9 @@ def report_annual(
         raise _fail("--out must end in .xlsx or .csv")
     settings = Settings()
     content = load_content(None, province_code=settings.province_code)
-    report = AnnualReport(content, Translator(load_catalogs(), "vi"), year, utcnow())
+    report = AnnualReport(
+        content, Translator(load_catalogs(), "vi"), year, utcnow(), settings.issuer
+    )
     try:
         asyncio.run(write_annual(settings.database_url, report, unit, out))
     except UnknownScope as exc:

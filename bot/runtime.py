@@ -46,6 +46,7 @@ class Runtime:
                     self.db.url.render_as_string(hide_password=False),
                     self.content,
                     self.engine.catalogs,
+                    association=self.settings.issuer,
                 ),
             },
             DocumentLinks.of(self.settings),
