@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
+from bot import certificate_cli, unit_cli
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
 from content.scoring import score as score_points
@@ -54,6 +55,8 @@ population_app = typer.Typer(
 unit_app.add_typer(population_app, name="population")
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+certificate_app.command("batch")(certificate_cli.batch)
+unit_app.command("communes")(unit_cli.communes)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -95,23 +98,33 @@ def run() -> None:
         chat(as_=getpass.getuser())
 
 
-def _service(mode: str, **options: bool) -> None:
+def _serving(start) -> None:
+    """Build the runtime; `start(runtime)` gives the event that stops the part and the part
+    to run; SIGINT and SIGTERM set that event; the runtime is closed after."""
     import signal
-
-    from bot.services import Services
 
     async def main() -> None:
         runtime = _runtime()
         try:
-            services = Services(runtime)
+            stop, part = start(runtime)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, services.stop.set)
-            await getattr(services, mode)(**options)
+                loop.add_signal_handler(sig, stop.set)
+            await part
         finally:
             await runtime.close()
 
     asyncio.run(main())
+
+
+def _service(mode: str, **options: bool) -> None:
+    from bot.services import Services
+
+    def start(runtime):
+        services = Services(runtime)
+        return services.stop, getattr(services, mode)(**options)
+
+    _serving(start)
 
 
 @app.command()
@@ -126,10 +139,27 @@ def serve(
     workers: Annotated[
         bool, typer.Option(help="Also process the inbox and deliver (else leave it to `worker`)")
     ] = True,
+    verify_only: Annotated[
+        bool,
+        typer.Option(help="Only the certificates' verification pages and /healthz: no token"),
+    ] = False,
 ) -> None:
     """Run the web server (webhooks at /telegram/webhook and /zalo/webhook, /healthz) with the
     inbox processor and a delivery worker per platform."""
+    if verify_only:
+        _verify_site()
+        return
     _service("serve", with_workers=workers)
+
+
+def _verify_site() -> None:
+    from bot.services import verify_site
+
+    def start(runtime):
+        stop = asyncio.Event()
+        return stop, verify_site(runtime, stop)
+
+    _serving(start)
 
 
 @app.command()
@@ -704,7 +734,7 @@ def certificate_verify(
     if verdict.valid:
         typer.echo("status: valid")
         return
-    typer.echo(f"status: REVOKED on {verdict.revoked_at:%Y-%m-%d} ({verdict.revoke_reason})")
+    typer.echo(f"status: REVOKED on {verdict.revoked_on:%Y-%m-%d} ({verdict.revoke_reason})")
     raise typer.Exit(1)
 
 

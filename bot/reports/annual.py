@@ -1,11 +1,18 @@
-"""The annual report for the province, a commune or a unit: a summary sheet with the plan's
-ratios against the province's targets (the population ratios, and the recognised citizens'
-digital skills by their latest check), the list of recognised citizens and the list of
-submissions waiting for a decision.
+"""The annual report for the province, a commune or a unit, as the association files it:
+- Tổng hợp: the scope's figures, each of the plan's ratios against the target of the year's
+  milestone (2025 for 2021-2025, then 2030) with "Đạt/Chưa đạt" and the gap, and what each
+  figure means;
+- Theo xã, phường (Theo đơn vị in a commune's report): one row per commune or unit where
+  anyone took part, the target groups side by side;
+- Chi tiết: every place and group with every figure;
+- the recognised citizens with their certificate numbers, the submissions waiting for a
+  decision, and the revoked certificates, which count nowhere else.
+Every sheet carries the association's header block and a signature block, and prints
+landscape, one page wide, its header row repeated on each page.
 
 It reads through its own read-only engine (``storage.db.create_reader``): one snapshot for
-the three sheets, and the bot's writers carry on meanwhile. The counts are grouped in SQL;
-the lists are streamed in chunks straight into the file.
+every sheet, and the bot's writers carry on meanwhile. The counts are grouped in SQL; the
+lists are streamed in chunks straight into the file.
 """
 
 from __future__ import annotations

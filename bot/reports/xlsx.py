@@ -1,12 +1,16 @@
 """A streaming XLSX writer for plain tables: each row is turned into SpreadsheetML and
 deflated into the zip as it comes, so a sheet of a million rows never sits in memory.
 
-Why not a library: on this machine xlsxwriter's constant-memory mode took about 50 µs a row
-of eight cells and openpyxl's write-only mode about 80 µs, so the province's lists (half a
-million rows) alone would take 25-40 s against a 30 s budget for the whole report; this
-writer needs what the report uses (text, numbers, dates, five number formats, bold, frozen
-header, filter, column widths), and rendering a row is one pass over prepared cell
-templates. Tests read its files back with openpyxl.
+Why not a library: re-measured in December 2026 with the print settings (landscape, one page
+wide, repeated header, merged header and signature blocks), on `bench/report.py`'s million
+citizens: the whole report took 19 s of CPU with this writer and 50 s with xlsxwriter's
+constant-memory mode behind the same interface (47 s and 126 s on the clock, on a shared
+and busy machine), and a list row of nine cells costs about 10 µs here against 60 µs there.
+xlsxwriter alone would overrun the 30 s budget; this writer needs only what the report uses
+(text, numbers, dates, five number formats, bold, merged wrapped blocks, frozen and
+repeated header, filter, column widths, page set-up and footer), and rendering a row is one
+pass over prepared cell templates. Tests read its files back with openpyxl and print them
+with LibreOffice.
 """
 
 from __future__ import annotations

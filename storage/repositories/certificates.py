@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Assessment, Certificate, Profile
+from storage.repositories.reports import Scope
 
 # No 0/O or 1/I: the code is read off paper and typed by hand. 12 of these are 60 random
 # bits, far beyond guessing through the verification page.
@@ -112,5 +113,18 @@ async def of_year(session: AsyncSession, year: int) -> list[Certificate]:
     return list(
         await session.scalars(
             select(Certificate).where(Certificate.year == year).order_by(Certificate.id)
+        )
+    )
+
+
+async def valid_in(session: AsyncSession, year: int, scope: Scope) -> list[Certificate]:
+    """The year's certificates still valid of the people a commune or unit covers (as their
+    profile says now), by commune, then in issue order."""
+    return list(
+        await session.scalars(
+            select(Certificate)
+            .join(Profile, Profile.user_id == Certificate.user_id)
+            .where(Certificate.year == year, Certificate.revoked_at.is_(None), scope.covers())
+            .order_by(Profile.commune_code, Certificate.id)
         )
     )
