@@ -801,7 +801,10 @@ def broadcast_create(
     group: Annotated[list[str] | None, typer.Option(help="Target group id, e.g. residents")] = None,
     status: Annotated[
         list[str] | None,
-        typer.Option(help="This year's assessment: none (not started), draft, submitted, ..."),
+        typer.Option(
+            help="This year's assessment: none (not started; includes people who consented "
+            "but have not finished registering), draft, submitted, ..."
+        ),
     ] = None,
     skills_level: Annotated[
         list[str] | None,
@@ -888,7 +891,7 @@ def broadcast_send(
     ] = None,
 ) -> None:
     """Schedule a draft: the running workers (`worker`, `serve`, `poll`) send it from then."""
-    from bot.broadcast_cli import OptionError, moment
+    from bot.broadcast_cli import OptionError, send_time
     from bot.pushes import rules_from
     from handlers.i18n import LOCAL_TZ
     from storage.models import utcnow
@@ -896,7 +899,7 @@ def broadcast_send(
 
     now = utcnow()
     try:
-        when = moment(at) if at else now
+        when = send_time(at, now)
     except OptionError as exc:
         raise _fail(str(exc)) from None
 
@@ -974,7 +977,9 @@ def broadcast_status(
     from bot.broadcast_cli import follow_progress, stats_of
 
     if follow:
-        if not asyncio.run(follow_progress(Settings().database_url, broadcast_id)):
+        # A bar on a terminal; elsewhere (a log, a pipe) lines as the figures change.
+        lines = None if sys.stdout.isatty() else typer.echo
+        if not asyncio.run(follow_progress(Settings().database_url, broadcast_id, lines=lines)):
             raise _fail(f"no broadcast {broadcast_id}", 1)
         return
     found = _database(lambda session: stats_of(session, broadcast_id))
