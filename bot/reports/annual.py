@@ -17,7 +17,7 @@ lists are streamed in chunks straight into the file.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cached_property
@@ -130,22 +130,17 @@ class AnnualReport:
         self._by_place(out, scope, places)
         self._detail(out, scope, places)
         _ = self.t._
-        place = _("Thôn, tổ dân phố, đơn vị")
         await self._list(
             out,
             _("Danh sách công nhận"),
             _("DANH SÁCH CÔNG DÂN ĐƯỢC CÔNG NHẬN DANH HIỆU “CÔNG DÂN HỌC TẬP” NĂM {year}"),
             scope,
             [
-                *self._person_columns(),
-                Column(place, Kind.TEXT, 22),
-                Column(_("Xã, phường"), Kind.TEXT, 20),
                 Column(_("Số giấy chứng nhận"), Kind.TEXT, 15),
                 Column(_("Điểm"), Kind.NUMBER, 7),
                 Column(_("Ngày công nhận"), Kind.DATE, 12),
             ],
             reports.recognised(session, self.year, scope.filter),
-            self._listed,
         )
         await self._list(
             out,
@@ -153,14 +148,10 @@ class AnnualReport:
             _("DANH SÁCH BẢN TỰ ĐÁNH GIÁ ĐANG CHỜ XÁC MINH NĂM {year}"),
             scope,
             [
-                *self._person_columns(),
-                Column(place, Kind.TEXT, 22),
-                Column(_("Xã, phường"), Kind.TEXT, 20),
                 Column(_("Điểm tự đánh giá"), Kind.NUMBER, 9),
                 Column(_("Ngày nộp"), Kind.DATE, 12),
             ],
             reports.waiting(session, self.year, scope.filter),
-            self._listed,
         )
         await self._list(
             out,
@@ -168,14 +159,11 @@ class AnnualReport:
             _("DANH SÁCH GIẤY CHỨNG NHẬN “CÔNG DÂN HỌC TẬP” NĂM {year} ĐÃ THU HỒI"),
             scope,
             [
-                *self._person_columns(),
-                Column(_("Xã, phường"), Kind.TEXT, 20),
                 Column(_("Số giấy chứng nhận"), Kind.TEXT, 15),
                 Column(_("Ngày thu hồi"), Kind.DATE, 12),
                 Column(_("Lý do thu hồi"), Kind.TEXT, 30),
             ],
             reports.revoked(session, self.year, scope.filter),
-            self._revoked,
         )
 
     async def _places(self, session: AsyncSession, scope: ReportScope) -> list[Place]:
@@ -511,12 +499,15 @@ class AnnualReport:
         )
 
     def _person_columns(self) -> list[Column]:
+        """The first columns of every list: who, and where."""
         _ = self.t._
         return [
             Column(_("STT"), Kind.NUMBER, 5),
             Column(_("Họ và tên"), Kind.TEXT, 26),
             Column(_("Năm sinh"), Kind.NUMBER, 8),
             Column(_("Nhóm đối tượng"), Kind.TEXT, 27),
+            Column(_("Thôn, tổ dân phố, đơn vị"), Kind.TEXT, 22),
+            Column(_("Xã, phường"), Kind.TEXT, 20),
         ]
 
     async def _list(
@@ -527,18 +518,18 @@ class AnnualReport:
         scope: ReportScope,
         columns: list[Column],
         chunks: AsyncIterator[Sequence[Row[Any]]],
-        rows: Callable[[Sequence[Row[Any]], int], list[list[Cell]]],
     ) -> None:
         _ = self.t._
         lines = [title.format(year=self.year), _("Phạm vi: {place}").format(place=scope.name)]
-        out.sheet(sheet, self._page(sheet, lines), columns)
+        out.sheet(sheet, self._page(sheet, lines), [*self._person_columns(), *columns])
         number = 0
         async for chunk in chunks:
-            out.rows(rows(chunk, number))
+            out.rows(self._listed(chunk, number))
             number += len(chunk)
 
     def _listed(self, chunk: Sequence[Row[Any]], number: int) -> list[list[Cell]]:
-        """name, birth year, group, commune, place, [certificate number,] total, date"""
+        """(name, birth year, group, commune, place, *the rest) -> numbered, the group and
+        commune by name, the place before the commune, moments as days in Vietnam."""
         groups, communes = self.groups, self.communes
         return [
             [
@@ -548,28 +539,9 @@ class AnnualReport:
                 groups.get(group, group),
                 place,
                 communes.get(commune or "", commune or ""),
-                *middle,
-                local_date(at),
+                *(local_date(v) if isinstance(v, datetime) else v for v in rest),
             ]
-            for n, (name, birth_year, group, commune, place, *middle, at) in enumerate(chunk, 1)
-        ]
-
-    def _revoked(self, chunk: Sequence[Row[Any]], number: int) -> list[list[Cell]]:
-        groups, communes = self.groups, self.communes
-        return [
-            [
-                number + n,
-                name,
-                birth_year,
-                groups.get(group, group),
-                communes.get(commune or "", commune or ""),
-                certificate,
-                local_date(at),
-                reason,
-            ]
-            for n, (name, birth_year, group, commune, certificate, at, reason) in enumerate(
-                chunk, 1
-            )
+            for n, (name, birth_year, group, commune, place, *rest) in enumerate(chunk, 1)
         ]
 
 

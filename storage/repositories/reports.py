@@ -194,10 +194,15 @@ async def set_population(
     row.updated_at = now
 
 
+def _place() -> Any:
+    """A citizen's village or unit: the one chosen from the list, or the one typed."""
+    return func.coalesce(Unit.name, Profile.subunit_name, "")
+
+
 def _listed(year: int, status: AssessmentStatus, scope: Scope, at: Any, *extra: Any) -> Select[Any]:
     """One row per citizen: name, birth year, group, commune, unit (chosen or typed), the
     ``extra`` columns, total and a date; by commune, then village or unit, then that date."""
-    place = func.coalesce(Unit.name, Profile.subunit_name, "")
+    place = _place()
     return (
         select(
             Profile.full_name,
@@ -243,8 +248,8 @@ def waiting(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Seq
 
 
 def revoked(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
-    """The year's revoked certificates: name, birth year, group, commune, number, when and
-    why, as the certificate showed them; by commune, then date."""
+    """The year's revoked certificates: name, birth year and group as the certificate showed
+    them, commune, village or unit, number, when and why; by commune, then date."""
     return _stream(
         session,
         select(
@@ -252,11 +257,13 @@ def revoked(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Seq
             Certificate.birth_year,
             Certificate.target_group,
             Profile.commune_code,
+            _place(),
             Certificate.number,
             Certificate.revoked_at,
             Certificate.revoke_reason,
         )
         .join(Profile, Profile.user_id == Certificate.user_id)
+        .outerjoin(Unit, Unit.id == Profile.unit_id)
         .where(Certificate.year == year, Certificate.revoked_at.is_not(None), scope.covers())
         .order_by(Profile.commune_code, Certificate.revoked_at, Certificate.id)
         .execution_options(yield_per=CHUNK),

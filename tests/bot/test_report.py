@@ -371,6 +371,16 @@ async def make(
     await write_annual(db_url, report, unit, path)
 
 
+async def generated(
+    sessions: Sessions, db_url: str, content: Content, folder: Path
+) -> tuple[Dataset, Path]:
+    """The generated citizens, and the province's report on them."""
+    data = await generate(sessions, content)
+    path = folder / "bao-cao.xlsx"
+    await make(db_url, content, path)
+    return data, path
+
+
 def local(moment: datetime | None) -> date | None:
     return moment.astimezone(LOCAL_TZ).date() if moment else None
 
@@ -417,6 +427,15 @@ def places_of(data: Dataset) -> dict[str, list[Citizen]]:
     return places
 
 
+# The first columns of every list.
+PERSON = (
+    "STT",
+    "Họ và tên",
+    "Năm sinh",
+    "Nhóm đối tượng",
+    "Thôn, tổ dân phố, đơn vị",
+    "Xã, phường",
+)
 SHEETS = [
     "Tổng hợp",
     "Theo xã, phường",
@@ -430,9 +449,7 @@ SHEETS = [
 async def test_every_detail_cell_equals_a_direct_count(
     session_factory: Sessions, db_url: str, content: Content, tmp_path: Path
 ) -> None:
-    data = await generate(session_factory, content)
-    path = tmp_path / "bao-cao.xlsx"
-    await make(db_url, content, path)
+    data, path = await generated(session_factory, db_url, content, tmp_path)
 
     sheets = read_xlsx(path)
     assert list(sheets) == SHEETS
@@ -495,9 +512,7 @@ async def test_every_detail_cell_equals_a_direct_count(
 async def test_the_compact_summary_has_a_row_per_active_commune_and_groups_as_columns(
     session_factory: Sessions, db_url: str, content: Content, tmp_path: Path
 ) -> None:
-    data = await generate(session_factory, content)
-    path = tmp_path / "bao-cao.xlsx"
-    await make(db_url, content, path)
+    data, path = await generated(session_factory, db_url, content, tmp_path)
 
     header, rows = table(read_xlsx(path)["Theo xã, phường"], "STT")
     titles = [g.title.vi for g in content.groups(YEAR)]
@@ -611,9 +626,7 @@ async def test_the_summary_measures_each_ratio_against_the_years_target(
 async def test_every_sheet_has_the_header_and_signature_blocks(
     session_factory: Sessions, db_url: str, content: Content, tmp_path: Path
 ) -> None:
-    await generate(session_factory, content)
-    path = tmp_path / "bao-cao.xlsx"
-    await make(db_url, content, path)
+    _, path = await generated(session_factory, db_url, content, tmp_path)
 
     for name, rows in read_xlsx(path).items():
         cells = [v for row in rows for v in row if v]
@@ -637,26 +650,14 @@ async def test_every_sheet_has_the_header_and_signature_blocks(
 async def test_lists_in_the_associations_columns_and_order(
     session_factory: Sessions, db_url: str, content: Content, tmp_path: Path
 ) -> None:
-    data = await generate(session_factory, content)
-    path = tmp_path / "bao-cao.xlsx"
-    await make(db_url, content, path)
+    data, path = await generated(session_factory, db_url, content, tmp_path)
     sheets = read_xlsx(path)
 
     header, rows = table(sheets["Danh sách công nhận"], "STT")
-    assert header == (
-        "STT",
-        "Họ và tên",
-        "Năm sinh",
-        "Nhóm đối tượng",
-        "Thôn, tổ dân phố, đơn vị",
-        "Xã, phường",
-        "Số giấy chứng nhận",
-        "Điểm",
-        "Ngày công nhận",
-    )
+    assert header == (*PERSON, "Số giấy chứng nhận", "Điểm", "Ngày công nhận")
     assert as_dates(rows) == listed(data, content, "approved", data.citizens)
     header, rows = table(sheets["Danh sách chờ xác minh"], "STT")
-    assert header[6:] == ("Điểm tự đánh giá", "Ngày nộp")
+    assert header == (*PERSON, "Điểm tự đánh giá", "Ngày nộp")
     assert as_dates(rows) == listed(data, content, "submitted", data.citizens)
     assert rows, "the generated data has submissions waiting"
 
@@ -664,33 +665,23 @@ async def test_lists_in_the_associations_columns_and_order(
 async def test_revoked_certificates_are_listed_apart_with_local_dates(
     session_factory: Sessions, db_url: str, content: Content, tmp_path: Path
 ) -> None:
-    data = await generate(session_factory, content)
-    path = tmp_path / "bao-cao.xlsx"
-    await make(db_url, content, path)
+    data, path = await generated(session_factory, db_url, content, tmp_path)
 
     header, rows = table(read_xlsx(path)["Đã thu hồi"], "STT")
-    assert header == (
-        "STT",
-        "Họ và tên",
-        "Năm sinh",
-        "Nhóm đối tượng",
-        "Xã, phường",
-        "Số giấy chứng nhận",
-        "Ngày thu hồi",
-        "Lý do thu hồi",
-    )
+    assert header == (*PERSON, "Số giấy chứng nhận", "Ngày thu hồi", "Lý do thu hồi")
     groups = {g.id: g.title.vi for g in content.groups(YEAR)}
     communes = {code: commune.name for code, commune in content.units.communes.items()}
     gone = sorted(
         (c for c in data.citizens if revoked(c) and c.assessment and c.assessment[1] == YEAR),
         key=lambda c: (c.commune, c.certificate[1]),  # type: ignore[index]
     )
-    assert [(*r[:6], r[6].date(), r[7]) for r in rows] == [
+    assert [(*r[:7], r[7].date(), r[8]) for r in rows] == [
         (
             n,
             c.name,
             c.birth_year,
             groups[c.assessment[2]],  # type: ignore[index]
+            c.place,
             communes.get(c.commune, c.commune),
             c.certificate[0],  # type: ignore[index]
             local(c.certificate[1]),  # type: ignore[index]
@@ -704,15 +695,13 @@ async def test_revoked_certificates_are_listed_apart_with_local_dates(
         for c in gone
     )
     recognised_numbers = {r[6] for r in table(read_xlsx(path)["Danh sách công nhận"], "STT")[1]}
-    assert not recognised_numbers & {r[5] for r in rows}
+    assert not recognised_numbers & {r[6] for r in rows}
 
 
 async def test_every_sheet_prints_landscape_one_page_wide_with_its_header_repeated(
     session_factory: Sessions, db_url: str, content: Content, tmp_path: Path
 ) -> None:
-    await generate(session_factory, content)
-    path = tmp_path / "bao-cao.xlsx"
-    await make(db_url, content, path)
+    _, path = await generated(session_factory, db_url, content, tmp_path)
 
     book = openpyxl.load_workbook(path)
     for sheet in book.worksheets:

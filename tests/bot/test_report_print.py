@@ -13,7 +13,7 @@ import pypdf
 import pytest
 
 from content import Content, load_content
-from tests.bot.test_report import SHEETS, generate, make
+from tests.bot.test_report import SHEETS, generated
 from tests.storage.factories import Sessions
 
 SOFFICE = shutil.which("soffice")
@@ -64,9 +64,7 @@ def to_pdf(xlsx: Path) -> Path:
 async def test_the_printed_report_is_a_few_landscape_pages_each_with_its_labels(
     session_factory: Sessions, db_url: str, content: Content, tmp_path: Path
 ) -> None:
-    await generate(session_factory, content)
-    path = tmp_path / "bao-cao.xlsx"
-    await make(db_url, content, path)
+    _, path = await generated(session_factory, db_url, content, tmp_path)
 
     pages = pypdf.PdfReader(to_pdf(path)).pages
     texts = [page.extract_text() for page in pages]
