@@ -3,8 +3,8 @@ deflated into the zip as it comes, so a sheet of a million rows never sits in me
 
 Why not a library: re-measured in December 2026 with the print settings (landscape, one page
 wide, repeated header, merged header and signature blocks), on `bench/report.py`'s million
-citizens: the whole report took 19 s of CPU with this writer and 50 s with xlsxwriter's
-constant-memory mode behind the same interface (47 s and 126 s on the clock, on a shared
+citizens: the whole report took 20 s of CPU with this writer and 54 s with xlsxwriter's
+constant-memory mode behind the same interface (40 s and 129 s on the clock, on a shared
 and busy machine), and a list row of nine cells costs about 10 µs here against 60 µs there.
 xlsxwriter alone would overrun the 30 s budget; this writer needs only what the report uses
 (text, numbers, dates, five number formats, bold, merged wrapped blocks, frozen and
@@ -198,6 +198,7 @@ class XlsxWriter:
         self.part.write(xml.encode())
 
     def _gap(self) -> str:
+        """A blank row (written as nothing)."""
         self.row += 1
         return ""
 
