@@ -166,13 +166,15 @@ class Certificates:
         """What fills the wording's placeholders (content/certificate.yaml)."""
         group = self.content.criteria_for(c.target_group, c.year)
         issued = c.issued_at.astimezone(LOCAL_TZ)
+        commune = self.commune_name(c.commune_code) or None
         return {
             "issuer": self.issuer,
             "number": c.number,
             "code": certificates.shown_code(c.code),
             "name": c.full_name,
             "birth_year": c.birth_year,
-            "commune": self.commune_name(c.commune_code) or None,
+            "commune": commune,
+            "place_commune": ", ".join(p for p in (c.place, commune) if p) or None,
             "province": self.content.units.province_name,
             "group": group.title.vi,
             "year": c.year,

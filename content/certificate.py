@@ -19,6 +19,7 @@ PLACEHOLDERS = frozenset(
         "name",
         "birth_year",
         "commune",
+        "place_commune",
         "province",
         "group",
         "year",

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Assessment, Certificate, Profile
+from storage.models import Assessment, Certificate, Profile, Unit
 from storage.repositories.reports import Scope
 
 # No 0/O or 1/I: the code is read off paper and typed by hand. 12 of these are 60 random
@@ -41,12 +41,14 @@ async def issue(
     province_code: int,
     now: datetime,
 ) -> Certificate:
-    """A new certificate for an approved assessment, with what it shows copied in. Its
-    number, `<province>-<year>-<row id>`, comes from the row id, so concurrent approvals can
-    never be given the same one."""
+    """A new certificate for an approved assessment, with what it shows copied in (its
+    place: the unit chosen from the commune's list, or the one typed). Its number,
+    `<province>-<year>-<row id>`, comes from the row id, so concurrent approvals can never be
+    given the same one."""
     if assessment.total is None:
         raise ValueError(f"assessment {assessment.id} has no total to certify")
     code = new_code()
+    unit = await session.get(Unit, holder.unit_id) if holder.unit_id is not None else None
     certificate = Certificate(
         code=code,
         number=code,  # unique until the row id is known
@@ -57,6 +59,7 @@ async def issue(
         full_name=unicodedata.normalize("NFC", holder.full_name or ""),
         birth_year=holder.birth_year,
         commune_code=holder.commune_code,
+        place=unit.name if unit is not None else holder.subunit_name,
         target_group=assessment.target_group,
         year=assessment.year,
         total=assessment.total,

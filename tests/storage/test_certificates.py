@@ -24,6 +24,7 @@ async def approved(
     commune: str = "20242",
     group: str = "residents",
     unit_id: int | None = None,
+    typed_place: str | None = None,
 ) -> int:
     """A registered citizen with an approved assessment; returns the user id."""
     user_id = await create_user(session_factory)
@@ -36,6 +37,7 @@ async def approved(
                 target_group=group,
                 commune_code=commune,
                 unit_id=unit_id,
+                subunit_name=typed_place,
                 consent_at=T0,
                 notice_version="2026-01",
                 registered_at=T0,
@@ -173,3 +175,17 @@ async def test_a_units_valid_certificates_by_commune_then_issue_order(
     assert [c.id for c in everywhere] == [first.id, second.id, later.id]
     assert [c.id for c in hai_chau] == [first.id, second.id]
     assert [c.id for c in in_unit] == [first.id]
+
+
+async def test_the_place_is_the_unit_chosen_or_the_one_typed(session_factory: Sessions) -> None:
+    async with session_factory() as session, session.begin():
+        unit = await staff.add_unit(
+            session, commune_code="20242", name="Trường THCS Lê Lợi", kind="school", now=T0
+        )
+    chosen = await approved(session_factory, group="learners", unit_id=unit.id)
+    typed = await approved(session_factory, group="workers", typed_place="Công ty May Hòa Thọ")
+    neither = await approved(session_factory)
+
+    places = [(await issue(session_factory, u)).place for u in (chosen, typed, neither)]
+
+    assert places == ["Trường THCS Lê Lợi", "Công ty May Hòa Thọ", None]
