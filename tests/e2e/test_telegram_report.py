@@ -47,6 +47,13 @@ async def test_an_admin_receives_the_province_report(
         "-toan-tinh.xlsx"
     )
     book = openpyxl.load_workbook(io.BytesIO(upload["content"]), read_only=True)
-    assert book.sheetnames == ["Tổng hợp", "Danh sách công nhận", "Danh sách chờ xác minh"]
-    rows = [r for r in book["Tổng hợp"].iter_rows(values_only=True) if r]
-    assert ("Phạm vi: Thành phố Đà Nẵng",) in rows
+    assert book.sheetnames == [
+        "Tổng hợp",
+        "Theo xã, phường",
+        "Chi tiết",
+        "Danh sách công nhận",
+        "Danh sách chờ xác minh",
+        "Đã thu hồi",
+    ]
+    rows = [r[0] for r in book["Tổng hợp"].iter_rows(values_only=True) if r]
+    assert "Phạm vi: Thành phố Đà Nẵng" in rows
