@@ -21,6 +21,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -38,7 +39,7 @@ from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from bot.web import make_app
+from bot.web import HealthRules, make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NewUpdate
 
@@ -83,6 +84,14 @@ async def listening(app: web.Application, host: str, port: int) -> AsyncIterator
         await runner.cleanup()
 
 
+def health_rules(settings: Settings) -> HealthRules:
+    return HealthRules(
+        settings.health_token,
+        timedelta(seconds=settings.health_max_delay_seconds),
+        timedelta(hours=settings.health_dead_letter_hours),
+    )
+
+
 async def verify_site(runtime: Runtime, stop: asyncio.Event) -> None:
     """`serve --verify-only`: the certificates' verification pages and /healthz until stop,
     and nothing else: no chat token needed, no inbox read, nothing sent (webhooks refuse
@@ -94,6 +103,7 @@ async def verify_site(runtime: Runtime, stop: asyncio.Event) -> None:
         health={"mode": "verify-only"},
         certificates=runtime.certificates,
         catalogs=runtime.engine.catalogs,
+        health_rules=health_rules(settings),
     )
     async with listening(app, settings.host, settings.port):
         await stop.wait()
@@ -319,6 +329,8 @@ class Services:
             certificates=self.runtime.certificates,
             catalogs=self.runtime.engine.catalogs,
             documents=self.documents,
+            health_rules=health_rules(settings),
+            zalo_oa_max_age=timedelta(days=settings.dedupe_retention_days),
         )
         async with listening(app, settings.host, settings.port):
             yield

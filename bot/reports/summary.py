@@ -22,7 +22,7 @@ class Tally:
     approved: int = 0  # recognised: approved, and the certificate not revoked
     returned: int = 0
     rejected: int = 0
-    pending: int = 0  # submitted and still waiting for a decision
+    pending: int = 0  # submitted (or reopened) and still waiting for a decision
     revoked: int = 0  # approved, then the certificate was revoked
     # Of the approved, those whose latest digital-skills check reached the plan's levels.
     skilled: int = 0
@@ -40,7 +40,7 @@ class Tally:
         if status == AssessmentStatus.DRAFT:
             return
         self.submitted += count.n
-        if status == AssessmentStatus.SUBMITTED:
+        if status in (AssessmentStatus.SUBMITTED, AssessmentStatus.REOPENED):
             self.pending += count.n
         else:
             setattr(self, status.value, getattr(self, status.value) + count.n)

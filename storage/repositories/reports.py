@@ -199,7 +199,9 @@ def _place() -> Any:
     return func.coalesce(Unit.name, Profile.subunit_name, "")
 
 
-def _listed(year: int, status: AssessmentStatus, scope: Scope, at: Any, *extra: Any) -> Select[Any]:
+def _listed(
+    year: int, statuses: tuple[AssessmentStatus, ...], scope: Scope, at: Any, *extra: Any
+) -> Select[Any]:
     """One row per citizen: name, birth year, group, commune, unit (chosen or typed), the
     ``extra`` columns, total and a date; by commune, then village or unit, then that date."""
     place = _place()
@@ -216,7 +218,7 @@ def _listed(year: int, status: AssessmentStatus, scope: Scope, at: Any, *extra: 
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .outerjoin(Unit, Unit.id == Profile.unit_id)
-        .where(Assessment.year == year, Assessment.status == status, scope.covers())
+        .where(Assessment.year == year, Assessment.status.in_(statuses), scope.covers())
         .order_by(Profile.commune_code, place, at, Assessment.id)
         .execution_options(yield_per=CHUNK)
     )
@@ -235,21 +237,23 @@ def recognised(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[
     """The year's approved citizens whose certificate stands, with its number, dated by the
     decision."""
     stmt = _listed(
-        year, AssessmentStatus.APPROVED, scope, Assessment.decided_at, Certificate.number
+        year, (AssessmentStatus.APPROVED,), scope, Assessment.decided_at, Certificate.number
     )
     return _stream(session, stmt.outerjoin(Certificate, _certificate).where(_not_revoked))
 
 
 def waiting(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
-    """The year's submissions still waiting for a decision, dated by the submission."""
-    return _stream(
-        session, _listed(year, AssessmentStatus.SUBMITTED, scope, Assessment.submitted_at)
-    )
+    """The year's submissions still waiting for a decision (reopened ones too), dated by
+    the submission."""
+    waiting = (AssessmentStatus.SUBMITTED, AssessmentStatus.REOPENED)
+    return _stream(session, _listed(year, waiting, scope, Assessment.submitted_at))
 
 
 def revoked(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
-    """The year's revoked certificates: name, birth year and group as the certificate showed
-    them, commune, village or unit, number, when and why; by commune, then date."""
+    """The year's revoked certificates of assessments still approved (a decision taken back
+    revokes its certificate too, and counts as what the assessment became): name, birth year
+    and group as the certificate showed them, commune, village or unit, number, when and
+    why; by commune, then date."""
     return _stream(
         session,
         select(
@@ -263,8 +267,14 @@ def revoked(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Seq
             Certificate.revoke_reason,
         )
         .join(Profile, Profile.user_id == Certificate.user_id)
+        .join(Assessment, _certificate)
         .outerjoin(Unit, Unit.id == Profile.unit_id)
-        .where(Certificate.year == year, Certificate.revoked_at.is_not(None), scope.covers())
+        .where(
+            Certificate.year == year,
+            Certificate.revoked_at.is_not(None),
+            Assessment.status == AssessmentStatus.APPROVED,
+            scope.covers(),
+        )
         .order_by(Profile.commune_code, Certificate.revoked_at, Certificate.id)
         .execution_options(yield_per=CHUNK),
     )

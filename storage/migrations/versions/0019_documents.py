@@ -1,7 +1,7 @@
 """certificates keep the holder's village, workplace or school as issued
 
 Revision ID: 0019_documents
-Revises: 0013_links
+Revises: 0016_trust
 Create Date: 2026-12-06 01:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019_documents"
-down_revision: str | Sequence[str] | None = "0013_links"
+down_revision: str | Sequence[str] | None = "0016_trust"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
