@@ -35,7 +35,9 @@ YEAR = 2026
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 NEXT_YEAR = datetime(YEAR, 12, 31, 17, 0, tzinfo=UTC)  # 1 January, midnight in Vietnam
 HAI_CHAU = "20242"
-STATES = ["draft", "submitted", "returned", "approved", "rejected"]
+# "reopened": a decision taken back, waiting again, its certificate revoked with it.
+STATES = ["draft", "submitted", "returned", "approved", "rejected", "reopened"]
+WAITING = ("submitted", "reopened")
 COMMUNITY = {"residents", "workers"}  # the adults ratio's groups in content/targets.yaml
 UNITS = {HAI_CHAU: ["Thon A", "Thon B"]}  # ASCII names: every collation orders them alike
 TYPED = ["Thon C", "To 2", None]
@@ -147,7 +149,7 @@ async def generate(sessions: Sessions, content: Content, n: int = 300) -> Datase
                 session.add(row)
                 await session.flush()
                 assessment = (row.id, year, assessed_group, status, row.total, submitted, decided)
-                if status == "approved":
+                if status in ("approved", "reopened"):
                     certificate = await certify(session, rng, row, profile, decided)
             place = units[unit_id][1] if unit_id else (typed or "")
             citizens.append(
@@ -188,7 +190,11 @@ async def certify(
     a day in Vietnam that is still the day before in UTC."""
     assert decided is not None
     number = f"48-{assessment.year}-{assessment.id:06d}"
-    revoked = decided + timedelta(days=3, hours=rng.choice([2, 20])) if rng.random() < 0.2 else None
+    revoked = (
+        decided + timedelta(days=3, hours=rng.choice([2, 20]))
+        if rng.random() < 0.2 or assessment.status == "reopened"
+        else None
+    )
     reason = f"Lý do {assessment.id}" if revoked else None
     session.add(
         Certificate(
@@ -252,7 +258,9 @@ async def check_skills(session: AsyncSession, content: Content, citizens: list[C
 
 
 def revoked(citizen: Citizen) -> bool:
-    return citizen.certificate is not None and citizen.certificate[1] is not None
+    """Approved, then the certificate revoked (a reopened one's counts as waiting)."""
+    a, c = citizen.assessment, citizen.certificate
+    return a is not None and a[3] == "approved" and c is not None and c[1] is not None
 
 
 def recognised(citizen: Citizen) -> bool:
@@ -301,7 +309,7 @@ def tally(citizens: list[Citizen], group: str | None) -> list[int]:
         states["approved"],
         states["returned"],
         states["rejected"],
-        states["submitted"],
+        states["submitted"] + states["reopened"],
         states["revoked"],
     ]
 
@@ -391,7 +399,10 @@ def listed(data: Dataset, content: Content, status: str, scope: list[Citizen]) -
     chosen = [
         c
         for c in scope
-        if c.assessment and c.assessment[1] == YEAR and c.assessment[3] == status and not revoked(c)
+        if c.assessment
+        and c.assessment[1] == YEAR
+        and c.assessment[3] in ((status,) if status == "approved" else WAITING)
+        and not revoked(c)
     ]
     at = 6 if status == "approved" else 5
     chosen.sort(key=lambda c: (c.commune, c.place, c.assessment[at], c.assessment[0]))  # type: ignore[index]
@@ -694,6 +705,13 @@ async def test_revoked_certificates_are_listed_apart_with_local_dates(
         local(c.certificate[1]) != c.certificate[1].date()  # type: ignore[index,union-attr]
         for c in gone
     )
+    # Taken back: waiting again, its certificate revoked but not listed as such.
+    reopened = {
+        c.certificate[0]
+        for c in data.citizens
+        if c.certificate and not revoked(c) and c.certificate[1]
+    }  # type: ignore[index]
+    assert reopened and not reopened & {r[6] for r in rows}
     recognised_numbers = {r[6] for r in table(read_xlsx(path)["Danh sách công nhận"], "STT")[1]}
     assert not recognised_numbers & {r[6] for r in rows}
 
