@@ -637,6 +637,9 @@ class Certificate(Base):
     year: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The village, agency, enterprise or school the holder chose or typed: where a worker or
+    # a pupil is certified.
+    place: Mapped[str | None] = mapped_column(String(120))
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     # Who revoked it: None for the server's command line (and for a person since erased).
