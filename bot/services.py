@@ -29,6 +29,7 @@ from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
 from bot.delivery.sender import Sender
 from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker
+from bot.heartbeat import Heartbeat
 from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
@@ -91,6 +92,8 @@ class Services:
                 settings.zalo_oa_proactive_monthly, settings.zalo_oa_proactive_reserve
             )
         }
+        # Who this process is to the others: what it claims is released soon after it dies.
+        self.heartbeat = Heartbeat(self.sessions, on_released=self._wake_delivery)
         # One worker per channel: each keeps its own platform's pace.
         self.deliveries = {
             sender.channel: DeliveryWorker(
@@ -99,6 +102,7 @@ class Services:
                 global_rate=rate,
                 documents=documents,
                 proactive=budgets.get(sender.channel),
+                owner=self.heartbeat.id,
             )
             for sender, rate in senders
         }
@@ -139,6 +143,7 @@ class Services:
                 ),
                 jobs.deferred_expiry(settings.deferred_expiry_days),
             ],
+            owner=self.heartbeat.id,
         )
         self.stop = asyncio.Event()
         self.health: dict[str, Any] = {}
@@ -193,10 +198,18 @@ class Services:
         # takes about 0.2 s of CPU here, during which nothing is sent or answered.
         gc.collect()
         gc.freeze()
+        # Before any claim: what this process claims must be known as its own.
+        await self.heartbeat.join()
         try:
-            await asyncio.gather(*parts)
+            await asyncio.gather(
+                self._keep("heartbeat", lambda: self.heartbeat.run(self.stop)), *parts
+            )
         finally:
             gc.unfreeze()
+            try:
+                await self.heartbeat.leave()
+            except Exception as exc:  # the database may be what stopped us; others will bury us
+                log.warning("could not leave the workers cleanly: %s", exc)
             if self.bot is not None:
                 await self.bot.session.close()
             if self.zalo is not None:
@@ -234,7 +247,7 @@ class Services:
             webhook_secret=settings.webhook_secret,
             zalo_webhook_secret=settings.zalo_webhook_secret,
         ):
-            await self._run(*(self._workers() if with_workers else [self.stop.wait()]))
+            await self._run(*(self._workers() if with_workers else []))
 
     @asynccontextmanager
     async def _site(self, **secrets: str) -> AsyncIterator[None]:
