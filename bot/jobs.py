@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 
 from babel.support import NullTranslations
@@ -83,3 +83,18 @@ def deferred_expiry(days: int) -> Job:
         await outbox.expire_deferred(session, now - timedelta(days=days), now)
 
     return Job("deferred.expiry", daily(time(3), LOCAL_TZ), run)
+
+
+def chosen(names: str, every: Sequence[Job | Pass]) -> list[Job | Pass]:
+    """The jobs a process runs, as the SCHEDULED_JOBS setting names them ("all", "none" or a
+    comma-separated list). An unknown name stops the start: a typo must not silently leave
+    reminders or clean-up unscheduled."""
+    if names == "all":
+        return list(every)
+    wanted = set() if names == "none" else set(names.split(","))
+    if unknown := wanted - {job.name for job in every}:
+        known = ", ".join(job.name for job in every)
+        raise SystemExit(
+            f"SCHEDULED_JOBS names no job {', '.join(sorted(unknown))} (jobs: {known})"
+        )
+    return [job for job in every if job.name in wanted]

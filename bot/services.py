@@ -120,29 +120,32 @@ class Services:
         self.writer = InboxWriter(self.sessions)
         self.scheduler = Scheduler(
             self.sessions,
-            [
-                jobs.review_digest(
-                    runtime.content,
-                    runtime.engine.catalogs,
-                    hour=settings.review_digest_hour,
-                    remind_days=settings.review_remind_days,
-                    escalate_days=settings.review_escalate_days,
-                ),
-                jobs.daily_pushes(
-                    Pushes(
-                        self.sessions,
+            jobs.chosen(
+                settings.scheduled_jobs,
+                [
+                    jobs.review_digest(
                         runtime.content,
                         runtime.engine.catalogs,
-                        rules,
-                    )
-                ),
-                jobs.retention(
-                    self.sessions,
-                    inbox_days=settings.inbox_retention_days,
-                    dedupe_days=settings.dedupe_retention_days,
-                ),
-                jobs.deferred_expiry(settings.deferred_expiry_days),
-            ],
+                        hour=settings.review_digest_hour,
+                        remind_days=settings.review_remind_days,
+                        escalate_days=settings.review_escalate_days,
+                    ),
+                    jobs.daily_pushes(
+                        Pushes(
+                            self.sessions,
+                            runtime.content,
+                            runtime.engine.catalogs,
+                            rules,
+                        )
+                    ),
+                    jobs.retention(
+                        self.sessions,
+                        inbox_days=settings.inbox_retention_days,
+                        dedupe_days=settings.dedupe_retention_days,
+                    ),
+                    jobs.deferred_expiry(settings.deferred_expiry_days),
+                ],
+            ),
             owner=self.heartbeat.id,
         )
         self.stop = asyncio.Event()

@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     document_link_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours a download link keeps working"
     )
+    scheduled_jobs: str = Field(
+        "all",
+        pattern=r"^(all|none|[a-z.]+(,[a-z.]+)*)$",
+        description="Scheduled jobs this process runs: all, none, or some of review.digest, "
+        "pushes, retention, deferred.expiry (comma-separated). Each runs once per period "
+        "however many processes run it; a deployment may keep them to one process",
+    )
     host: str = Field("127.0.0.1", description="Address the web server listens on")
     port: int = Field(8080, description="Port the web server listens on")
 

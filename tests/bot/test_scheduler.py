@@ -7,11 +7,14 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot import jobs
 from bot.scheduler import Job, Pass, Scheduler, daily
+from bot.settings import Settings
 from storage.db import create_engine, make_sessionmaker
 from storage.models import AuditEntry, InboxUpdate, JobRun
 from storage.repositories import audit, events, inbox
@@ -141,3 +144,18 @@ async def test_the_nightly_clean_up_forgets_old_inbox_rows_and_dedupe_keys(
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
         assert await events.already_processed(session, "telegram", ["old", "new"]) == {"new"}
+
+
+def test_scheduled_jobs_setting_chooses_the_jobs_a_process_runs() -> None:
+    every = [
+        Job("review.digest", lambda now: None, noted),
+        Job("pushes", lambda now: None, noted),
+        Job("retention", lambda now: None, noted),
+    ]
+    assert [j.name for j in jobs.chosen("all", every)] == ["review.digest", "pushes", "retention"]
+    assert jobs.chosen("none", every) == []
+    assert [j.name for j in jobs.chosen("retention,pushes", every)] == ["pushes", "retention"]
+    with pytest.raises(SystemExit, match="reminders"):
+        jobs.chosen("pushes,reminders", every)
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, scheduled_jobs="pushes, retention")

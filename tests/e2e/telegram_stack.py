@@ -51,7 +51,9 @@ async def running(
     """Services in `mode` ("poll" or "serve") on the fake Telegram, the fake Zalo Bot, the
     fake Zalo OA (its tokens already stored), or several, until the block ends;
     `global_rate`: each platform's sends per second; `configure`: other settings. `worker`
-    overrides delivery worker attributes (shorter backoffs for fault tests)."""
+    overrides delivery worker attributes (shorter backoffs for fault tests). The yearly
+    campaigns and reminders are off unless `configure` turns them on (scheduled_jobs): what
+    they send depends on the date, and a test's people must hear the same on every day."""
     settings = Settings(
         _env_file=None,
         telegram_bot_token=fake.token if fake else None,
@@ -69,7 +71,7 @@ async def running(
         zalo_oa_api_url=zalo_oa.base_url if zalo_oa else "",
         zalo_oauth_url=zalo_oa.base_url if zalo_oa else "",
         zalo_oa_global_rate=global_rate,
-        **(configure or {}),
+        **{"scheduled_jobs": "none", **(configure or {})},
     )
     runtime = Runtime(
         settings=settings, content=content, db=db, engine=conversations(settings, content, db)
