@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import jobs
+from bot import jobs, web_guard
 from bot.broadcasts import BroadcastRunner
 from bot.channels import telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
@@ -271,7 +271,7 @@ class Services:
             catalogs=self.runtime.engine.catalogs,
             documents=self.documents,
         )
-        runner = web.AppRunner(app)
+        runner = web.AppRunner(app, access_log_class=web_guard.AccessLogger)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         log.info("listening on http://%s:%s", settings.host, settings.port)

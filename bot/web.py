@@ -21,7 +21,7 @@ from babel.support import NullTranslations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import verify_page
+from bot import verify_page, web_guard
 from bot.certificates import Certificates
 from bot.channels import telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import health as token_health
@@ -64,13 +64,15 @@ def make_app(
     certificates: Certificates | None = None,
     catalogs: Mapping[str, NullTranslations] | None = None,
     documents: Documents | None = None,
+    rate_limit: web_guard.RateLimit | None = None,
 ) -> web.Application:
     """`health` is a live dict that the running workers update (for /healthz). With
     `certificates`, the app also serves their verification page at /verify/CODE; with
     `documents` that sign links, the documents those links name at /files/TOKEN. With
     `zalo_oa` (app id, OA secret key), it takes the OA's webhook and /healthz reports the
-    OA's tokens."""
+    OA's tokens. `rate_limit`: the one on /verify and /files (bot/web_guard.py)."""
     app = web.Application(client_max_size=1024 * 1024)
+    web_guard.protect(app, rate_limit)
     app[SESSIONS] = sessions
     app[WRITER] = InboxWriter(sessions, clock=clock)
     app[SECRET] = webhook_secret
