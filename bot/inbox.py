@@ -23,6 +23,7 @@ from bot.channels import options
 from bot.channels.capabilities import Capabilities
 from handlers.engine import Engine
 from handlers.events import Event
+from storage.db import DURABLE
 from storage.models import InboxUpdate, utcnow
 from storage.repositories import inbox, outbox
 
@@ -42,7 +43,8 @@ class InboxWriter:
     """Stores raw updates with group commit: updates that arrive while a transaction is being
     committed share the next one. Each caller returns only once its own update is committed,
     so a webhook still answers 200 only for what is safely stored, at a fraction of the cost
-    of one transaction per update."""
+    of one transaction per update. Safely means on disk (``durable``): a power loss after the
+    200 loses nothing either (storage/db.py, DURABLE)."""
 
     def __init__(
         self,
@@ -50,8 +52,10 @@ class InboxWriter:
         *,
         max_batch: int = 500,
         clock: Callable[[], datetime] = utcnow,
+        durable: bool = True,
     ) -> None:
         self.sessions = sessions
+        self._options = {DURABLE: durable}
         self.max_batch = max_batch
         self.clock = clock
         self._waiting: list[tuple[inbox.NewUpdate, asyncio.Future[bool]]] = []
@@ -70,7 +74,10 @@ class InboxWriter:
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
             try:
-                async with self.sessions() as session, session.begin():
+                async with (
+                    self.sessions(execution_options=self._options) as session,
+                    session.begin(),
+                ):
                     new = await inbox.store(session, [u for u, _ in batch], self.clock())
             except Exception as exc:
                 for _, done in batch:
