@@ -10,6 +10,7 @@ guessing codes slow; it lives in memory (a restart forgives everyone, which is f
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import time
@@ -101,11 +102,26 @@ class RateLimit:
         }
 
 
+def client_address(request: web.Request) -> str:
+    """Who is asking: the peer's address, or, when the peer is a reverse proxy on this host,
+    the address it appended to X-Forwarded-For (the last one: those before it are whatever
+    the client claimed)."""
+    peer = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For")
+    try:
+        local = ipaddress.ip_address(peer).is_loopback
+    except ValueError:  # a Unix socket: the proxy is local too
+        local = True
+    if forwarded and local:
+        return forwarded.rsplit(",", 1)[-1].strip()
+    return peer
+
+
 def _limiting(limit: RateLimit) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if SECRET_PATH.match(request.path):
-            wait = limit.wait(request.remote or "")
+            wait = limit.wait(client_address(request))
             if wait:
                 return web.Response(
                     status=429,

@@ -116,6 +116,22 @@ async def test_codes_and_links_are_rate_limited_per_client(
         assert (await client.get(link)).status == 429
 
 
+async def test_behind_a_local_proxy_each_forwarded_client_has_its_own_bucket(
+    session_factory: Sessions, content: Content
+) -> None:
+    limit = RateLimit(rate=0.5, burst=1, clock=Clock())
+
+    def by(chain: str) -> dict[str, str]:
+        return {"X-Forwarded-For": chain}
+
+    async with site(session_factory, content, limit) as (client, link):
+        assert (await client.get(link, headers=by("203.0.113.7"))).status == 200
+        assert (await client.get(link, headers=by("203.0.113.7"))).status == 429
+        # A client cannot pick its bucket: the proxy's own entry is the last one.
+        assert (await client.get(link, headers=by("1.2.3.4, 203.0.113.7"))).status == 429
+        assert (await client.get(link, headers=by("203.0.113.7, 198.51.100.2"))).status == 200
+
+
 def test_each_address_has_its_own_bucket_and_idle_ones_are_forgotten() -> None:
     clock = Clock()
     limit = RateLimit(rate=1, burst=2, clock=clock)
