@@ -67,7 +67,8 @@ class Heartbeat:
         """Register, and release what workers found dead held (a former self's claims)."""
         async with self.sessions() as session, session.begin():
             await workers.register(session, self.me, self.clock())
-        await self._bury_the_dead()
+            released = await self._bury_the_dead(session)
+        self._released(released)
 
     async def beat(self) -> None:
         async with self.sessions() as session, session.begin():
@@ -76,15 +77,17 @@ class Heartbeat:
                 # may be sent twice, as after a lapsed lease.
                 log.warning("worker %s was taken for dead; joining again", self.me.id)
                 await workers.register(session, self.me, self.clock())
-        await self._bury_the_dead()
+            released = await self._bury_the_dead(session)
+        self._released(released)
 
-    async def _bury_the_dead(self) -> None:
-        async with self.sessions() as session, session.begin():
-            released = await workers.release_dead(
-                session, self.me, self.clock(), stale=self.stale, running=self.alive
-            )
-        if released:
-            log.info("released %d messages held by dead workers", released)
+    async def _bury_the_dead(self, session: AsyncSession) -> int:
+        return await workers.release_dead(
+            session, self.me, self.clock(), stale=self.stale, running=self.alive
+        )
+
+    def _released(self, count: int) -> None:
+        if count:
+            log.info("released %d messages held by dead workers", count)
             self.on_released()
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -4,12 +4,15 @@ a live process keeps what it holds. The claim's lease stays the last resort."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.heartbeat import Heartbeat
+from bot.heartbeat import Heartbeat, running
 from bot.scheduler import Pass, Scheduler, daily
 from storage.models import OutboxMessage, Worker
 from storage.repositories import outbox
@@ -188,3 +191,9 @@ async def test_a_long_job_cut_short_by_a_dead_worker_is_taken_up_before_its_leas
     await survivor.beat()
     assert await second.tick() == ["test.pass"]
     assert runs == ["first", "second"]
+
+
+def test_a_pid_runs_until_its_process_is_gone() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert running(os.getpid()) and not running(child.pid)
