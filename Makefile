@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
+		echo "$(LOCK) lacks what pyproject.toml asks for: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
 # After changing the dependencies in pyproject.toml (or to take new releases): pin them all
