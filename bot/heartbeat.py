@@ -1,10 +1,11 @@
 """This process's identity among the bot's workers, and its heartbeat.
 
 Every process that claims work joins before its first claim, beats every ``interval`` and,
-on each beat, buries the workers that died: their heartbeat is older than ``stale``, or their
-pid is gone from this host. What they held (messages being sent, a long job's run) is due
-again at once. So a process restarted after a crash releases its own former claims as it
-starts, and a process that dies for good is found by the others within ``stale``.
+on each beat, buries the workers that died: they missed ``stale`` of beats while this one
+could beat, or their pid is gone from this host. What they held (messages being sent, a long
+job's run) is due again at once. So a process restarted after a crash releases its own former
+claims as it starts, and a process that dies for good is found by the others within about
+``stale`` and a beat.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Heartbeat:
         self.clock = clock
         self.alive = alive
         self.on_released = on_released
+        self._beaten_at: datetime | None = None  # this worker's last committed beat
 
     @property
     def id(self) -> str:
@@ -65,29 +67,32 @@ class Heartbeat:
 
     async def join(self) -> None:
         """Register, and release what workers found dead held (a former self's claims)."""
+        now = self.clock()
         async with self.sessions() as session, session.begin():
-            await workers.register(session, self.me, self.clock())
-            released = await self._bury_the_dead(session)
-        self._released(released)
+            await workers.register(session, self.me, now)
+            released = await self._bury_the_dead(session, now, wrote_at=now)
+        self._beaten(now, released)
 
     async def beat(self) -> None:
+        now = self.clock()
         async with self.sessions() as session, session.begin():
-            if not await workers.beat(session, self.me.id, self.clock()):
+            if not await workers.beat(session, self.me.id, now):
                 # Taken for dead (the process stalled longer than ``stale``): what it held
                 # may be sent twice, as after a lapsed lease.
                 log.warning("worker %s was taken for dead; joining again", self.me.id)
-                await workers.register(session, self.me, self.clock())
-            released = await self._bury_the_dead(session)
-        self._released(released)
+                await workers.register(session, self.me, now)
+            released = await self._bury_the_dead(session, now, wrote_at=self._beaten_at or now)
+        self._beaten(now, released)
 
-    async def _bury_the_dead(self, session: AsyncSession) -> int:
+    async def _bury_the_dead(self, session: AsyncSession, now: datetime, wrote_at: datetime) -> int:
         return await workers.release_dead(
-            session, self.me, self.clock(), stale=self.stale, running=self.alive
+            session, self.me, now, wrote_at=wrote_at, stale=self.stale, running=self.alive
         )
 
-    def _released(self, count: int) -> None:
-        if count:
-            log.info("released %d messages held by dead workers", count)
+    def _beaten(self, at: datetime, released: int) -> None:
+        self._beaten_at = at
+        if released:
+            log.info("released %d messages held by dead workers", released)
             self.on_released()
 
     async def run(self, stop: asyncio.Event) -> None:

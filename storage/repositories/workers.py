@@ -2,10 +2,10 @@
 messages, a long job's run) is handed back as soon as it is known to be dead, instead of
 waiting for the lease to run out.
 
-A process is dead when its heartbeat is older than ``stale`` or, seen from its own host,
-when its pid is no longer running (a restart after a crash knows at once). Whichever live
-process notices deletes the dead one's row and releases its messages in the same
-transaction; a long job's run is free again once its owner's row is gone
+A process is dead when it missed ``stale`` of beats while others could beat or, seen from
+its own host, when its pid is no longer running (a restart after a crash knows at once).
+Whichever live process notices deletes the dead one's row and releases its messages in the
+same transaction; a long job's run is free again once its owner's row is gone
 (storage/repositories/jobs.py). The lease stays the last resort.
 """
 
@@ -52,19 +52,22 @@ async def release_dead(
     me: Me,
     now: datetime,
     *,
+    wrote_at: datetime,
     stale: timedelta,
     running: Callable[[int], bool],
 ) -> int:
-    """Bury every other worker whose heartbeat is older than ``stale``, or which ran on this
-    host under a pid that ``running`` says is gone (or is now this process's own); returns
-    how many messages they held and are now due again."""
+    """Bury every other worker that had not beaten for ``stale`` when this one last could
+    (``wrote_at``, its previous beat), or which ran on this host under a pid that ``running``
+    says is gone (or is now this process's own); returns how many messages they held and are
+    now due again. Measured from this worker's own last beat, not from now: after a database
+    outage or a long lock every heartbeat is old, and the living must not bury each other."""
     others = await session.execute(
         select(Worker.id, Worker.host, Worker.pid, Worker.heartbeat_at).where(Worker.id != me.id)
     )
     dead = [
         worker.id
         for worker in others
-        if worker.heartbeat_at < now - stale
+        if worker.heartbeat_at < wrote_at - stale
         or (worker.host == me.host and (worker.pid == me.pid or not running(worker.pid)))
     ]
     return await _bury(session, dead, now) if dead else 0

@@ -20,6 +20,7 @@ from tests.storage.factories import T0, Sessions, enqueue
 
 LEASE = timedelta(seconds=60)
 STALE = timedelta(seconds=8)
+BEAT = timedelta(seconds=2)
 
 
 class Clock:
@@ -41,6 +42,14 @@ def process(
     return Heartbeat(
         sessions, stale=STALE, clock=clock, host=host, pid=pid, alive=lambda p: p not in gone
     )
+
+
+async def beat_until(clock: Clock, end: datetime, *beating: Heartbeat) -> None:
+    """Every two seconds, as the processes do, each of ``beating`` beats."""
+    while clock.now + BEAT <= end:
+        clock.now += BEAT
+        for heartbeat in beating:
+            await heartbeat.beat()
 
 
 async def claim(sessions: Sessions, now: datetime, owner: str | None) -> list[int]:
@@ -65,12 +74,11 @@ async def test_messages_of_a_worker_that_stopped_beating_are_due_again_within_se
     await survivor.join()
     assert await claim(session_factory, T0, dying.id) == ids
 
-    clock.now = T0 + STALE - timedelta(seconds=1)
-    await survivor.beat()
+    # Missed beats are counted up to the survivor's previous beat.
+    await beat_until(clock, T0 + STALE + BEAT, survivor)
     assert await claim(session_factory, clock.now, survivor.id) == []  # it may yet beat
 
-    clock.now = T0 + STALE + timedelta(seconds=1)  # long before the lease's end
-    await survivor.beat()
+    await beat_until(clock, clock.now + BEAT, survivor)  # long before the lease's end
     assert await claim(session_factory, clock.now, survivor.id) == ids
     async with session_factory() as session:
         assert (await session.scalars(select(Worker.id))).all() == [survivor.id]
@@ -89,10 +97,8 @@ async def test_a_worker_that_beats_keeps_its_messages(session_factory: Sessions)
     await alive.join()
     await other.join()
     assert await claim(session_factory, T0, alive.id) == ids
-    for seconds in range(2, 40, 2):
-        clock.now = T0 + timedelta(seconds=seconds)
-        await alive.beat()
-        await other.beat()
+    while clock.now < T0 + LEASE - BEAT:
+        await beat_until(clock, clock.now + BEAT, alive, other)
         assert await claim(session_factory, clock.now, other.id) == []
     clock.now = T0 + LEASE  # the last resort still holds
     assert await claim(session_factory, clock.now, other.id) == ids
@@ -135,13 +141,33 @@ async def test_a_worker_taken_for_dead_joins_again_and_is_left_alone(
     )
     await stalled.join()
     await other.join()
-    clock.now = T0 + STALE * 2
-    await other.beat()
-    await stalled.beat()
-    clock.now += STALE - timedelta(seconds=1)
-    await other.beat()
+    await beat_until(clock, T0 + STALE + 2 * BEAT, other)
+    await stalled.beat()  # buried meanwhile
+    await beat_until(clock, clock.now + STALE, other, stalled)
     async with session_factory() as session:
         assert set(await session.scalars(select(Worker.id))) == {stalled.id, other.id}
+
+
+async def test_after_the_database_was_away_the_living_do_not_bury_each_other(
+    session_factory: Sessions,
+) -> None:
+    ids = await enqueue(session_factory, ["1"])
+    clock = Clock(T0)
+    first, second = (
+        process(session_factory, clock, pid=10, host="a"),
+        process(session_factory, clock, pid=20, host="b"),
+    )
+    await first.join()
+    await second.join()
+    assert await claim(session_factory, T0, first.id) == ids
+    await beat_until(clock, T0 + 2 * BEAT, first, second)
+    clock.now += 5 * STALE  # nobody could write: an outage, a long lock
+    await second.beat()  # the first to get through finds every heartbeat old
+    await first.beat()
+    await beat_until(clock, clock.now + BEAT, first, second)
+    assert await claim(session_factory, clock.now, second.id) == []
+    async with session_factory() as session:
+        assert set(await session.scalars(select(Worker.id))) == {first.id, second.id}
 
 
 async def test_a_worker_that_leaves_hands_back_what_it_still_holds(
@@ -184,11 +210,9 @@ async def test_a_long_job_cut_short_by_a_dead_worker_is_taken_up_before_its_leas
     )
 
     assert await first.tick() == []  # cut short: claimed, not finished
-    clock.now = T0 + timedelta(seconds=2)
-    await survivor.beat()
+    await beat_until(clock, T0 + STALE, survivor)
     assert await second.tick() == []  # its worker may still be at it
-    clock.now = T0 + STALE + timedelta(seconds=1)
-    await survivor.beat()
+    await beat_until(clock, T0 + STALE + 2 * BEAT, survivor)  # long before the hour's lease
     assert await second.tick() == ["test.pass"]
     assert runs == ["first", "second"]
 
