@@ -16,12 +16,13 @@ FLOW = "assess"
 MAX_EVIDENCE = 10
 
 
-async def begin(ctx: Context, carried: Assessment | None = None) -> None:
+async def begin(ctx: Context) -> None:
     """From the menu: start this year's assessment, continue it, or show it if locked. A new
-    one may start from the answers of ``carried`` (last year's, unsubmitted)."""
+    one starts from the answers of last year's if that one was never submitted."""
     assert ctx.profile is not None and ctx.profile.target_group
     a = ctx.assessment
     if a is None:
+        carried = await _unsubmitted_last_year(ctx)
         group = ctx.content.criteria_for(ctx.profile.target_group, ctx.year)
         a = Assessment(
             user_id=ctx.user.id,
@@ -46,8 +47,9 @@ async def begin(ctx: Context, carried: Assessment | None = None) -> None:
         if carried is not None and _carry(ctx, carried, a, group):
             ctx.say(
                 ctx._(
-                    "Các câu trả lời năm {last} đã được chép sang. Anh/Chị xem lại từng chỉ số, "
-                    "sửa chỗ đã khác đi trong năm nay, rồi nộp."
+                    "Bản tự đánh giá năm {last} chưa được nộp nên đã khép lại; các câu trả lời "
+                    "của năm đó đã được chép sang. Anh/Chị xem lại từng chỉ số, sửa chỗ đã khác "
+                    "đi trong năm nay, rồi nộp."
                 ).format(last=carried.year)
             )
     if not a.is_editable:
@@ -150,8 +152,7 @@ class NewYear:
 
         choice = await pick(ctx, NewYear.buttons(ctx))
         if choice == "start":
-            carried = await _unsubmitted_last_year(ctx) if ctx.assessment is None else None
-            await begin(ctx, carried)
+            await begin(ctx)
         elif choice is not None:
             await commands.run_payload(ctx, choice)
 

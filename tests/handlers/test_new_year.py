@@ -74,7 +74,8 @@ async def test_mid_assessment_at_midnight_the_new_years_starts_from_last_years_a
 
     await chat.press("Tự đánh giá năm 2027")
     assert "Bắt đầu tự đánh giá năm 2027" in chat.text
-    assert "Các câu trả lời năm 2026 đã được chép sang" in chat.text
+    assert "Bản tự đánh giá năm 2026 chưa được nộp" in chat.text
+    assert "câu trả lời của năm đó đã được chép sang" in chat.text
     assert "Chỉ số 3/10" in chat.text  # the first one last year left unanswered
 
     by_year = await assessments(chat)
@@ -90,6 +91,21 @@ async def test_mid_assessment_at_midnight_the_new_years_starts_from_last_years_a
     await chat.command("menu")
     await chat.press("Tiếp tục tự đánh giá")
     assert "Chỉ số 3/10" in chat.text
+
+
+async def test_from_the_menu_in_the_new_year_last_years_unsubmitted_answers_come_along(
+    chat: Chat, traveller: time_machine.Coordinates
+) -> None:
+    await half_way_through_2026(chat)
+    await chat.press("Tạm dừng")
+    traveller.move_to(NEW_YEAR)
+
+    await chat.command("menu")
+    await chat.press("Bắt đầu tự đánh giá")
+    assert "Bắt đầu tự đánh giá năm 2027" in chat.text
+    assert "Bản tự đánh giá năm 2026 chưa được nộp" in chat.text
+    assert "Chỉ số 3/10" in chat.text
+    assert len((await assessments(chat))[2027].answers) == 2
 
 
 async def test_after_a_submitted_year_the_new_one_starts_afresh(
