@@ -161,7 +161,7 @@ class Person(TelegramUser):
 
 
 async def journey(person: Person, content: Content, n: int) -> None:
-    """Consent, registration and the first indicators of the self-assessment."""
+    """Consent, registration and the first indicator of the self-assessment."""
     await person.say("/start", "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN")
     await person.press("Đồng ý", "Họ và tên")
     await person.say(NAMES[n % len(NAMES)], "sinh năm nào")
