@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
+from bot.inbox_cli import inbox_app
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
 from content.scoring import score as score_points
@@ -54,6 +55,9 @@ population_app = typer.Typer(
 unit_app.add_typer(population_app, name="population")
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+review_app = typer.Typer(help="Decisions on self-assessments.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+app.add_typer(inbox_app, name="inbox")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -593,70 +597,95 @@ def report_annual(
     typer.echo(f"written {out}")
 
 
+def _act(action):
+    """Run an action as the server's operator, in one transaction: its result, or the
+    refusal (already audited, and committed with the rest)."""
+    from handlers.actions import Actor, Refused, Work
+    from handlers.i18n import load_catalogs
+    from storage.models import utcnow
+
+    content, catalogs = _content(), load_catalogs()
+
+    async def run(session):
+        try:
+            return await action(Work(session, content, catalogs, utcnow()), Actor.operator())
+        except Refused as refused:
+            return refused
+
+    return _database(run)
+
+
 @officer_app.command("invite")
 def officer_invite(
     unit: Annotated[
-        str | None, typer.Option(help="Commune code, or a unit code from `unit list`")
+        str | None,
+        typer.Option(help="Commune code, or a unit code from `unit list` (officers only)"),
     ] = None,
-    role: Annotated[str, typer.Option(help="officer, or admin (the whole province)")] = "officer",
+    role: Annotated[
+        str, typer.Option(help="officer, or admin (of the province, or of the --unit commune)")
+    ] = "officer",
 ) -> None:
     """Print a one-time code (valid 7 days) that makes its sender an officer or admin."""
-    from storage.models import StaffRole, utcnow
-    from storage.repositories import staff
+    from handlers.actions import Refused
+    from handlers.actions import staff as act
+    from storage.models import StaffRole
 
     if role not in {r.value for r in StaffRole}:
         raise _fail("role must be officer or admin")
     if role == StaffRole.OFFICER and unit is None:
         raise _fail("an officer needs --unit")
-    units = _content().units
-    if unit is not None and "-" not in unit and units.get(unit) is None:
-        raise _fail(f"unknown commune code {unit!r} in {units.province_name}")
-
-    async def action(session):
-        commune, unit_id = unit, None
-        if unit is not None and "-" in unit:
-            found = await staff.unit_by_code(session, unit)
-            if found is None:
-                return None
-            commune, unit_id = found.commune_code, found.id
-        return await staff.invite(
-            session, role=StaffRole(role), commune_code=commune, unit_id=unit_id, now=utcnow()
+    done = _act(lambda work, actor: act.invite(work, actor, role=StaffRole(role), scope=unit))
+    if isinstance(done, Refused):
+        raise _fail(
+            f"unknown commune or unit {unit!r} (see `unit list`); an admin's scope is the "
+            "province or a commune"
         )
+    typer.echo(f"code: {done.code}  (valid 7 days, once)")
+    typer.echo(f"makes: {done.role.value} of {done.scope}")
+    typer.echo(f"the officer sends:  /officer {done.code}")
+    typer.echo(f"or opens:  https://t.me/<bot username>?start=o_{done.code}")
 
-    code = _database(action)
-    if code is None:
-        raise _fail(f"unknown unit {unit!r} (see `unit list`)")
-    typer.echo(f"code: {code}  (valid 7 days, once)")
-    typer.echo(f"the officer sends:  /officer {code}")
-    typer.echo(f"or opens:  https://t.me/<bot username>?start=o_{code}")
+
+@officer_app.command("invites")
+def officer_invites() -> None:
+    """Open invites: id, role, scope, until when (the codes themselves are not kept)."""
+    from handlers.actions import staff as act
+
+    for found in _act(act.invites):
+        i = found.invite
+        typer.echo(f"{i.id}\t{i.role}\t{found.scope}\tuntil {i.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+@officer_app.command("cancel-invite")
+def officer_cancel_invite(
+    invite_id: Annotated[int, typer.Argument(help="Id from `officer invites`")],
+) -> None:
+    """End an open invite at once."""
+    from handlers.actions import Refused
+    from handlers.actions import staff as act
+
+    if isinstance(_act(lambda work, actor: act.cancel_invite(work, actor, invite_id)), Refused):
+        raise _fail(f"no open invite {invite_id}", 1)
+    typer.echo(f"invite {invite_id} cancelled")
 
 
 @officer_app.command("list")
 def officer_list(
     all_: Annotated[bool, typer.Option("--all", help="Include revoked roles")] = False,
 ) -> None:
-    """Officers and admins with their scope."""
-    from storage.repositories import staff
+    """Officers and admins: id, name, role, scope, since when."""
+    from handlers.actions import staff as act
 
-    async def action(session):
-        return [
-            (
-                s.id,
-                s.user_id,
-                s.role,
-                s.commune_code or "-",
-                s.unit_id or "-",
-                s.granted_at,
-                s.revoked_at,
-            )
-            for s in await staff.roles(session, include_revoked=all_)
-        ]
+    def rows(work, actor):
+        return act.people(work, actor, include_revoked=all_)
 
-    for staff_id, user_id, role, commune, unit_id, granted, revoked in _database(action):
-        ended = f"  revoked {revoked:%Y-%m-%d}" if revoked else ""
+    for member in _act(rows):
+        s = member.role
+        ended = f"  revoked {s.revoked_at:%Y-%m-%d}" if s.revoked_at else ""
+        name = member.name or "(not registered)"
         typer.echo(
-            f"{staff_id}\tuser {user_id}\t{role}\tcommune {commune}\tunit {unit_id}"
-            f"\tsince {granted:%Y-%m-%d}{ended}"
+            f"{s.id}\t{name}\tuser {s.user_id}\t{s.role}\t{member.scope}"
+            f"\tsince {s.granted_at:%Y-%m-%d}{ended}"
         )
 
 
@@ -665,15 +694,39 @@ def officer_revoke(
     staff_id: Annotated[int, typer.Argument(help="Id from `officer list`")],
 ) -> None:
     """End a role at once."""
-    from storage.models import utcnow
-    from storage.repositories import staff
+    from handlers.actions import Refused
+    from handlers.actions import staff as act
 
-    async def action(session):
-        return await staff.revoke(session, staff_id, utcnow())
-
-    if not _database(action):
+    if isinstance(_act(lambda work, actor: act.revoke(work, actor, staff_id)), Refused):
         raise _fail(f"no active role {staff_id}", 1)
     typer.echo(f"role {staff_id} revoked")
+
+
+@review_app.command("reopen")
+def review_reopen(
+    assessment_id: Annotated[int, typer.Argument(help="The self-assessment's id")],
+    reason: Annotated[str, typer.Option(help="Why; the citizen is told it")],
+) -> None:
+    """Take back an approval or a rejection: the case waits for a decision again, an
+    approval's certificate is revoked, and the citizen is told why."""
+    from handlers.actions import Reason, Refused
+    from handlers.actions import review as act
+
+    done = _act(lambda work, actor: act.reopen(work, actor, assessment_id, reason=reason))
+    if isinstance(done, Refused):
+        if done.reason == Reason.NOTE_TOO_SHORT:
+            raise _fail("give a --reason (a few words)")
+        raise _fail(
+            f"self-assessment {assessment_id} is not approved or rejected"
+            if done.reason == Reason.NOT_DECIDED
+            else f"no self-assessment {assessment_id}",
+            1,
+        )
+    revoked = done.certificate
+    typer.echo(
+        f"self-assessment {assessment_id} reopened (was {done.previous.value})"
+        + (f"; certificate {revoked.number} revoked" if revoked else "")
+    )
 
 
 def _certificates():
@@ -709,29 +762,24 @@ def certificate_verify(
 @certificate_app.command("revoke")
 def certificate_revoke(
     code: Annotated[str, typer.Argument(help="The code printed on the certificate")],
-    reason: Annotated[str, typer.Option(help="Why; the holder is told it when they ask")],
+    reason: Annotated[str, typer.Option(help="Why; the holder is told it")],
 ) -> None:
-    """Revoke a certificate: verification then says so, and it is never sent again."""
-    from storage.models import utcnow
-    from storage.repositories import audit, certificates
+    """Revoke a certificate: verification then says so, it is never sent again, reports
+    leave it out, and the holder is told why."""
+    from handlers.actions import Reason, Refused
+    from handlers.actions import certificates as act
 
-    clean = " ".join(reason.split())
-    if not clean:
-        raise _fail("give a --reason")
-
-    async def action(session):
-        now = utcnow()
-        done = await certificates.revoke(session, code, reason=clean, now=now)
-        if done is None:
-            return None, await certificates.by_code(session, code) is not None
-        entry = audit.NewEntry(None, "certificate.revoked", done.number, {"via": "cli"})
-        await audit.record(session, [entry], now)
-        return done.number, True
-
-    number, known = _database(action)
-    if number is None:
-        raise _fail("it was revoked before" if known else f"no certificate with code {code!r}", 1)
-    typer.echo(f"certificate {number} revoked")
+    done = _act(lambda work, actor: act.revoke(work, actor, code, reason))
+    if isinstance(done, Refused):
+        if done.reason == Reason.NOTE_TOO_SHORT:
+            raise _fail("give a --reason (a few words)")
+        raise _fail(
+            "it was revoked before"
+            if done.reason == Reason.DECIDED
+            else f"no certificate with code {code!r}",
+            1,
+        )
+    typer.echo(f"certificate {done.certificate.number} revoked")
 
 
 @certificate_app.command("list")

@@ -4,6 +4,10 @@ Each batch holds at most one update per chat (the oldest unprocessed), so a chat
 run in order while different chats share one engine transaction. The "processed" mark is
 written after the engine's commit; a crash between the two only replays events whose
 effect the engine's dedupe already holds.
+
+One bad update must not stop the queue: an update that cannot be turned into an event, for
+whatever reason, or whose event fails on its own, is set aside once as a dead letter with
+why (kept for `python -m bot inbox dead-letters`, counted by /healthz), and the rest go on.
 """
 
 from __future__ import annotations
@@ -11,15 +15,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import options
+from bot.channels import options, raw
 from bot.channels.capabilities import Capabilities
 from handlers.engine import Engine
 from handlers.events import Event
@@ -28,6 +35,9 @@ from storage.models import InboxUpdate, utcnow
 from storage.repositories import inbox, outbox
 
 log = logging.getLogger(__name__)
+
+MAX_PAUSE = 30.0  # seconds between attempts while the database is away
+RAW = Path(raw.__file__)
 
 
 class Inbound(Protocol):
@@ -74,17 +84,26 @@ class InboxWriter:
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
             try:
-                async with (
-                    self.sessions(execution_options=self._options) as session,
-                    session.begin(),
-                ):
-                    new = await inbox.store(session, [u for u, _ in batch], self.clock())
+                new = await self._commit([u for u, _ in batch])
             except Exception as exc:
-                for _, done in batch:
-                    done.set_exception(exc)
+                if len(batch) == 1:
+                    batch[0][1].set_exception(exc)
+                    continue
+                # One update the database refuses (an id out of range) must not fail the
+                # others that happened to share its commit: they go again one by one.
+                log.warning("a group commit of %d updates failed (%s)", len(batch), exc)
+                for update, done in batch:
+                    try:
+                        done.set_result(bool(await self._commit([update])))
+                    except Exception as alone:
+                        done.set_exception(alone)
                 continue
             for update, done in batch:
                 done.set_result((update.channel, update.update_id) in new)
+
+    async def _commit(self, updates: list[inbox.NewUpdate]) -> set[tuple[str, str]]:
+        async with self.sessions(execution_options=self._options) as session, session.begin():
+            return await inbox.store(session, updates, self.clock())
 
 
 class InboxProcessor:
@@ -107,22 +126,83 @@ class InboxProcessor:
         self.wake = asyncio.Event()  # set by whoever stores an update in this process
 
     async def run_once(self) -> int:
+        """Process the next batch; an update that cannot be read, or whose event fails on
+        its own, becomes a dead letter. Raises only when the database is unreachable."""
         async with self.sessions() as session:
             rows = await inbox.next_batch(session, list(self.channels), self.batch)
         if not rows:
             return 0
-        events: list[Event] = []
+        dead: dict[int, str] = {}
+        read: list[tuple[InboxUpdate, Event]] = []
         for row in rows:
-            event = self._event(row)
+            try:
+                event = self.channels[row.channel].to_event(row.payload)
+            except Exception as exc:  # any shape of payload: it must not stop the queue
+                dead[row.id] = reason(exc)
+                continue
             if event is not None:
-                events.append(event)
-        await self.engine.handle_batch(await self._press_typed_numbers(events))
+                read.append((row, event))
+        dead |= await self._handle(read)
         async with self.sessions() as session, session.begin():
-            await inbox.mark_processed(session, [r.id for r in rows], self.clock())
-        self.on_processed()
+            now = self.clock()
+            await inbox.mark_processed(session, [r.id for r in rows if r.id not in dead], now)
+            await inbox.mark_dead(session, dead, now)
         for row in rows:
-            await self.channels[row.channel].acknowledge(row.payload)
+            if row.id in dead:
+                log.error(
+                    "dead letter: %s update %s (inbox row %s): %s",
+                    row.channel,
+                    row.update_id,
+                    row.id,
+                    dead[row.id],
+                )
+        self.on_processed()
+        for row, _ in read:
+            if row.id not in dead:
+                await self._acknowledge(row)
         return len(rows)
+
+    async def _handle(self, read: list[tuple[InboxUpdate, Event]]) -> dict[int, str]:
+        """Run the events as one batch; if it fails, one by one, so that one bad event
+        costs no other its effect (those already committed are dropped as duplicates by
+        the engine). Returns why each event that failed alone did."""
+        try:
+            await self.engine.handle_batch(await self._press_typed_numbers([e for _, e in read]))
+            return {}
+        except Exception as exc:
+            if await self._database_away(exc):
+                raise
+            if len(read) == 1:
+                return {read[0][0].id: reason(exc)}
+            log.warning("a batch of %d events failed (%s); one by one", len(read), reason(exc))
+        failed: dict[int, str] = {}
+        for row, event in read:
+            try:
+                await self.engine.handle_batch(await self._press_typed_numbers([event]))
+            except Exception as exc:
+                if await self._database_away(exc):
+                    raise
+                failed[row.id] = reason(exc)
+        return failed
+
+    async def _database_away(self, exc: Exception) -> bool:
+        """Whether ``exc`` came of the database being away rather than of a bad update
+        (then the update waits; it is not set aside). A database error may be either (a
+        value out of a column's range, a lost connection): a probe tells them apart."""
+        if not isinstance(exc, DBAPIError | OSError | TimeoutError):
+            return False
+        try:
+            async with self.sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            return True
+        return False
+
+    async def _acknowledge(self, row: InboxUpdate) -> None:
+        try:
+            await self.channels[row.channel].acknowledge(row.payload)
+        except Exception as exc:  # a nicety (a button's spinner): never worth a halt
+            log.warning("could not acknowledge %s update %s: %s", row.channel, row.update_id, exc)
 
     async def _press_typed_numbers(self, events: list[Event]) -> list[Event]:
         """On channels without buttons a typed option number may be a press (see
@@ -140,25 +220,34 @@ class InboxProcessor:
                 last_sent.update(((channel, chat), payload) for chat, payload in found.items())
         return options.as_presses(events, last_sent)
 
-    def _event(self, row: InboxUpdate) -> Event | None:
-        try:
-            return self.channels[row.channel].to_event(row.payload)
-        except (ValidationError, KeyError, TypeError, ValueError):
-            # A malformed update would fail forever: set it aside (marked processed) once.
-            log.exception(
-                "unreadable %s update %s (inbox row %s)", row.channel, row.update_id, row.id
-            )
-            return None
-
     async def run(self, stop: asyncio.Event, idle: float = 0.2) -> None:
+        failures = 0
         while not stop.is_set():
             try:
                 handled = await self.run_once()
-            except Exception:
-                log.exception("inbox batch failed; retrying")
-                handled = 0
-                await asyncio.sleep(1)
+                failures = 0
+            except Exception as exc:
+                # The database is away: wait longer each time, and say so once with the
+                # traceback, then in a line each time.
+                failures += 1
+                pause = min(2.0 ** (failures - 1), MAX_PAUSE)
+                log.warning(
+                    "inbox batch failed (%s); retrying in %.0f s",
+                    reason(exc),
+                    pause,
+                    exc_info=failures == 1,
+                )
+                await asyncio.sleep(pause)
+                continue
             if handled == 0:
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), idle)
+
+
+def reason(exc: BaseException) -> str:
+    """One line: the exception and where it was raised (file and line; for a field read
+    by bot/channels/raw.py, where the adapter read it)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) != RAW]
+    at = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {str(exc)[:500]}{at}"

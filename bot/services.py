@@ -18,6 +18,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -34,7 +35,7 @@ from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from bot.web import make_app
+from bot.web import HealthRules, make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NewUpdate
 
@@ -270,6 +271,12 @@ class Services:
             certificates=self.runtime.certificates,
             catalogs=self.runtime.engine.catalogs,
             documents=self.documents,
+            health_rules=HealthRules(
+                settings.health_token,
+                timedelta(seconds=settings.health_max_delay_seconds),
+                timedelta(hours=settings.health_dead_letter_hours),
+            ),
+            zalo_oa_max_age=timedelta(days=settings.dedupe_retention_days),
         )
         runner = web.AppRunner(app, access_log_class=web_guard.AccessLogger)
         await runner.setup()

@@ -143,6 +143,23 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the web server listens on")
     port: int = Field(8080, description="Port the web server listens on")
+    health_token: str = Field(
+        "",
+        description="Token that shows /healthz's details (Authorization: Bearer TOKEN, or "
+        "?token=TOKEN); without it /healthz says only ok or not ok",
+    )
+    health_max_delay_seconds: int = Field(
+        120,
+        ge=1,
+        description="/healthz answers 503 when an update has waited, or a reply has been "
+        "due, longer than this",
+    )
+    health_dead_letter_hours: int = Field(
+        24,
+        ge=1,
+        description="/healthz answers 503 while an update set aside as a dead letter in "
+        "these last hours is neither retried nor dropped",
+    )
 
     @property
     def issuer(self) -> str:

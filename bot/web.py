@@ -9,10 +9,12 @@ redelivery of an update it thinks was lost is dropped by the inbox's unique key.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import mimetypes
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -23,15 +25,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import verify_page, web_guard
 from bot.certificates import Certificates
-from bot.channels import telegram, zalo_bot, zalo_oa
+from bot.channels import raw, telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import health as token_health
 from bot.documents import Documents
 from bot.inbox import InboxWriter
 from handlers.i18n import N_, Translator, load_catalogs
 from storage.models import utcnow
-from storage.repositories import inbox, oa_tokens, outbox
+from storage.repositories import health, inbox, oa_tokens, outbox
+from storage.repositories.inbox import NewUpdate
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HealthRules:
+    """When /healthz says "not ok", and who may read why (``token``; no token: no one)."""
+
+    token: str = ""
+    max_delay: timedelta = timedelta(minutes=2)  # an update waiting, a reply overdue
+    dead_letter_window: timedelta = timedelta(hours=24)  # dead letters this recent
+
 
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 WRITER = web.AppKey("inbox_writer", InboxWriter)
@@ -45,6 +58,9 @@ HEALTH = web.AppKey("health", dict[str, Any])
 CERTIFICATES = web.AppKey("certificates", Certificates)
 CATALOGS = web.AppKey("catalogs", Mapping[str, NullTranslations])
 DOCUMENTS = web.AppKey("documents", Documents)
+HEALTH_RULES = web.AppKey("health_rules", HealthRules)
+OA_MAX_AGE = web.AppKey("zalo_oa_max_age", timedelta)
+
 
 LINK_GONE = N_(
     "Liên kết tải tệp này đã hết hạn hoặc không đúng. Anh/Chị vui lòng yêu cầu lại tệp trong "
@@ -64,13 +80,16 @@ def make_app(
     certificates: Certificates | None = None,
     catalogs: Mapping[str, NullTranslations] | None = None,
     documents: Documents | None = None,
+    health_rules: HealthRules | None = None,
+    zalo_oa_max_age: timedelta = timedelta(days=30),
     rate_limit: web_guard.RateLimit | None = None,
 ) -> web.Application:
     """`health` is a live dict that the running workers update (for /healthz). With
     `certificates`, the app also serves their verification page at /verify/CODE; with
     `documents` that sign links, the documents those links name at /files/TOKEN. With
     `zalo_oa` (app id, OA secret key), it takes the OA's webhook and /healthz reports the
-    OA's tokens. `rate_limit`: the one on /verify and /files (bot/web_guard.py)."""
+    OA's tokens; its events older than `zalo_oa_max_age` (the dedupe keys' retention) are
+    refused. `rate_limit`: the one on /verify and /files (bot/web_guard.py)."""
     app = web.Application(client_max_size=1024 * 1024)
     web_guard.protect(app, rate_limit)
     app[SESSIONS] = sessions
@@ -80,6 +99,8 @@ def make_app(
     app[ON_STORED] = on_stored
     app[CLOCK] = clock
     app[HEALTH] = health if health is not None else {}
+    app[HEALTH_RULES] = health_rules or HealthRules()
+    app[OA_MAX_AGE] = zalo_oa_max_age
     app.router.add_post("/telegram/webhook", telegram_webhook)
     app.router.add_post("/zalo/webhook", zalo_webhook)
     if zalo_oa is not None:
@@ -102,34 +123,60 @@ def _authorised(request: web.Request, header: str, secret: str) -> bool:
     return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
 
 
+async def _update_body(request: web.Request) -> dict[str, Any] | None:
+    """The body as a JSON object, or None for anything else: not JSON, nested deeper than
+    any update (a parser's or a later reader's recursion must never meet it), not an
+    object. A body over the app's size limit is refused (413) by aiohttp."""
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, RecursionError):
+        return None
+    return body if isinstance(body, dict) and raw.depth(body) <= raw.MAX_DEPTH else None
+
+
+async def _store(request: web.Request, row: NewUpdate) -> web.Response | None:
+    """Commit the update to the inbox; an answer to give instead when that failed."""
+    try:
+        await request.app[WRITER].store(row)
+    except Exception as exc:  # the database is away: the platform will send it again
+        log.warning("%s update %s not stored: %s", row.channel, row.update_id, exc)
+        return web.Response(status=503, text="try again")
+    request.app[ON_STORED]()
+    return None
+
+
+# Malformed bodies get a 400 for that request alone: Telegram and Zalo never send them,
+# and a 400 tells whoever did without a traceback in our log.
+
+
 async def telegram_webhook(request: web.Request) -> web.Response:
     if not _authorised(request, "X-Telegram-Bot-Api-Secret-Token", request.app[SECRET]):
         return web.Response(status=401, text="unauthorized")
+    update = await _update_body(request)
     try:
-        update = await request.json()
-        int(update["update_id"])
-    except (ValueError, KeyError, TypeError):
-        # Telegram never sends this; a 400 tells whoever did, and Telegram would not retry it.
+        row = telegram.inbox_row(update) if update is not None else None
+    except raw.Unreadable:
+        row = None
+    if row is None:
         return web.Response(status=400, text="not an update")
-    await request.app[WRITER].store(telegram.inbox_row(update))
-    request.app[ON_STORED]()
-    return web.Response(text="ok")
+    return await _store(request, row) or web.Response(text="ok")
 
 
 async def zalo_webhook(request: web.Request) -> web.Response:
     if not _authorised(request, "X-Bot-Api-Secret-Token", request.app[ZALO_SECRET]):
         return web.Response(status=401, text="unauthorized")
+    body = await _update_body(request)
     try:
-        row = zalo_bot.inbox_row(zalo_bot.unwrap(await request.json()))
-    except (ValueError, KeyError, TypeError, AttributeError):
+        row = zalo_bot.inbox_row(zalo_bot.unwrap(body)) if body is not None else None
+    except raw.Unreadable:
+        row = None
+    if row is None:
         return web.Response(status=400, text="not an update")
-    await request.app[WRITER].store(row)
-    request.app[ON_STORED]()
-    return web.json_response({"ok": True})
+    return await _store(request, row) or web.json_response({"ok": True})
 
 
 async def zalo_oa_webhook(request: web.Request) -> web.Response:
-    """Signed over the raw body: it is read as bytes and checked before anything else."""
+    """Signed over the raw body: the signature is checked before the body is parsed."""
     app_id, secret_key = request.app[ZALO_OA]
     event = zalo_oa.verified(
         await request.read(),
@@ -139,26 +186,44 @@ async def zalo_oa_webhook(request: web.Request) -> web.Response:
     )
     if event is None:
         return web.Response(status=401, text="unauthorized")
+    if raw.depth(event) > raw.MAX_DEPTH:
+        return web.Response(status=400, text="not an event")
+    if not zalo_oa.fresh(event, request.app[CLOCK](), request.app[OA_MAX_AGE]):
+        # Signed, but from outside the time its dedupe key is kept: a replay, or no time.
+        return web.Response(status=400, text="stale event")
     if zalo_oa.kept(event):
         try:
             row = zalo_oa.inbox_row(event)
-        except (ValueError, KeyError, TypeError):
+        except raw.Unreadable:
             return web.Response(status=400, text="not an event")
-        await request.app[WRITER].store(row)
-        request.app[ON_STORED]()
+        if (failed := await _store(request, row)) is not None:
+            return failed
     return web.json_response({"error": 0})
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 "ok" or 503 "not ok"; with the token (``Authorization: Bearer`` or ``?token=``)
+    also what is wrong: the database, an update waiting or a reply overdue longer than the
+    rules allow, dead letters set aside lately, the OA's tokens."""
+    rules = request.app[HEALTH_RULES]
     now = request.app[CLOCK]()
     report: dict[str, Any] = {"workers": request.app[HEALTH]}
+    problems: list[str] = []
     try:
         async with request.app[SESSIONS]() as session:
             await session.execute(text("SELECT 1"))
             report["inbox_pending"] = await inbox.pending_count(session)
+            report["inbox_oldest_waiting_seconds"] = _age(await inbox.oldest_waiting(session), now)
+            report["dead_letters"] = await inbox.dead_count(session)
+            report["dead_letters_recent"] = await inbox.dead_count(
+                session, now - rules.dead_letter_window
+            )
             report["outbox"] = await outbox.status_counts(session)
             age = await outbox.oldest_pending_age(session, now)
             report["outbox_oldest_pending_seconds"] = age.total_seconds() if age else None
+            report["outbox_oldest_due_seconds"] = _age(
+                await health.oldest_due_reply(session, now), now
+            )
             if ZALO_OA in request.app:
                 row = await oa_tokens.get(session, request.app[ZALO_OA][0])
                 report["zalo_oa_token"] = token_health(row, now)
@@ -166,10 +231,33 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # the health check must answer whatever broke
         log.warning("health check: database unavailable: %s", exc)
         report["database"] = f"error: {type(exc).__name__}"
-        return web.json_response(report, status=503)
+        problems.append("database")
+    limit = rules.max_delay.total_seconds()
+    if (report.get("inbox_oldest_waiting_seconds") or 0) > limit:
+        problems.append("inbox")
+    if (report.get("outbox_oldest_due_seconds") or 0) > limit:
+        problems.append("outbox")
+    if report.get("dead_letters_recent"):
+        problems.append("dead_letters")
     # The OA cannot send without a valid token: that is as unhealthy as a dead database.
-    token = report.get("zalo_oa_token", {"status": "ok"})
-    return web.json_response(report, status=200 if token["status"] == "ok" else 503)
+    if report.get("zalo_oa_token", {"status": "ok"})["status"] != "ok":
+        problems.append("zalo_oa_token")
+    status = {"status": "not ok" if problems else "ok"}
+    if _may_see_details(request, rules.token):
+        status |= {"problems": problems, **report}
+    return web.json_response(status, status=503 if problems else 200)
+
+
+def _age(since: datetime | None, now: datetime) -> float | None:
+    return None if since is None else max((now - since).total_seconds(), 0.0)
+
+
+def _may_see_details(request: web.Request, token: str) -> bool:
+    given = request.query.get("token", "")
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        given = credentials.strip()
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
 
 async def verify(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from babel.support import NullTranslations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
+from handlers.actions import rules
 from handlers.context import translators
 from handlers.events import Button, Reply, ReplyKind
 from storage.repositories import reviews, staff
@@ -34,11 +35,16 @@ async def review_digest(
     if not late:
         return []
     roster = await staff.roster(session)
+    keys = await rules.keys_of(session, roster.everyone)
     # officer -> submission id -> (the submission, whether it came up from below)
     mine: dict[int, dict[int, tuple[reviews.Waiting, bool]]] = defaultdict(dict)
     for w in late:
         kinds = content.routing.kinds_for(w.target_group)
-        levels = roster.levels(w.commune_code, w.unit_id, kinds)
+        key = rules.key_of(w.full_name, w.birth_year, w.commune_code)
+        levels = rules.neutral(  # an officer's own submission is for the scope above
+            roster.levels(w.commune_code, w.unit_id, kinds),
+            lambda u, w=w, key=key: rules.same_person(w.user_id, key, u, keys.get(u)),
+        )
         escalated = now - w.submitted_at > timedelta(days=escalate_days)
         for officer in levels[0] if levels else []:
             mine[officer].setdefault(w.assessment_id, (w, False))

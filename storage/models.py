@@ -76,6 +76,8 @@ class AssessmentStatus(StrEnum):
     RETURNED = "returned"
     APPROVED = "approved"
     REJECTED = "rejected"
+    # A decision taken back with a reason: waits for a decision again, like a submission.
+    REOPENED = "reopened"
 
 
 class OutboxStatus(StrEnum):
@@ -452,7 +454,7 @@ class Unit(Base):
 
 class StaffRole(StrEnum):
     OFFICER = "officer"  # verifies the citizens of one commune or unit
-    ADMIN = "admin"  # the whole province
+    ADMIN = "admin"  # everything, in the whole province or in one commune
 
 
 class Staff(Base):
@@ -494,6 +496,13 @@ class InboxUpdate(Base):
     __table_args__ = (
         UniqueConstraint("channel", "update_id"),
         Index("ix_inbox_processed_at_id", "processed_at", "id"),
+        # Dead letters are few: health asks for recent ones at every probe.
+        Index(
+            "ix_inbox_dead_at",
+            "dead_at",
+            sqlite_where=column("dead_at").is_not(None),
+            postgresql_where=column("dead_at").is_not(None),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -507,6 +516,11 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
+    # An update that could not be turned into an event (or whose event failed alone): set
+    # aside with why, unprocessed, so that its chat and everyone else go on and it is kept
+    # (never pruned) until someone retries or drops it.
+    dead_at: Mapped[datetime | None]
+    dead_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ChannelPause(Base):
@@ -582,6 +596,8 @@ class Certificate(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # Who revoked it: None for the server's command line (and for a person since erased).
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class UnitPopulation(Base):

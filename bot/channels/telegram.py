@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
@@ -23,7 +23,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendChatAction
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetUpdates, SendChatAction
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -33,7 +33,7 @@ from aiogram.types import (
 from aiohttp import ClientConnectorError
 from babel.support import NullTranslations
 
-from bot.channels import telegram_json
+from bot.channels import raw, telegram_json
 from bot.channels.capabilities import TELEGRAM
 from bot.channels.text import split_text
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
@@ -55,66 +55,88 @@ def make_bot(token: str, api_url: str | None = None, timeout: float = 30) -> Bot
 
 
 def chat_key(update: Mapping[str, Any]) -> str:
-    """Whose conversation an update belongs to, read from the raw update without parsing."""
+    """Whose conversation an update belongs to, read from the raw update without parsing
+    (any shape: what cannot be read goes to the processor, which sets it aside)."""
     for field in ("message", "edited_message", "callback_query", "my_chat_member"):
         part = update.get(field)
-        if part:
-            sender = part.get("from") or part.get("chat") or {}
-            return str(sender.get("id", ""))
+        if part and isinstance(part, dict):
+            sender = part.get("from") or part.get("chat")
+            found = sender.get("id", "") if isinstance(sender, dict) else ""
+            return str(found)[: raw.MAX_ID] if isinstance(found, int | str) else ""
     return ""
+
+
+def update_id(update: Mapping[str, Any]) -> int:
+    """The update's id: Telegram's are positive and sequential (also a chat's order)."""
+    return raw.integer(update.get("update_id"), "update_id", low=0)
 
 
 def inbox_row(update: dict[str, Any]) -> NewUpdate:
     """A raw update as the inbox keeps it; its update id is also its place in the chat's
-    order."""
-    update_id = int(update["update_id"])
-    return NewUpdate(CHANNEL, str(update_id), chat_key(update), update_id, update)
+    order. Unreadable for an update without a usable id."""
+    number = update_id(update)
+    # An update of no one we can tell queues behind no other such update.
+    chat = chat_key(update) or f"#{number}"
+    return NewUpdate(CHANNEL, str(number), chat, number, update)
 
 
-def to_event(raw: Mapping[str, Any]) -> Event | None:
-    """The neutral event for an update, or None for kinds the bot does not take part in.
+def to_event(update: Mapping[str, Any]) -> Event | None:
+    """The neutral event for an update, or None for what the bot takes no part in: kinds
+    it does not use, and anything from a group, supergroup or channel (only private chats
+    are people; the bot says nothing there and changes no one's conversation).
 
     Read from the update's JSON as the Bot API documents it, not through aiogram's models:
     validating every update into them was a third of the CPU of processing one. A field
-    missing or of the wrong type raises KeyError, TypeError or ValueError."""
-    update_id = str(int(raw["update_id"]))
-    if query := raw.get("callback_query"):
-        person = query["from"]
-        message = query.get("message")
-        chat_id = message["chat"]["id"] if message else person["id"]
+    missing or of the wrong type raises (Unreadable, or KeyError for a missing one)."""
+    event_id = str(update_id(update))
+    if (query := update.get("callback_query")) is not None:
+        query = raw.obj(query, "callback_query")
+        person = raw.obj(query["from"], "callback_query.from")
+        message = raw.optional_obj(query.get("message"), "callback_query.message")
+        chat = raw.obj(message["chat"], "callback_query.message.chat") if message else {}
+        if chat and not _private(chat, update):
+            return None
         return Event(
             channel=CHANNEL,
-            external_user_id=str(int(person["id"])),
-            chat_id=str(int(chat_id)),
-            event_id=update_id,
+            external_user_id=_id(person, "callback_query.from"),
+            chat_id=_id(chat or person, "callback_query.message.chat"),
+            event_id=event_id,
             kind=EventKind.BUTTON,
-            payload=query.get("data") or "",
+            payload=raw.optional_string(query.get("data"), "callback_query.data") or "",
             at=utcnow(),
-            language_hint=person.get("language_code"),
+            language_hint=_language(person),
         )
-    if member := raw.get("my_chat_member"):
-        blocked = member["new_chat_member"]["status"] in ("kicked", "left")
+    if (member := update.get("my_chat_member")) is not None:
+        member = raw.obj(member, "my_chat_member")
+        chat = raw.obj(member["chat"], "my_chat_member.chat")
+        if not _private(chat, update):
+            return None
+        status = raw.obj(member["new_chat_member"], "my_chat_member.new_chat_member")["status"]
+        blocked = raw.string(status, "new_chat_member.status") in ("kicked", "left")
         return Event(
             channel=CHANNEL,
-            external_user_id=str(int(member["from"]["id"])),
-            chat_id=str(int(member["chat"]["id"])),
-            event_id=update_id,
+            external_user_id=_id(raw.obj(member["from"], "my_chat_member.from"), "from"),
+            chat_id=_id(chat, "my_chat_member.chat"),
+            event_id=event_id,
             at=_date(member["date"]),
             kind=EventKind.BLOCKED if blocked else EventKind.UNBLOCKED,
         )
-    message = raw.get("message")
-    if not message or not message.get("from") or message["chat"]["type"] != "private":
+    if (message := update.get("message")) is None:
         return None
-    person = message["from"]
+    message = raw.obj(message, "message")
+    chat = raw.obj(message["chat"], "message.chat")
+    if not _private(chat, update) or message.get("from") is None:
+        return None
+    person = raw.obj(message["from"], "message.from")
     common: dict[str, Any] = {
         "channel": CHANNEL,
-        "external_user_id": str(int(person["id"])),
-        "chat_id": str(int(message["chat"]["id"])),
-        "event_id": update_id,
+        "external_user_id": _id(person, "message.from"),
+        "chat_id": _id(chat, "message.chat"),
+        "event_id": event_id,
         "at": _date(message["date"]),
-        "language_hint": person.get("language_code"),
+        "language_hint": _language(person),
     }
-    if (text := message.get("text")) is not None:
+    if (text := raw.optional_string(message.get("text"), "message.text")) is not None:
         if text.startswith("/"):
             head, _, args = text[1:].partition(" ")
             return Event(
@@ -124,36 +146,49 @@ def to_event(raw: Mapping[str, Any]) -> Event | None:
                 **common,
             )
         return Event(kind=EventKind.TEXT, text=text, **common)
-    if photo := message.get("photo"):
-        largest = photo[-1]
-        return Event(
-            kind=EventKind.FILE,
-            file=FileRef(
-                ref=largest["file_id"],
-                mime="image/jpeg",
-                size=largest.get("file_size") or 0,
-                kind="photo",
-            ),
-            **common,
-        )
-    if (d := message.get("document")) is not None:
-        return Event(
-            kind=EventKind.FILE,
-            file=FileRef(
-                ref=d["file_id"],
-                mime=d.get("mime_type") or "",
-                size=d.get("file_size") or 0,
-                name=d.get("file_name") or "",
-            ),
-            **common,
-        )
+    if photo := raw.items(message.get("photo"), "message.photo"):
+        largest = raw.obj(photo[-1], "message.photo[-1]")
+        return Event(kind=EventKind.FILE, file=_file(largest, "photo", "image/jpeg"), **common)
+    if (document := message.get("document")) is not None:
+        d = raw.obj(document, "message.document")
+        mime = raw.optional_string(d.get("mime_type"), "document.mime_type") or ""
+        return Event(kind=EventKind.FILE, file=_file(d, "document", mime), **common)
     if message.get("contact") is not None:
         return Event(kind=EventKind.CONTACT, **common)
     return Event(kind=EventKind.UNSUPPORTED, **common)
 
 
-def _date(unix_time: int) -> datetime:
-    return datetime.fromtimestamp(int(unix_time), UTC)
+def _private(chat: Mapping[str, Any], update: Mapping[str, Any]) -> bool:
+    """Whether a chat is a person's private chat; a group's, a supergroup's or a channel's
+    update is logged (once: it is then processed) and left alone."""
+    kind = raw.string(chat.get("type"), "chat.type")
+    if kind == "private":
+        return True
+    log.info("ignored update %s from a %s chat", update.get("update_id"), kind)
+    return False
+
+
+def _id(part: Mapping[str, Any], what: str) -> str:
+    return str(raw.integer(part.get("id"), f"{what}.id"))
+
+
+def _language(person: Mapping[str, Any]) -> str | None:
+    return raw.optional_string(person.get("language_code"), "from.language_code")
+
+
+def _file(part: Mapping[str, Any], kind: str, mime: str) -> FileRef:
+    size = part.get("file_size")
+    return FileRef(
+        ref=raw.string(part.get("file_id"), f"{kind}.file_id"),
+        mime=mime,
+        size=0 if size is None else raw.integer(size, f"{kind}.file_size", low=0),
+        name=raw.optional_string(part.get("file_name"), f"{kind}.file_name") or "",
+        kind="photo" if kind == "photo" else "document",
+    )
+
+
+def _date(unix_time: Any) -> datetime:
+    return raw.moment(raw.integer(unix_time, "date", low=0), "date")
 
 
 def keyboard(reply: Reply) -> dict[str, Any] | None:
@@ -255,34 +290,47 @@ class TelegramSender:
                 raise
 
 
-async def acknowledge(bot: Bot, raw: Mapping[str, Any]) -> None:
+async def acknowledge(bot: Bot, update: Mapping[str, Any]) -> None:
     """After a button press is processed: stop the button's spinner, and leave the answered
     question in place with the chosen answer instead of its buttons, so the chat stays tidy.
     Best effort: a failure here loses nothing."""
-    query = raw.get("callback_query") or {}
-    if not query:
+    query = update.get("callback_query")
+    if not isinstance(query, dict):
         return
     try:
-        await telegram_json.call(bot, AnswerCallbackQuery, {"callback_query_id": query["id"]})
-        message = query.get("message") or {}
-        chosen = _label(message, query.get("data", ""))
-        if message.get("text") and chosen:
+        query_id = raw.string(query.get("id"), "callback_query.id")
+        await telegram_json.call(bot, AnswerCallbackQuery, {"callback_query_id": query_id})
+        message = raw.optional_obj(query.get("message"), "callback_query.message")
+        text = message.get("text")
+        chosen = _label(message, query.get("data"))
+        if isinstance(text, str) and text and chosen:
+            chat = raw.obj(message.get("chat"), "message.chat")
             await telegram_json.call(
                 bot,
                 EditMessageText,
                 {
-                    "chat_id": message["chat"]["id"],
-                    "message_id": message["message_id"],
-                    "text": f"{message['text']}\n\n✓ {chosen}",
+                    "chat_id": raw.integer(chat.get("id"), "message.chat.id"),
+                    "message_id": raw.integer(message.get("message_id"), "message.message_id"),
+                    "text": f"{text}\n\n✓ {chosen}",
                 },
             )
     except TelegramAPIError as exc:
         log.info("could not acknowledge callback %s: %s", query.get("id"), exc.message)
+    except raw.Unreadable as exc:  # a press we set aside or could not read: nothing to show
+        log.info("no acknowledgement for callback %s: %s", query.get("id"), exc)
 
 
-def _label(message: Mapping[str, Any], data: str) -> str | None:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
-    return next((b["text"] for row in rows for b in row if b.get("callback_data") == data), None)
+def _label(message: Mapping[str, Any], data: Any) -> str | None:
+    """The label of the button whose payload is ``data`` (None when there is none, or the
+    keyboard is not what Telegram sends)."""
+    markup = message.get("reply_markup")
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and data and button.get("callback_data") == data:
+                label = button.get("text")
+                return label if isinstance(label, str) else None
+    return None
 
 
 COMMANDS = (
@@ -341,32 +389,47 @@ Store = Callable[[dict[str, Any]], Awaitable[None]]
 async def poll(bot: Bot, store: Store, stop: asyncio.Event, wait: int = 25) -> None:
     """Long polling: each update is stored (and committed) before the next offset confirms
     it to Telegram, so a crash between the two only means a redelivery, which the inbox drops.
-    A stop ends a waiting poll at once; updates it might have returned come again next time."""
+    A stop ends a waiting poll at once; updates it might have returned come again next time.
+
+    Updates are taken as Telegram's JSON, not parsed into aiogram's models: one those
+    cannot parse (a field of an unexpected type) is stored all the same and confirmed, and
+    the inbox processor sets it aside, instead of failing the poll before the offset moves
+    past it, again and again. Errors keep the offset: nothing unconfirmed is lost."""
     offset: int | None = None
     stopping = asyncio.create_task(stop.wait())
     try:
         while not stop.is_set():
+            params: dict[str, Any] = {"timeout": wait}
+            if offset is not None:
+                params["offset"] = offset
             request = asyncio.create_task(
-                bot.get_updates(offset=offset, timeout=wait, request_timeout=wait + 10)
+                telegram_json.call(bot, GetUpdates, params, wait=wait + 10)
             )
             await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not request.done():
                 request.cancel()
                 break
             try:
-                updates = request.result()
-            except TelegramNetworkError as exc:
-                log.warning("getUpdates failed: %s; retrying", exc.message)
+                updates = _numbered(request.result())
+                # Stored together (one commit) before the next request confirms them.
+                await asyncio.gather(*(store(u) for _, u in updates))
+            except Exception as exc:  # Telegram or the database away: the same offset again
+                log.warning("getUpdates failed: %s; retrying", exc)
                 await asyncio.sleep(1)
                 continue
-            # Stored together (one commit) before the next request confirms them.
-            await asyncio.gather(
-                *(
-                    store(u.model_dump(mode="json", exclude_none=True, by_alias=True))
-                    for u in updates
-                )
-            )
             if updates:
-                offset = updates[-1].update_id + 1
+                offset = max(number for number, _ in updates) + 1
     finally:
         stopping.cancel()
+
+
+def _numbered(answer: Any) -> list[tuple[int, dict[str, Any]]]:
+    """getUpdates' updates with their ids; one without a usable id cannot be kept (nor
+    confirmed, but by the next one's) and is only reported."""
+    updates = []
+    for update in answer if isinstance(answer, list) else []:
+        try:
+            updates.append((update_id(raw.obj(update, "update")), update))
+        except raw.Unreadable as exc:
+            log.warning("unusable update from getUpdates skipped: %s", exc)
+    return updates

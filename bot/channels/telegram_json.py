@@ -31,15 +31,21 @@ def supports(bot: Bot) -> bool:
     )
 
 
-async def call(bot: Bot, method: type[TelegramMethod[Any]], params: dict[str, Any]) -> Any:
+async def call(
+    bot: Bot,
+    method: type[TelegramMethod[Any]],
+    params: dict[str, Any],
+    *,
+    wait: float | None = None,
+) -> Any:
     """Call ``method`` with ``params`` (as the Bot API names them); returns its result as
-    JSON."""
+    JSON. ``wait``: seconds to wait for the answer (default: the session's timeout)."""
     session = bot.session
     assert isinstance(session, AiohttpSession)
     http = await session.create_session()
     url = session.api.api_url(token=bot.token, method=method.__api_method__)
     try:
-        async with http.post(url, json=params, timeout=session.timeout) as response:
+        async with http.post(url, json=params, timeout=wait or session.timeout) as response:
             status, content = response.status, await response.text()
     # The same errors, worded the same, as aiogram's AiohttpSession.make_request.
     except TimeoutError as exc:

@@ -15,12 +15,14 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 
+from bot.channels import raw
 from bot.channels.capabilities import ZALO_BOT
 from bot.channels.options import with_options
 from bot.channels.text import split_text
@@ -39,6 +41,7 @@ POLL_TIMEOUT = 408  # getUpdates' answer when nothing arrived during the wait
 # Zalo documents no 429 and no retry_after: if either comes, wait this long by default.
 DEFAULT_RETRY_AFTER = 5.0
 MAX_UPDATE_ID = 64  # the inbox's column width
+RECENT_KEYS = 1000  # updates a poller remembers having stored, to drop Zalo's redeliveries
 
 NO_UPLOAD = N_(
     "Tệp “{name}” chưa gửi được qua Zalo vì Zalo Bot chưa cho gửi tệp. "
@@ -101,63 +104,75 @@ def unwrap(body: Mapping[str, Any]) -> dict[str, Any]:
     disagree on which the webhook sends)."""
     update = body.get("result") if "event_name" not in body else body
     if not isinstance(update, dict) or not update.get("event_name"):
-        raise ValueError("not a Zalo Bot update")
+        raise raw.Unreadable("not a Zalo Bot update")
     return update
 
 
 def _message(update: Mapping[str, Any]) -> Mapping[str, Any]:
-    return update.get("message") or {}
+    return raw.obj(update.get("message"), "message")
 
 
 def update_key(update: Mapping[str, Any]) -> str:
     """The update's identity: Zalo gives no update id, and redelivers with the same event
     name and message id."""
-    key = f"{update['event_name']}:{_message(update)['message_id']}"
+    name = raw.string(update.get("event_name"), "event_name")
+    message_id = raw.identifier(_message(update).get("message_id"), "message.message_id")
+    key = f"{name}:{message_id}"
     return key if len(key) <= MAX_UPDATE_ID else hashlib.sha256(key.encode()).hexdigest()
 
 
 def inbox_row(update: dict[str, Any]) -> NewUpdate:
-    """A raw update as the inbox keeps it, in the chat's order by the message's time (ms)."""
+    """A raw update as the inbox keeps it, in the chat's order by the message's time (ms).
+    Unreadable when it has no usable key or time."""
     message = _message(update)
-    sender = message.get("from") or message.get("chat") or {}
-    seq = int(message.get("date") or time.time() * 1000)
-    return NewUpdate(CHANNEL, update_key(update), str(sender.get("id", "")), seq, update)
+    sender = message.get("from") or message.get("chat")
+    date = message.get("date")
+    seq = raw.digits(date, "message.date") if date else int(time.time() * 1000)
+    key = update_key(update)
+    # An update of no one we can tell queues behind no other such update.
+    person = raw.usable_id(sender.get("id") if isinstance(sender, dict) else None)
+    return NewUpdate(CHANNEL, key, person or f"#{key}"[: raw.MAX_ID], seq, update)
 
 
 def to_event(update: Mapping[str, Any]) -> Event | None:
     """The neutral event for an update, or None for what the bot does not take part in
-    (group chats: Zalo Bot Creator bots cannot join groups anyway)."""
+    (group chats: Zalo Bot Creator bots cannot join groups anyway). A field of the wrong
+    type raises Unreadable."""
     message = _message(update)
-    chat = message["chat"]
-    if str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE":
+    chat = raw.obj(message.get("chat"), "message.chat")
+    chat_type = raw.optional_string(chat.get("chat_type"), "chat.chat_type") or "PRIVATE"
+    if chat_type.upper() != "PRIVATE":
+        log.info("ignored update %s from a %s chat", update.get("event_name"), chat_type)
         return None
-    sender = message.get("from") or chat
+    sender = raw.optional_obj(message.get("from"), "message.from") or chat
     common: dict[str, Any] = {
         "channel": CHANNEL,
-        "external_user_id": str(sender["id"]),
-        "chat_id": str(chat["id"]),
+        "external_user_id": raw.identifier(sender.get("id"), "message.from.id"),
+        "chat_id": raw.identifier(chat.get("id"), "message.chat.id"),
         "event_id": update_key(update),
         "at": _time(message.get("date")),
     }
-    name = update["event_name"]
-    text = message.get("text")
-    if name == "message.text.received" and isinstance(text, str):
+    name = raw.string(update.get("event_name"), "event_name")
+    if name == "message.text.received":
+        text = raw.string(message.get("text"), "message.text")
         if text.startswith("/"):
             head, _, args = text[1:].partition(" ")
             return Event(kind=EventKind.COMMAND, command=head.lower(), args=args.strip(), **common)
         return Event(kind=EventKind.TEXT, text=text, **common)
-    if name == "message.image.received" and message.get("photo_url"):
-        # The photo's URL is its only reference: it is what sendPhoto takes to show it again.
+    # The photo's URL is its only reference (what sendPhoto takes to show it again); older
+    # updates carry it as ``photo``.
+    url = raw.optional_string(message.get("photo_url") or message.get("photo"), "message.photo")
+    if name == "message.image.received" and url:
         return Event(
             kind=EventKind.FILE,
-            file=FileRef(ref=message["photo_url"], mime="image/jpeg", kind="photo"),
+            file=FileRef(ref=url, mime="image/jpeg", kind="photo"),
             **common,
         )
     return Event(kind=EventKind.UNSUPPORTED, **common)
 
 
 def _time(ms: Any) -> datetime:
-    return datetime.fromtimestamp(int(ms) / 1000, UTC) if ms else utcnow()
+    return raw.moment(raw.digits(ms, "message.date") / 1000, "message.date") if ms else utcnow()
 
 
 def is_url(ref: str) -> bool:
@@ -244,12 +259,21 @@ class ZaloBotInbound:
 Store = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-async def poll(api: ZaloBotApi, store: Store, stop: asyncio.Event, wait: int = 25) -> None:
+async def poll(
+    api: ZaloBotApi, store: Store, stop: asyncio.Event, wait: int = 25, pause: float = 1.0
+) -> None:
     """Long polling: getUpdates hands over one update per call and takes no offset, so Zalo
-    counts an update delivered once it answered; it is stored at once."""
+    counts an update delivered once it answered; it is stored at once.
+
+    Zalo hands updates over again, and may answer at once with nothing (not after the wait
+    asked for), many times a second: an update seen lately is not stored again (the
+    inbox's key would drop it too, at the cost of a commit), and an answer that came at
+    once with nothing new is followed by a ``pause`` before the next call."""
     stopping = asyncio.create_task(stop.wait())
+    recent: deque[str] = deque(maxlen=RECENT_KEYS)
     try:
         while not stop.is_set():
+            started = time.monotonic()
             request = asyncio.create_task(
                 api.call("getUpdates", {"timeout": str(wait)}, wait=wait + 10)
             )
@@ -257,20 +281,35 @@ async def poll(api: ZaloBotApi, store: Store, stop: asyncio.Event, wait: int = 2
             if not request.done():
                 request.cancel()
                 break
+            new = 0
             try:
                 result = request.result()
             except ZaloApiError as exc:
                 if exc.code != POLL_TIMEOUT:
                     log.warning("getUpdates failed: %s; retrying", exc)
                     await asyncio.sleep(1)
-                continue
+                    continue
             except (aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("getUpdates failed: %s; retrying", type(exc).__name__)
                 await asyncio.sleep(1)
                 continue
-            # One update is documented; a list is taken too, should Zalo ever batch them.
-            for update in result if isinstance(result, list) else [result]:
-                if isinstance(update, dict) and update.get("event_name"):
-                    await store(update)
+            else:
+                # One update is documented; a list is taken too, should Zalo ever batch them.
+                for update in result if isinstance(result, list) else [result]:
+                    if not isinstance(update, dict) or not update.get("event_name"):
+                        continue
+                    try:
+                        key = update_key(update)
+                        if key in recent:
+                            continue
+                        await store(update)
+                    except raw.Unreadable as exc:
+                        # Nothing to key it by: it cannot be kept, only reported.
+                        log.warning("unusable update from getUpdates dropped: %s", exc)
+                        continue
+                    recent.append(key)
+                    new += 1
+            if not new and time.monotonic() - started < pause:
+                await asyncio.sleep(pause)
     finally:
         stopping.cancel()

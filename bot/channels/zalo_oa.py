@@ -28,8 +28,13 @@ Unconfirmed (no official page was retrieved), handled cautiously:
   (third-party integrations); -32 too many requests. Other codes are refusals;
 - the ``follow`` / ``unfollow`` events' shape (``follower.id``); they make the person
   reachable again or not, as a Telegram block does;
-- that a query button's payload comes back unchanged, and that an image event carries
-  ``attachments[].payload.url``.
+- that a query button's payload comes back unchanged, that an image event carries
+  ``attachments[].payload.url``, and a ``user_send_file`` event
+  ``attachments[].payload.{url, name, size}`` (integrations that read OA file events).
+
+Signed events are refused when their timestamp is older than the dedupe keys are kept
+(a captured event replayed later would act again); the signature is checked on the raw
+body before it is parsed.
 """
 
 from __future__ import annotations
@@ -37,17 +42,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import mimetypes
-import time
+import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bot.channels import raw
 from bot.channels.capabilities import ZALO_OA
 from bot.channels.text import split_text
 from bot.channels.zalo_oa_tokens import NoToken, TokenKeeper
@@ -69,6 +76,10 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo_oa"
 DEFAULT_API_URL = "https://openapi.zalo.me"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
+SIGNATURE_SHAPE = re.compile(r"mac=[0-9a-fA-F]{64}")
+# Where the signed timestamp may be, looked for in the raw body; the first few tried only.
+TIMESTAMP_IN_BODY = re.compile(rb'"timestamp"\s*:\s*"?([0-9]{1,19})"?')
+MAX_TIMESTAMPS = 3
 MARKER = "#cdht:"  # starts a query button's payload in what the person "sends"
 MAX_BUTTONS = 4
 MAX_TITLE = 100
@@ -108,75 +119,109 @@ def signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
 
 
 def verified(body: bytes, header: str, *, app_id: str, secret_key: str) -> dict[str, Any] | None:
-    """The event in ``body`` if ``header`` is its signature, else None (a body that is not
-    a JSON object cannot be checked, so it is refused too)."""
-    if not header or not app_id or not secret_key:
+    """The event in ``body`` if ``header`` is its signature, else None. Checked before the
+    body is parsed, so that no one without the key gets a byte of it parsed: the header's
+    shape first, then the MAC, whose timestamp is found in the raw body (and must then be
+    the event's own)."""
+    if not app_id or not secret_key or not SIGNATURE_SHAPE.fullmatch(header):
+        return None
+    given = header.lower().encode()
+    stamps = (m.group(1).decode() for m in TIMESTAMP_IN_BODY.finditer(body))
+    signed = next(
+        (
+            stamp
+            for stamp in itertools.islice(stamps, MAX_TIMESTAMPS)
+            if hmac.compare_digest(given, signature(app_id, body, stamp, secret_key).encode())
+        ),
+        None,
+    )
+    if signed is None:
         return None
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    if not isinstance(event, dict):
+    if not isinstance(event, dict) or str(event.get("timestamp")) != signed:
         return None
-    expected = signature(app_id, body, str(event.get("timestamp", "")), secret_key)
-    return event if hmac.compare_digest(header.encode(), expected.encode()) else None
+    return event
+
+
+def fresh(event: Mapping[str, Any], now: datetime, max_age: timedelta) -> bool:
+    """Whether a signed event's time is plausible: not older than ``max_age`` (what the
+    dedupe keys remember: a captured event replayed later would act again) and not a
+    day ahead of ours."""
+    try:
+        sent = raw.moment(raw.digits(event.get("timestamp"), "timestamp") / 1000, "timestamp")
+    except raw.Unreadable:
+        return False
+    return now - max_age <= sent <= now + timedelta(days=1)
 
 
 def _person(event: Mapping[str, Any]) -> str:
-    return str((event.get("sender") or event.get("follower") or {}).get("id", ""))
+    """Who an event is from ("" when it names no one usable)."""
+    who = event.get("sender") or event.get("follower")
+    return raw.usable_id(who.get("id") if isinstance(who, dict) else None) or ""
+
+
+def _msg_id(event: Mapping[str, Any]) -> str | None:
+    message = event.get("message")
+    return raw.usable_id(message.get("msg_id") if isinstance(message, dict) else None)
 
 
 def kept(event: Mapping[str, Any]) -> bool:
     """Whether the inbox keeps this event: what a person sent, and follows and unfollows.
     Deliveries, reads, anonymous chats and the OA's own messages are of no use to the bot."""
-    name = str(event.get("event_name", ""))
+    name = event.get("event_name")
+    if not isinstance(name, str) or not _person(event):
+        return False
     if name.startswith("user_send_"):
-        return bool((event.get("message") or {}).get("msg_id")) and bool(_person(event))
-    return name in ("follow", "unfollow") and bool(_person(event))
+        return _msg_id(event) is not None
+    return name in ("follow", "unfollow")
 
 
 def update_key(event: Mapping[str, Any]) -> str:
     """The event's identity: Zalo redelivers with the same message id (a follow has none:
     the follower and the time stand in)."""
     name = event["event_name"]
-    msg_id = (event.get("message") or {}).get("msg_id")
+    msg_id = _msg_id(event)
     key = f"{name}:{msg_id}" if msg_id else f"{name}:{_person(event)}:{event['timestamp']}"
     return key if len(key) <= MAX_UPDATE_ID else hashlib.sha256(key.encode()).hexdigest()
 
 
 def inbox_row(event: dict[str, Any]) -> NewUpdate:
     """A kept event as the inbox stores it, in the chat's order by its time (ms)."""
-    seq = int(event.get("timestamp") or time.time() * 1000)
+    seq = raw.digits(event.get("timestamp"), "timestamp")
     return NewUpdate(CHANNEL, update_key(event), _person(event), seq, event)
 
 
-def to_event(raw: Mapping[str, Any]) -> Event | None:
+def to_event(update: Mapping[str, Any]) -> Event | None:
     """The neutral event, or None for what the bot takes no part in. A message's
-    ``event_id`` is Zalo's ``msg_id``: the id a free reply quotes."""
-    name = raw["event_name"]
-    person = _person(raw)
-    at = _time(raw.get("timestamp"))
+    ``event_id`` is Zalo's ``msg_id``: the id a free reply quotes. A field of the wrong
+    type raises Unreadable."""
+    name = raw.string(update.get("event_name"), "event_name")
+    if name not in ("follow", "unfollow") and not name.startswith("user_send_"):
+        return None
+    person = raw.identifier(_person(update), "sender.id")
+    at = _time(update.get("timestamp"))
     if name in ("follow", "unfollow"):
         return Event(
             channel=CHANNEL,
             external_user_id=person,
             chat_id=person,
-            event_id=update_key(raw),
+            event_id=update_key(update),
             at=at,
             kind=EventKind.UNBLOCKED if name == "follow" else EventKind.BLOCKED,
         )
-    if not name.startswith("user_send_"):
-        return None
-    message = raw["message"]
+    message = raw.obj(update.get("message"), "message")
     common: dict[str, Any] = {
         "channel": CHANNEL,
         "external_user_id": person,
         "chat_id": person,
-        "event_id": str(message["msg_id"]),
+        "event_id": raw.identifier(message.get("msg_id"), "message.msg_id"),
         "at": at,
     }
-    text = message.get("text")
-    if name == "user_send_text" and isinstance(text, str):
+    if name == "user_send_text":
+        text = raw.string(message.get("text"), "message.text")
         _, marker, payload = text.rpartition(MARKER)
         if marker and payload.strip():
             return Event(kind=EventKind.BUTTON, payload=payload.strip(), **common)
@@ -184,27 +229,34 @@ def to_event(raw: Mapping[str, Any]) -> Event | None:
             head, _, args = text[1:].partition(" ")
             return Event(kind=EventKind.COMMAND, command=head.lower(), args=args.strip(), **common)
         return Event(kind=EventKind.TEXT, text=text, **common)
-    if name == "user_send_image":
-        url = next(
-            (
-                a["payload"]["url"]
-                for a in message.get("attachments") or []
-                if a.get("type") == "image" and (a.get("payload") or {}).get("url")
-            ),
-            None,
-        )
-        if url:
-            # The URL is the only reference Zalo gives; a media template shows it again.
-            return Event(
-                kind=EventKind.FILE,
-                file=FileRef(ref=url, mime="image/jpeg", kind="photo"),
-                **common,
-            )
+    if name in ("user_send_image", "user_send_file"):
+        kind = "image" if name == "user_send_image" else "file"
+        for n, item in enumerate(raw.items(message.get("attachments"), "message.attachments")):
+            attachment = raw.obj(item, f"attachments[{n}]")
+            if attachment.get("type") == kind:
+                payload = raw.obj(attachment.get("payload"), f"attachments[{n}].payload")
+                return Event(kind=EventKind.FILE, file=_file(kind, payload), **common)
     return Event(kind=EventKind.UNSUPPORTED, **common)
 
 
+def _file(kind: str, payload: Mapping[str, Any]) -> FileRef:
+    """What a person sent: the URL is the only reference Zalo gives (a media template
+    shows an image again). A file also has its name and size, as a Telegram document."""
+    url = raw.string(payload.get("url"), "payload.url")
+    if kind == "image":
+        return FileRef(ref=url, mime="image/jpeg", kind="photo")
+    name = raw.optional_string(payload.get("name"), "payload.name") or ""
+    size = payload.get("size")
+    return FileRef(
+        ref=url,
+        mime=mimetypes.guess_type(name)[0] or "",
+        size=0 if size in (None, "") else raw.digits(size, "payload.size"),
+        name=name,
+    )
+
+
 def _time(ms: Any) -> datetime:
-    return datetime.fromtimestamp(int(ms) / 1000, UTC) if ms else utcnow()
+    return raw.moment(raw.digits(ms, "timestamp") / 1000, "timestamp") if ms else utcnow()
 
 
 # ---- API -----------------------------------------------------------------------------------

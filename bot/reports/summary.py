@@ -22,7 +22,7 @@ class Tally:
     approved: int = 0
     returned: int = 0
     rejected: int = 0
-    pending: int = 0  # submitted and still waiting for a decision
+    pending: int = 0  # submitted (or reopened) and still waiting for a decision
     # Of the approved, those whose latest digital-skills check reached the plan's levels.
     skilled: int = 0
     proficient: int = 0
@@ -35,7 +35,7 @@ class Tally:
         if status == AssessmentStatus.DRAFT:
             return
         self.submitted += count.n
-        if status == AssessmentStatus.SUBMITTED:
+        if status in (AssessmentStatus.SUBMITTED, AssessmentStatus.REOPENED):
             self.pending += count.n
         else:
             setattr(self, status.value, getattr(self, status.value) + count.n)

@@ -11,8 +11,9 @@ from content import Indicator
 from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import pick, reprompt, typed_text
-from handlers.flows.results import adjustment_lines, evaluate, group_of, own_points, verdict
+from handlers.flows.results import evaluate, group_of, verdict
 from handlers.flows.review import FLOW, approve, cancel_buttons, waiting, written_note
+from handlers.scores import adjustment_lines, own_points
 from storage.models import Assessment
 
 
@@ -74,7 +75,7 @@ class Approve:
             return
         choice = await pick(ctx, Approve.buttons(ctx))
         if choice == "approve":
-            await approve(ctx, *found, adjusting(ctx), Approve.buttons(ctx))
+            await approve(ctx, adjusting(ctx), Approve.buttons(ctx))
         elif choice == "adjust":
             await ctx.go(FLOW, "adjust_pick", id=ctx.data["id"], adj=adjusting(ctx))
         elif choice == "cancel":

@@ -7,8 +7,9 @@ from handlers.context import Context, EventFn, StepFn, steps
 from handlers.events import Button, Event, EventKind
 from handlers.flows import learning, menu, notices
 from handlers.flows.common import pick, reprompt, typed_text
-from handlers.flows.results import evaluate, group_of, own_points, summary
+from handlers.flows.results import evaluate, group_of, summary
 from handlers.input import first_number
+from handlers.scores import own_points
 from storage.models import Answer, Assessment, AssessmentStatus
 from storage.repositories import chats
 

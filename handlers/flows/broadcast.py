@@ -397,8 +397,8 @@ class Preview:
 
 
 async def control(ctx: Context, action: str, broadcast_id: int) -> None:
-    """Pause, resume or cancel from the progress message: admins any broadcast, officers
-    only their own and only while it is within their scope."""
+    """Pause, resume or cancel from the progress message: admins any broadcast within their
+    reach, officers only their own and only while it is within their scope."""
     subject = f"broadcast:{broadcast_id}"
     found = await broadcasts.get(ctx.session, broadcast_id, lock=True)
     who = await segments.reach(ctx.session, ctx.user.id)
@@ -429,9 +429,8 @@ async def control(ctx: Context, action: str, broadcast_id: int) -> None:
 async def _may_control(ctx: Context, who: Reach, broadcast: Broadcast) -> bool:
     if who.everyone:
         return True
-    return broadcast.author_user_id == ctx.user.id and await segments.allowed(
-        ctx.session, who, broadcasts.segment_of(broadcast)
-    )
+    mine = who.admin or broadcast.author_user_id == ctx.user.id
+    return mine and await segments.allowed(ctx.session, who, broadcasts.segment_of(broadcast))
 
 
 def progress(t: Translator, broadcast: Broadcast, stats: Stats, resumes: time | None) -> Reply:

@@ -1,40 +1,14 @@
-"""Certificates of the title: issued with the approval, in the same transaction, and sent to
-the citizen; asked for again with "my certificate". The PDF itself is made when the message
-is sent (bot/documents.py), so a certificate revoked or erased meanwhile never leaves."""
+"""A citizen's certificate, asked for again with "my certificate" (issued and revoked by
+the actions in handlers/actions/certificates.py)."""
 
 from __future__ import annotations
 
+from handlers.actions.certificates import document
 from handlers.context import Context
-from handlers.events import Attachment
 from handlers.flows.common import go_home
 from handlers.flows.results import STATUS_TEXT
-from handlers.i18n import Translator
-from storage.models import Assessment, AssessmentStatus, Certificate, Profile
+from storage.models import AssessmentStatus
 from storage.repositories import certificates
-
-
-def document(t: Translator, certificate: Certificate) -> Attachment:
-    return Attachment(
-        document=f"certificate:{certificate.code}",
-        instead=t._("Tải giấy chứng nhận (tệp PDF) tại: {link}"),
-    )
-
-
-async def issue(ctx: Context, a: Assessment, citizen: Profile) -> None:
-    """Issue the certificate of an approval just recorded and send it to the citizen."""
-    certificate = await certificates.issue(
-        ctx.session, a, citizen, province_code=ctx.content.units.province_code, now=ctx.now
-    )
-    ctx.audit("certificate.issued", subject=certificate.number)
-    t = (await ctx.translators_for([citizen.user_id]))[citizen.user_id]
-    ctx.say_to(
-        citizen.user_id,
-        t._(
-            "Giấy chứng nhận Công dân học tập năm {year} của Anh/Chị, số {number}. "
-            "Gõ /certificate để nhận lại giấy này bất cứ lúc nào."
-        ).format(year=certificate.year, number=certificate.number),
-        attachment=document(t, certificate),
-    )
 
 
 async def show_mine(ctx: Context) -> None:

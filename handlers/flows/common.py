@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from handlers.actions import Actor, Work
 from handlers.context import Context, steps
 from handlers.events import Button, EventKind
 from handlers.input import clean, match_choice
@@ -67,3 +68,13 @@ async def go_home(ctx: Context) -> None:
         await registration.resume(ctx)
     else:
         await menu.show(ctx)
+
+
+def work(ctx: Context) -> Work:
+    """This update's unit of work, as the actions take it."""
+    return Work(ctx.session, ctx.content, ctx.catalogs, ctx.now)
+
+
+def me(ctx: Context) -> Actor:
+    """The person in the conversation, acting from the chat."""
+    return Actor(ctx.user.id, "chat")

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from handlers.actions import Refused
+from handlers.actions import review as act
 from handlers.context import Context, steps
 from handlers.events import Attachment, Reply
+from handlers.flows.common import me, work
 from handlers.flows.results import group_of
-from handlers.flows.review import actions, authorised
-from storage.models import AssessmentStatus
+from handlers.flows.review import actions, refusal
+from storage.repositories.reviews import AWAITING
 
 
 async def send(ctx: Context, assessment_id: int) -> None:
     """The citizen's evidence files, each captioned with its indicator, then what to do."""
-    found = await authorised(ctx, assessment_id)
-    if found is None:
+    try:
+        case = await act.evidence(work(ctx), me(ctx), assessment_id)
+    except Refused as refused:
+        refusal(ctx, refused)
         await steps.enter(ctx)
         return
-    a, citizen = found
+    a, citizen = case.assessment, case.citizen
     group = group_of(ctx, a)
     items = [
         (group.indicator(answer.indicator_id), item)
@@ -38,7 +43,6 @@ async def send(ctx: Context, assessment_id: int) -> None:
     ]
     # A platform's file reference means nothing on another platform.
     here = [(ind, item) for ind, item in files if item.get("channel") == ctx.event.channel]
-    ctx.audit("review.evidence", subject=str(a.id), files=len(here))
     for n, (indicator, item) in enumerate(here, start=1):
         caption = ctx._("Chỉ số {number}, minh chứng {n}/{count}").format(
             number=indicator.number, n=n, count=len(here)
@@ -59,7 +63,7 @@ async def send(ctx: Context, assessment_id: int) -> None:
         ).format(count=len(files) - len(here))
     if learned:
         text += "\n" + "\n".join(learned)
-    waiting = a.status == AssessmentStatus.SUBMITTED
+    waiting = a.status in AWAITING
     ctx.replies.append(
         Reply(text, actions(ctx.t, a.id) if waiting else (), about_user_id=citizen.user_id)
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from content.scoring import ScoreResult
+from handlers.actions import rules
 from handlers.context import Context
 from handlers.events import Reply, ReplyKind
 from handlers.flows import review
 from handlers.flows.results import group_of
 from storage.models import Assessment
-from storage.repositories import staff
 
 
 async def submitted(
@@ -22,9 +22,9 @@ async def submitted(
     """A new self-assessment to verify: to the officers responsible for this citizen."""
     p = ctx.profile
     assert p is not None
-    recipients = await staff.responsible(
-        ctx.session, p.commune_code, p.unit_id, ctx.content.routing.kinds_for(a.target_group)
-    )
+    # The nearest scope with none of the citizen's own person in it: an officer's own
+    # submission goes to the scope above theirs.
+    recipients = await rules.deciders(ctx.session, ctx.content, p, a.target_group)
     if not recipients:
         ctx.audit("assessment.unrouted", subject=str(a.id))  # no officer or admin yet
         return

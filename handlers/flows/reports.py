@@ -1,6 +1,6 @@
 """`/report`: an officer receives the annual report of their unit or commune in the chat, an
-admin the province's. The file is made when the message is sent (the "report" document, see
-bot/documents.py), and who may have it is checked again then."""
+admin that of their commune or of the province. The file is made when the message is sent
+(the "report" document, see bot/documents.py), and who may have it is checked again then."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ DOCUMENT = "report"
 
 
 def scope_codes(roles: list[Scope]) -> list[str]:
-    """The reports these roles may have: "" (the province) for an admin, else each unit's or
-    commune's code."""
-    if any(role.admin for role in roles):
+    """The reports these roles may have: "" (the province) for a province admin, else each
+    unit's or commune's code (a commune admin's is their commune's)."""
+    if any(role.province for role in roles):
         return [""]
     codes = []
     for role in roles:

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from content import CriteriaGroup
-from content.scoring import ScoreResult, score
+from content.scoring import ScoreResult
 from handlers.context import Context
-from handlers.i18n import N_, Translator
+from handlers.i18n import N_
+from handlers.scores import adjustment_lines, result_of
 from storage.models import Assessment, AssessmentStatus, Profile
 
 STATUS_TEXT = {
@@ -18,25 +19,12 @@ STATUS_TEXT = {
     AssessmentStatus.RETURNED: N_("Hội Khuyến học trả lại để bổ sung"),
     AssessmentStatus.APPROVED: N_("đã được công nhận"),
     AssessmentStatus.REJECTED: N_("không được công nhận"),
+    AssessmentStatus.REOPENED: N_("Hội Khuyến học đã mở lại, đang xem xét lại"),
 }
 
 
 def group_of(ctx: Context, assessment: Assessment) -> CriteriaGroup:
     return ctx.content.criteria_for(assessment.target_group, assessment.year)
-
-
-def own_points(assessment: Assessment) -> dict[str, int]:
-    """The points of the citizen's own answers."""
-    return {a.indicator_id: a.points for a in assessment.answers}
-
-
-def points_of(
-    assessment: Assessment, adjustments: Mapping[str, Mapping[str, Any]] | None = None
-) -> dict[str, int]:
-    """The points that count: the citizen's own, with the association's adjustments over
-    them (those made at approval, or `adjustments` an officer is considering)."""
-    adjusted = assessment.adjustments if adjustments is None else adjustments
-    return own_points(assessment) | {i: int(adj["points"]) for i, adj in adjusted.items()}
 
 
 def evaluate(
@@ -49,29 +37,7 @@ def evaluate(
     conversation, unless an officer is looking at someone else's)."""
     citizen = citizen or ctx.profile
     assert citizen is not None
-    disadvantaged = ctx.content.units.is_disadvantaged(citizen.commune_code or "")
-    return score(group_of(ctx, assessment), points_of(assessment, adjustments), disadvantaged)
-
-
-def adjustment_lines(
-    t: Translator,
-    group: CriteriaGroup,
-    assessment: Assessment,
-    adjustments: Mapping[str, Mapping[str, Any]] | None = None,
-) -> list[str]:
-    """Each adjusted indicator, in order: the citizen's points, the association's, why."""
-    adjusted = assessment.adjustments if adjustments is None else adjustments
-    own = own_points(assessment)
-    return [
-        t._("- chỉ số {n}: {own} → {points} điểm ({reason})").format(
-            n=indicator.number,
-            own=own.get(indicator.id, "?"),
-            points=adjusted[indicator.id]["points"],
-            reason=adjusted[indicator.id]["reason"],
-        )
-        for indicator in group.indicators
-        if indicator.id in adjusted
-    ]
+    return result_of(ctx.content, assessment, citizen, adjustments)
 
 
 def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None) -> str:

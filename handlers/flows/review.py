@@ -1,7 +1,8 @@
 """Officers decide on submissions from their chat: the queue, one submission, approve,
-return or reject (adjusting points on approval: approval.py; the evidence: evidence.py).
-Every action re-checks on the server who may act on which submission in which state,
-whatever the buttons said."""
+return, reject or reopen (adjusting points on approval: approval.py; the evidence:
+evidence.py). The decisions themselves are actions (handlers/actions/review.py), which
+re-check on the server who may act on which submission in which state, whatever the
+buttons said; this module asks and says."""
 
 from __future__ import annotations
 
@@ -9,22 +10,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from handlers.actions import Reason, Refused, rules
+from handlers.actions import review as act
+from handlers.actions.base import Likeness, clean_note
 from handlers.context import Context, steps
 from handlers.events import Button, Event
-from handlers.flows import certificates
-from handlers.flows.common import pick, reprompt, typed_text
-from handlers.flows.results import (
-    STATUS_TEXT,
-    adjustment_lines,
-    evaluate,
-    group_of,
-    own_points,
-    summary,
-    verdict,
-)
+from handlers.flows.common import me, pick, reprompt, typed_text, work
+from handlers.flows.results import STATUS_TEXT, group_of, summary, verdict
 from handlers.i18n import N_, Translator
 from storage.models import Assessment, AssessmentStatus, Profile
-from storage.repositories import reviews
+from storage.repositories.reviews import AWAITING, DECIDED
 
 FLOW = "review"
 DONE = {
@@ -33,7 +28,6 @@ DONE = {
     AssessmentStatus.REJECTED: N_("Đã từ chối."),
 }
 PAGE = 10
-MIN_REASON = 5
 # The submission screen's buttons that lead to a step of their own.
 _DECISIONS = {"adjust": "adjust_pick", "return": "return_pick", "reject": "reject_reason"}
 # A submission's buttons that work from anywhere (`*action:ID`) and the step each opens.
@@ -42,6 +36,7 @@ _STARTS = {
     "approve": "approve",
     "return": "return_pick",
     "reject": "reject_reason",
+    "reopen": "reopen_reason",
 }
 
 
@@ -75,12 +70,12 @@ async def start(ctx: Context, action: str, assessment_id: int) -> bool:
 
 
 async def show_pending(ctx: Context, page: int = 0) -> None:
-    roles = await reviews.scopes(ctx.session, ctx.user.id, ctx.content.routing)
-    if not roles:
+    try:
+        waiting = await act.queue(work(ctx), me(ctx), limit=PAGE + 1, offset=page * PAGE)
+    except Refused:
         ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
         await steps.enter(ctx)
         return
-    waiting = await reviews.pending(ctx.session, roles, limit=PAGE + 1, offset=page * PAGE)
     if not waiting:
         ctx.say(ctx._("Không có bản tự đánh giá nào đang chờ xác minh."))
         return
@@ -95,26 +90,57 @@ async def show_pending(ctx: Context, page: int = 0) -> None:
     ctx.say(ctx._("Danh sách chờ xác minh (cũ nhất trước):"), buttons)
 
 
+def refusal(ctx: Context, refused: Refused) -> None:
+    """Why the officer may not act on this submission (the action has noted it)."""
+    if refused.reason == Reason.OWN_CASE:
+        ctx.say(
+            ctx._(
+                "Đây là bản tự đánh giá của chính Anh/Chị: Anh/Chị không tự xác minh được. "
+                "Bản này đã được chuyển cho cấp trên xác minh."
+            )
+        )
+    else:
+        ctx.say(ctx._("Anh/Chị không có quyền xem bản tự đánh giá này, hoặc bản này không còn."))
+
+
 async def authorised(ctx: Context, assessment_id: int) -> tuple[Assessment, Profile] | None:
     """The submission if this person may act on it now; otherwise a polite refusal, noted."""
-    roles = await reviews.scopes(ctx.session, ctx.user.id, ctx.content.routing)
-    found = await reviews.load(ctx.session, assessment_id) if roles else None
-    if found is None or not reviews.covers(roles, *found):
-        ctx.audit("review.refused", subject=str(assessment_id))
-        ctx.say(ctx._("Anh/Chị không có quyền xem bản tự đánh giá này, hoặc bản này không còn."))
+    try:
+        return await rules.case(work(ctx), me(ctx), assessment_id)
+    except Refused as refused:
+        refusal(ctx, refused)
         return None
-    return found
 
 
 async def waiting(ctx: Context) -> tuple[Assessment, Profile] | None:
     """This step's submission if the person may act on it and it still waits for a decision;
     otherwise they are told why, and a decided one is shown as it now stands."""
-    found = await authorised(ctx, ctx.data["id"])
-    if found is not None and found[0].status != AssessmentStatus.SUBMITTED:
-        await _already_decided(ctx, found[0])
-        await ctx.go(FLOW, "open", id=found[0].id)
+    try:
+        return await act.waiting(work(ctx), me(ctx), ctx.data["id"])
+    except Refused as refused:
+        await _as_it_stands(ctx, refused)
         return None
-    return found
+
+
+async def _as_it_stands(ctx: Context, refused: Refused) -> None:
+    """Why not; and a case whose state changed meanwhile shown as it now stands."""
+    if refused.assessment is None:
+        refusal(ctx, refused)
+    else:
+        await _already_decided(ctx, refused.assessment)
+        await ctx.go(FLOW, "open", id=refused.assessment.id)
+
+
+def likeness_lines(ctx: Context, found: list[Likeness]) -> list[str]:
+    """Other people's records that may be this person: for the officer to check."""
+    return [
+        ctx._("Có thể trùng với: {name} (mã {id}, {status}).").format(
+            name=x.full_name,
+            id=x.assessment_id,
+            status=ctx._(STATUS_TEXT[AssessmentStatus(x.status)]),
+        )
+        for x in found
+    ]
 
 
 @steps.step(FLOW, "open")
@@ -127,20 +153,24 @@ class Open:
             Button(ctx._("Trả lại để sửa"), "return"),
             Button(ctx._("Từ chối"), "reject"),
         ]
-        waiting = a.status == AssessmentStatus.SUBMITTED
+        reopen = [Button(ctx._("Mở lại"), "reopen")]
         evidence = [Button(ctx._("Xem minh chứng"), f"*evidence:{a.id}")]
         return [
-            *(decide if waiting else []),
+            *(decide if a.status in AWAITING else []),
             *(evidence if any(x.evidence for x in a.answers) else []),
             Button(ctx._("Danh sách chờ"), "*pending"),
+            # Last: a number typed for the queue shown after a decision must not reopen it.
+            *(reopen if a.status in DECIDED else []),
         ]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        found = await authorised(ctx, ctx.data["id"])
-        if found is None:
+        try:
+            case = await act.read(work(ctx), me(ctx), ctx.data["id"])
+        except Refused as refused:
+            refusal(ctx, refused)
             return
-        a, citizen = found
+        a, citizen = case.assessment, case.citizen
         commune = ctx.content.units.get(citizen.commune_code or "")
         place = ", ".join(x for x in (citizen.subunit_name, commune and commune.name) if x)
         group = group_of(ctx, a)
@@ -157,6 +187,7 @@ class Open:
                     ctx._("{name}, sinh năm {year}, {place}").format(
                         name=citizen.full_name, year=citizen.birth_year, place=place
                     ),
+                    *likeness_lines(ctx, case.likeness),
                     "",
                     summary(ctx, a, citizen),
                     "",
@@ -173,15 +204,17 @@ class Open:
         found = await authorised(ctx, ctx.data["id"])
         if found is None:
             return
-        a, citizen = found
-        if a.status != AssessmentStatus.SUBMITTED and event.payload in ("approve", *_DECISIONS):
-            await _already_decided(ctx, a)  # pressed on a screen from before the decision
+        a = found[0]
+        if a.status not in AWAITING and event.payload in ("approve", *_DECISIONS):
+            await waiting(ctx)  # pressed on a screen from before the decision
             return
         choice = await pick(ctx, Open.buttons(ctx, a))
         if choice in _DECISIONS:
             await ctx.go(FLOW, _DECISIONS[choice], id=a.id)
+        elif choice == "reopen":
+            await ctx.go(FLOW, "reopen_reason", id=a.id)
         elif choice == "approve":
-            await approve(ctx, a, citizen, {}, Open.buttons(ctx, a))
+            await approve(ctx, {}, Open.buttons(ctx, a))
         elif choice is not None:
             from handlers.flows import commands
 
@@ -190,30 +223,50 @@ class Open:
 
 async def approve(
     ctx: Context,
-    a: Assessment,
-    citizen: Profile,
     adjustments: dict[str, Any],
     buttons: list[Button],
+    *,
+    confirm_duplicate: bool = False,
 ) -> None:
-    """Approve, unless the result (with the adjustments) misses the pass rules: then the
-    officer is told which, in words, and stays where they were."""
-    result = evaluate(ctx, a, citizen, adjustments)
-    if result.passed:
-        await _decide(
-            ctx, a, citizen, AssessmentStatus.APPROVED, note=None, adjustments=adjustments
+    """Approve this step's submission, unless the result (with the adjustments) misses the
+    pass rules: then the officer is told which, in words, and stays where they were. The
+    same person's title already given this year is asked about first."""
+    try:
+        decided = await act.approve(
+            work(ctx),
+            me(ctx),
+            ctx.data["id"],
+            adjustments=adjustments,
+            confirm_duplicate=confirm_duplicate,
         )
+    except Refused as refused:
+        await _refused(ctx, refused, buttons, adj=adjustments)
         return
-    ctx.audit("review.approve_refused", subject=str(a.id), rules=result.failed_rules)
-    ctx.say(
-        "\n".join(
-            [
-                ctx._("Không thể duyệt: kết quả chưa đạt các tiêu chí."),
-                *verdict(ctx, group_of(ctx, a), result)[1:],
-                ctx._("Anh/Chị có thể điều chỉnh điểm, trả lại để sửa, hoặc từ chối kèm lý do."),
-            ]
-        ),
-        buttons,
-    )
+    await _decided(ctx, decided)
+
+
+async def _refused(ctx: Context, refused: Refused, buttons: list[Button], **data: Any) -> None:
+    a = refused.assessment
+    if refused.reason == Reason.FAILS_RULES and a is not None and refused.result is not None:
+        ctx.say(
+            "\n".join(
+                [
+                    ctx._("Không thể duyệt: kết quả chưa đạt các tiêu chí."),
+                    *verdict(ctx, group_of(ctx, a), refused.result)[1:],
+                    ctx._(
+                        "Anh/Chị có thể điều chỉnh điểm, trả lại để sửa, hoặc từ chối kèm lý do."
+                    ),
+                ]
+            ),
+            buttons,
+        )
+    elif refused.reason == Reason.DUPLICATE and a is not None:
+        await ctx.go(FLOW, "confirm_duplicate", id=a.id, **data)
+    elif refused.reason == Reason.DECIDED and a is not None:
+        await _already_decided(ctx, a)  # someone was first
+        await show_pending(ctx)
+    else:
+        refusal(ctx, refused)
 
 
 @steps.step(FLOW, "return_pick")
@@ -279,11 +332,11 @@ async def written_note(
         if await pick(ctx, cancel_buttons(ctx)) == "cancel":
             await ctx.go(FLOW, back[0], **back[1])
         return None
-    note = " ".join(text.split())
-    if len(note) < MIN_REASON:
+    try:
+        return clean_note(text)  # the actions' rule, asked for again before acting
+    except Refused:
         await reprompt(ctx, too_short)
         return None
-    return note
 
 
 async def _take_note(ctx: Context, status: AssessmentStatus, too_short: str) -> None:
@@ -291,9 +344,21 @@ async def _take_note(ctx: Context, status: AssessmentStatus, too_short: str) -> 
     note = await written_note(ctx, too_short, ("open", {"id": ctx.data["id"]}))
     if note is None:
         return
-    found = await authorised(ctx, ctx.data["id"])
-    if found is not None:
-        await _decide(ctx, *found, status, note=note, reopened=ctx.data.get("picked"))
+    try:
+        if status == AssessmentStatus.RETURNED:
+            decided = await act.return_(
+                work(ctx),
+                me(ctx),
+                ctx.data["id"],
+                indicators=ctx.data.get("picked", []),
+                comment=note,
+            )
+        else:
+            decided = await act.reject(work(ctx), me(ctx), ctx.data["id"], reason=note)
+    except Refused as refused:
+        await _refused(ctx, refused, cancel_buttons(ctx))
+        return
+    await _decided(ctx, decided)
 
 
 @steps.step(FLOW, "return_comment")
@@ -336,54 +401,97 @@ class RejectReason:
         )
 
 
-async def _decide(
-    ctx: Context,
-    a: Assessment,
-    citizen: Profile,
-    status: AssessmentStatus,
-    *,
-    note: str | None,
-    reopened: list[str] | None = None,
-    adjustments: dict[str, Any] | None = None,
-) -> None:
-    approved = status == AssessmentStatus.APPROVED
-    if not await reviews.decide(
-        ctx.session,
-        a,
-        status=status,
-        by=ctx.user.id,
-        note=note,
-        now=ctx.now,
-        reopened=reopened,
-        adjustments=adjustments,
-        result=evaluate(ctx, a, citizen, adjustments) if approved else None,
-    ):
-        # Someone was first: say who decided what, as the database has it now.
-        await ctx.session.refresh(a)
-        await _already_decided(ctx, a)
-        await show_pending(ctx)
-        return
-    ctx.audit(f"review.{status}", subject=str(a.id))
-    own = own_points(a)
-    for indicator_id, adjusted in a.adjustments.items():
-        ctx.audit(
-            "review.adjusted",
-            subject=str(a.id),
-            indicator=indicator_id,
-            own=own.get(indicator_id),
-            points=adjusted["points"],
+@steps.step(FLOW, "reopen_reason")
+class ReopenReason:
+    """Taking back a decision: the reason is required and sent to the citizen."""
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        found = await authorised(ctx, ctx.data["id"])
+        if found is None:
+            return
+        if found[0].status not in DECIDED:
+            await _already_decided(ctx, found[0])
+            return
+        ctx.say(
+            ctx._(
+                "Mở lại bản tự đánh giá đã quyết định ({status}). Anh/Chị ghi lý do (bắt buộc); "
+                "lý do sẽ được gửi cho người dân. Giấy chứng nhận đã cấp (nếu có) sẽ bị thu hồi."
+            ).format(status=ctx._(STATUS_TEXT[AssessmentStatus(found[0].status)])),
+            cancel_buttons(ctx),
         )
-    await _tell_citizen(ctx, a, citizen, status, note, reopened or [])
-    if status == AssessmentStatus.APPROVED:
-        await certificates.issue(ctx, a, citizen)
-    ctx.say(ctx._(DONE[status]))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        note = await written_note(
+            ctx,
+            ctx._("Lý do quá ngắn. Anh/Chị ghi rõ hơn để người dân hiểu."),
+            ("open", {"id": ctx.data["id"]}),
+        )
+        if note is None:
+            return
+        try:
+            reopened = await act.reopen(work(ctx), me(ctx), ctx.data["id"], reason=note)
+        except Refused as refused:
+            await _as_it_stands(ctx, refused)
+            return
+        said = ctx._("Đã mở lại. Bản tự đánh giá chờ quyết định mới.")
+        if reopened.certificate is not None:
+            said += "\n" + ctx._("Giấy chứng nhận số {number} đã bị thu hồi.").format(
+                number=reopened.certificate.number
+            )
+        ctx.say(said)
+        await ctx.go(FLOW, "open", id=reopened.assessment.id)
+
+
+@steps.step(FLOW, "confirm_duplicate")
+class ConfirmDuplicate:
+    """The same person may already hold this year's title: approve again only if the
+    officer says so."""
+
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [Button(ctx._("Vẫn duyệt"), "approve"), Button(ctx._("Hủy"), "cancel")]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        found = await waiting(ctx)
+        if found is None:
+            return
+        case = await act.read(work(ctx), me(ctx), found[0].id)
+        ctx.say(
+            "\n".join(
+                [
+                    ctx._("{name} có thể đã được công nhận năm nay với một hồ sơ khác:").format(
+                        name=case.citizen.full_name
+                    ),
+                    *likeness_lines(ctx, case.likeness),
+                    ctx._("Mỗi người chỉ được công nhận một lần mỗi năm. Anh/Chị vẫn duyệt?"),
+                ]
+            ),
+            ConfirmDuplicate.buttons(ctx),
+        )
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        if await waiting(ctx) is None:
+            return
+        choice = await pick(ctx, ConfirmDuplicate.buttons(ctx))
+        if choice == "approve":
+            adj = dict(ctx.data.get("adj", {}))
+            await approve(ctx, adj, ConfirmDuplicate.buttons(ctx), confirm_duplicate=True)
+        elif choice == "cancel":
+            await ctx.go(FLOW, "open", id=ctx.data["id"])
+
+
+async def _decided(ctx: Context, decided: act.Decided) -> None:
+    ctx.say(ctx._(DONE[decided.status]))
     # Rest on the decided submission, without showing it again: no adjustments linger.
-    ctx.conversation.step, ctx.conversation.data = "open", {"id": a.id}
+    ctx.conversation.step, ctx.conversation.data = "open", {"id": decided.assessment.id}
     await show_pending(ctx)
 
 
 async def _already_decided(ctx: Context, a: Assessment) -> None:
-    ctx.audit("review.too_late", subject=str(a.id))
     decider = await ctx.session.scalar(
         select(Profile.full_name).where(Profile.user_id == a.decided_by)
     )
@@ -393,35 +501,3 @@ async def _already_decided(ctx: Context, a: Assessment) -> None:
             who=decider or ctx._("một cán bộ khác"),
         )
     )
-
-
-async def _tell_citizen(
-    ctx: Context,
-    a: Assessment,
-    citizen: Profile,
-    status: AssessmentStatus,
-    note: str | None,
-    reopened: list[str],
-) -> None:
-    t = (await ctx.translators_for([citizen.user_id]))[citizen.user_id]
-    if status == AssessmentStatus.APPROVED:
-        text = t._(
-            "Hội Khuyến học đã duyệt bản tự đánh giá năm {year} của Anh/Chị ({total} điểm). "
-            "Chúc mừng Anh/Chị đạt danh hiệu Công dân học tập!"
-        ).format(year=a.year, total=a.total)
-        if a.adjustments:
-            lines = adjustment_lines(t, group_of(ctx, a), a)
-            text += "\n" + "\n".join([t._("Hội Khuyến học đã điều chỉnh điểm:"), *lines])
-    elif status == AssessmentStatus.RETURNED:
-        group = ctx.content.criteria_for(a.target_group, a.year)
-        text = t._(
-            "Hội Khuyến học trả lại bản tự đánh giá năm {year} để Anh/Chị sửa các chỉ số: "
-            '{list}. Nhận xét: {note}\nGõ /menu và chọn "Sửa bản tự đánh giá".'
-        ).format(
-            year=a.year, note=note, list=", ".join(str(group.indicator(i).number) for i in reopened)
-        )
-    else:
-        text = t._(
-            "Hội Khuyến học không công nhận bản tự đánh giá năm {year} của Anh/Chị. Lý do: {reason}"
-        ).format(year=a.year, reason=note)
-    ctx.say_to(citizen.user_id, text)

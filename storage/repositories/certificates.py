@@ -42,29 +42,43 @@ async def issue(
 ) -> Certificate:
     """A new certificate for an approved assessment, with what it shows copied in. Its
     number, `<province>-<year>-<row id>`, comes from the row id, so concurrent approvals can
-    never be given the same one."""
+    never be given the same one. An assessment approved again after its decision was taken
+    back gets its certificate back: the same number and code, valid again, showing what
+    holds now."""
     if assessment.total is None:
         raise ValueError(f"assessment {assessment.id} has no total to certify")
+    before = await session.scalar(
+        select(Certificate).where(Certificate.assessment_id == assessment.id)
+    )
+    if before is not None:
+        _copy(before, assessment, holder)
+        before.issued_at = now
+        before.revoked_at = before.revoked_by = before.revoke_reason = None
+        return before
     code = new_code()
     certificate = Certificate(
         code=code,
         number=code,  # unique until the row id is known
         assessment_id=assessment.id,
         user_id=holder.user_id,
-        # Composed form: some keyboards send "ê" + combining accents, which a PDF font
-        # without shaping would draw apart.
-        full_name=unicodedata.normalize("NFC", holder.full_name or ""),
-        birth_year=holder.birth_year,
-        commune_code=holder.commune_code,
-        target_group=assessment.target_group,
-        year=assessment.year,
-        total=assessment.total,
         issued_at=now,
     )
+    _copy(certificate, assessment, holder)
     session.add(certificate)
     await session.flush()
     certificate.number = f"{province_code}-{assessment.year}-{certificate.id:06d}"
     return certificate
+
+
+def _copy(certificate: Certificate, assessment: Assessment, holder: Profile) -> None:
+    # Composed form: some keyboards send "ê" + combining accents, which a PDF font without
+    # shaping would draw apart.
+    certificate.full_name = unicodedata.normalize("NFC", holder.full_name or "")
+    certificate.birth_year = holder.birth_year
+    certificate.commune_code = holder.commune_code
+    certificate.target_group = assessment.target_group
+    certificate.year = assessment.year
+    certificate.total = assessment.total or 0
 
 
 async def by_code(session: AsyncSession, typed: str) -> Certificate | None:
@@ -95,17 +109,33 @@ async def holds_one(session: AsyncSession, user_id: int) -> bool:
     return found is not None
 
 
+async def of_assessment(session: AsyncSession, assessment_id: int) -> Certificate | None:
+    return await session.scalar(
+        select(Certificate).where(Certificate.assessment_id == assessment_id)
+    )
+
+
 async def revoke(
-    session: AsyncSession, typed: str, *, reason: str, now: datetime
+    session: AsyncSession, typed: str, *, reason: str, now: datetime, by: int | None = None
 ) -> Certificate | None:
-    """Revoke a valid certificate; None when none with this code is valid (unknown, or
-    revoked before: that keeps its first date and reason)."""
+    """Revoke a valid certificate by its code; None when none with this code is valid
+    (unknown, or revoked before)."""
     certificate = await by_code(session, typed)
-    if certificate is None or certificate.revoked_at is not None:
+    if certificate is None or not revoke_held(certificate, reason=reason, by=by, now=now):
         return None
+    return certificate
+
+
+def revoke_held(certificate: Certificate, *, reason: str, by: int | None, now: datetime) -> bool:
+    """Revoke a valid certificate: when, why and who (None: the server's command line) are
+    kept, and reports leave it out. False when it was revoked before (that keeps its first
+    date and reason)."""
+    if certificate.revoked_at is not None:
+        return False
     certificate.revoked_at = now
     certificate.revoke_reason = reason
-    return certificate
+    certificate.revoked_by = by
+    return True
 
 
 async def of_year(session: AsyncSession, year: int) -> list[Certificate]:

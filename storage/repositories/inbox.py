@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
+
+MAX_REASON = 2000  # characters of an exception's text worth keeping
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +57,18 @@ async def store(
     return {(row.channel, row.update_id) for row in rows}
 
 
+# Neither processed nor set aside as a dead letter.
+WAITING = InboxUpdate.processed_at.is_(None), InboxUpdate.dead_at.is_(None)
+# Set aside and not yet retried or dropped.
+DEAD = InboxUpdate.processed_at.is_(None), InboxUpdate.dead_at.is_not(None)
+
+
 async def next_batch(
     session: AsyncSession, channels: Sequence[str], limit: int
 ) -> list[InboxUpdate]:
-    """The first unprocessed update of each chat of these channels: a chat's updates go one
-    at a time and in order, different chats share a batch."""
-    waiting = InboxUpdate.processed_at.is_(None), InboxUpdate.channel.in_(channels)
+    """The first waiting update of each chat of these channels: a chat's updates go one at
+    a time and in order, different chats share a batch. Dead letters wait for no one."""
+    waiting = *WAITING, InboxUpdate.channel.in_(channels)
     heads = (
         select(InboxUpdate.channel, InboxUpdate.chat_key, func.min(InboxUpdate.seq))
         .where(*waiting)
@@ -84,10 +92,64 @@ async def mark_processed(session: AsyncSession, ids: Sequence[int], now: datetim
         )
 
 
-async def pending_count(session: AsyncSession) -> int:
-    return (
-        await session.scalar(
-            select(func.count()).select_from(InboxUpdate).where(InboxUpdate.processed_at.is_(None))
+async def mark_dead(session: AsyncSession, reasons: Mapping[int, str], now: datetime) -> None:
+    """Set updates aside (inbox id -> why): kept, unprocessed, out of every chat's way."""
+    if reasons:
+        await session.execute(
+            update(InboxUpdate),
+            [
+                {"id": row_id, "dead_at": now, "dead_reason": reason[:MAX_REASON]}
+                for row_id, reason in reasons.items()
+            ],
         )
+
+
+async def pending_count(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(InboxUpdate).where(*WAITING)) or 0
+
+
+async def oldest_waiting(session: AsyncSession) -> datetime | None:
+    """When the longest-waiting update arrived (None when none waits)."""
+    return await session.scalar(
+        select(InboxUpdate.received_at).where(*WAITING).order_by(InboxUpdate.id).limit(1)
+    )
+
+
+async def dead_count(session: AsyncSession, since: datetime | None = None) -> int:
+    """Dead letters not yet retried or dropped (set aside since ``since``, if given)."""
+    recent = () if since is None else (InboxUpdate.dead_at >= since,)
+    return (
+        await session.scalar(select(func.count()).select_from(InboxUpdate).where(*DEAD, *recent))
         or 0
     )
+
+
+async def dead_letters(session: AsyncSession, limit: int = 100) -> list[InboxUpdate]:
+    """The oldest dead letters not yet retried or dropped."""
+    rows = await session.scalars(
+        select(InboxUpdate).where(*DEAD).order_by(InboxUpdate.id).limit(limit)
+    )
+    return list(rows)
+
+
+async def dead_letter(session: AsyncSession, row_id: int) -> InboxUpdate | None:
+    return await session.scalar(select(InboxUpdate).where(InboxUpdate.id == row_id, *DEAD))
+
+
+async def retry_dead(session: AsyncSession, row_id: int) -> bool:
+    """Put a dead letter back in its chat's queue (after fixing what failed on it)."""
+    done = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == row_id, *DEAD)
+        .values(dead_at=None, dead_reason=None)
+    )
+    return done.rowcount == 1
+
+
+async def drop_dead(session: AsyncSession, row_id: int, now: datetime) -> bool:
+    """Give up on a dead letter: it counts as processed (its key still stops a
+    redelivery) and goes with the processed updates' retention."""
+    done = await session.execute(
+        update(InboxUpdate).where(InboxUpdate.id == row_id, *DEAD).values(processed_at=now)
+    )
+    return done.rowcount == 1

@@ -22,7 +22,12 @@ from storage.models import (
     SkillCheck,
 )
 
-SENT = (AssessmentStatus.SUBMITTED, AssessmentStatus.APPROVED, AssessmentStatus.REJECTED)
+SENT = (
+    AssessmentStatus.SUBMITTED,
+    AssessmentStatus.APPROVED,
+    AssessmentStatus.REJECTED,
+    AssessmentStatus.REOPENED,
+)
 
 
 def _accepts_pushes() -> ColumnElement[bool]:

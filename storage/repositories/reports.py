@@ -167,7 +167,9 @@ async def set_population(
     row.updated_at = now
 
 
-def _listed(year: int, status: AssessmentStatus, scope: Scope, at: Any) -> Select[Any]:
+def _listed(
+    year: int, statuses: tuple[AssessmentStatus, ...], scope: Scope, at: Any
+) -> Select[Any]:
     """One row per citizen: name, birth year, group, commune, unit (chosen or typed), total
     and a date; by commune, then village or unit, then that date."""
     place = func.coalesce(Unit.name, Profile.subunit_name, "")
@@ -183,7 +185,7 @@ def _listed(year: int, status: AssessmentStatus, scope: Scope, at: Any) -> Selec
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .outerjoin(Unit, Unit.id == Profile.unit_id)
-        .where(Assessment.year == year, Assessment.status == status, scope.covers())
+        .where(Assessment.year == year, Assessment.status.in_(statuses), scope.covers())
         .order_by(Profile.commune_code, place, at, Assessment.id)
         .execution_options(yield_per=CHUNK)
     )
@@ -200,11 +202,13 @@ async def _stream(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[Seq
 
 def recognised(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
     """The year's approved citizens, dated by the decision."""
-    return _stream(session, _listed(year, AssessmentStatus.APPROVED, scope, Assessment.decided_at))
+    return _stream(
+        session, _listed(year, (AssessmentStatus.APPROVED,), scope, Assessment.decided_at)
+    )
 
 
 def waiting(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
-    """The year's submissions still waiting for a decision, dated by the submission."""
-    return _stream(
-        session, _listed(year, AssessmentStatus.SUBMITTED, scope, Assessment.submitted_at)
-    )
+    """The year's submissions still waiting for a decision (reopened ones too), dated by
+    the submission."""
+    waiting = (AssessmentStatus.SUBMITTED, AssessmentStatus.REOPENED)
+    return _stream(session, _listed(year, waiting, scope, Assessment.submitted_at))

@@ -14,17 +14,27 @@ from sqlalchemy.orm.attributes import set_committed_value
 from content import Routing, ScoreResult
 from storage.models import Assessment, AssessmentStatus, Profile, Staff, StaffRole, Unit
 
+# Waiting for a decision: submitted, or a decision taken back.
+AWAITING = (AssessmentStatus.SUBMITTED, AssessmentStatus.REOPENED)
+# Decided, so a decision that can be taken back (a returned one is with the citizen).
+DECIDED = (AssessmentStatus.APPROVED, AssessmentStatus.REJECTED)
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What one active role covers: everyone (an admin), a whole commune (its officers), or
-    a unit's citizens in the target groups that the unit's kind verifies (its officers), as
-    submissions are routed (`staff.Roster.levels`)."""
+    """What one active role covers: everyone (a province admin), a whole commune (its
+    officers, and a commune admin: an admin inside that commune), or a unit's citizens in
+    the target groups that the unit's kind verifies (its officers), as submissions are
+    routed (`staff.Roster.levels`)."""
 
     admin: bool = False
     commune_code: str | None = None
     unit_id: int | None = None
     groups: frozenset[str] = frozenset()
+
+    @property
+    def province(self) -> bool:
+        return self.admin and self.commune_code is None
 
 
 async def scopes(session: AsyncSession, user_id: int, routing: Routing) -> list[Scope]:
@@ -35,8 +45,10 @@ async def scopes(session: AsyncSession, user_id: int, routing: Routing) -> list[
         .where(Staff.user_id == user_id, Staff.revoked_at.is_(None))
     )
     return [
-        Scope(
-            admin=role == StaffRole.ADMIN,
+        # An admin's scope is the province or one commune, never a unit.
+        Scope(admin=True, commune_code=commune)
+        if role == StaffRole.ADMIN
+        else Scope(
             commune_code=commune,
             unit_id=unit,
             groups=routing.groups_for(kind) if kind else frozenset(),
@@ -48,7 +60,7 @@ async def scopes(session: AsyncSession, user_id: int, routing: Routing) -> list[
 def _in_scope(roles: list[Scope]) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     for role in roles:
-        if role.admin:
+        if role.province:
             return true()
         if role.unit_id is not None:
             conditions.append(
@@ -65,7 +77,7 @@ def _in_scope(roles: list[Scope]) -> ColumnElement[bool]:
 def covers(roles: list[Scope], a: Assessment, profile: Profile) -> bool:
     """The same rule as `_in_scope`, for one submission in hand."""
     for role in roles:
-        if role.admin:
+        if role.province:
             return True
         if role.unit_id is not None:
             if role.unit_id == profile.unit_id and a.target_group in role.groups:
@@ -82,7 +94,7 @@ async def pending(
     rows = await session.execute(
         select(Assessment, Profile)
         .join(Profile, Profile.user_id == Assessment.user_id)
-        .where(Assessment.status == AssessmentStatus.SUBMITTED, _in_scope(roles))
+        .where(Assessment.status.in_(AWAITING), _in_scope(roles))
         .order_by(Assessment.submitted_at, Assessment.id)
         .limit(limit)
         .offset(offset)
@@ -100,6 +112,8 @@ class Waiting:
     full_name: str
     commune_code: str | None
     unit_id: int | None
+    user_id: int
+    birth_year: int | None
 
 
 async def waiting_since(session: AsyncSession, before: datetime) -> list[Waiting]:
@@ -112,9 +126,11 @@ async def waiting_since(session: AsyncSession, before: datetime) -> list[Waiting
             Profile.full_name,
             Profile.commune_code,
             Profile.unit_id,
+            Profile.user_id,
+            Profile.birth_year,
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
-        .where(Assessment.status == AssessmentStatus.SUBMITTED, Assessment.submitted_at < before)
+        .where(Assessment.status.in_(AWAITING), Assessment.submitted_at < before)
         .order_by(Assessment.submitted_at, Assessment.id)
     )
     return [Waiting(*row) for row in rows]
@@ -137,7 +153,7 @@ async def decide(
     a: Assessment,
     *,
     status: AssessmentStatus,
-    by: int,
+    by: int | None,
     note: str | None,
     now: datetime,
     reopened: list[str] | None = None,
@@ -147,20 +163,48 @@ async def decide(
     """Record a decision if the assessment still waits for one. False when someone decided
     first (or it was taken back): the first decision wins. An approval records the
     officer's adjustments and the `result` they give; `a` then reads as stored."""
-    values: dict[str, Any] = {
+    values = _decision(status, by, note, now) | {
+        "reopened": reopened or [],
+        "adjustments": adjustments or {},
+    }
+    if result is not None:
+        values |= {"total": result.total, "threshold": result.threshold, "passed": result.passed}
+    return await _change(session, a, AWAITING, values)
+
+
+async def reopen(
+    session: AsyncSession, a: Assessment, *, by: int | None, note: str, now: datetime
+) -> bool:
+    """Take back an approval or a rejection: the assessment waits for a decision again,
+    `decided_*` saying who took it back, when and why. False when it is not (or no longer)
+    decided."""
+    values = _decision(AssessmentStatus.REOPENED, by, note, now)
+    return await _change(session, a, DECIDED, values)
+
+
+def _decision(
+    status: AssessmentStatus, by: int | None, note: str | None, now: datetime
+) -> dict[str, Any]:
+    return {
         "status": status,
         "decided_by": by,
         "decided_at": now,
         "decision_note": note,
-        "reopened": reopened or [],
-        "adjustments": adjustments or {},
         "updated_at": now,
     }
-    if result is not None:
-        values |= {"total": result.total, "threshold": result.threshold, "passed": result.passed}
+
+
+async def _change(
+    session: AsyncSession,
+    a: Assessment,
+    expected: tuple[AssessmentStatus, ...],
+    values: dict[str, Any],
+) -> bool:
+    """Write `values` if the assessment is still in one of the `expected` states (two
+    people acting at once: the first wins); `a` then reads as stored."""
     done = await session.execute(
         update(Assessment)
-        .where(Assessment.id == a.id, Assessment.status == AssessmentStatus.SUBMITTED)
+        .where(Assessment.id == a.id, Assessment.status.in_(expected))
         .values(**values)
         # Not "evaluate": that would change `a` in memory even when the row did not match.
         .execution_options(synchronize_session=False)
@@ -170,3 +214,34 @@ async def decide(
     for key, value in values.items():
         set_committed_value(a, key, value)
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Another person's assessment, as the duplicate check sees it."""
+
+    assessment_id: int
+    user_id: int
+    full_name: str | None
+    status: str
+
+
+async def alike(session: AsyncSession, a: Assessment, citizen: Profile) -> list[Record]:
+    """Other people's assessments of the same year with the same commune and birth year,
+    each with its holder's name: the candidates a name comparison picks duplicates from
+    (names compare without accents, which the database cannot do alike everywhere)."""
+    if citizen.birth_year is None or citizen.commune_code is None:
+        return []
+    rows = await session.execute(
+        select(Assessment.id, Profile.user_id, Profile.full_name, Assessment.status)
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .where(
+            Assessment.year == a.year,
+            Assessment.user_id != citizen.user_id,
+            Assessment.status != AssessmentStatus.DRAFT,
+            Profile.commune_code == citizen.commune_code,
+            Profile.birth_year == citizen.birth_year,
+        )
+        .order_by(Assessment.id)
+    )
+    return [Record(*row) for row in rows]

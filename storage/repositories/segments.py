@@ -220,12 +220,14 @@ async def addresses(
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """Whom one person may write to: everyone (an admin), or the people of these communes
-    and units (an officer's roles). A commune's officer reaches its units' people too."""
+    """Whom one person may write to: everyone (the province's admin), or the people of these
+    communes and units (an officer's roles, a commune's admin). A commune's officer reaches
+    its units' people too. `admin`: they manage broadcasts within reach, not only their own."""
 
     everyone: bool = False
     communes: frozenset[str] = frozenset()
     units: dict[int, str] = field(default_factory=dict)  # unit id -> its commune
+    admin: bool = False
 
     @property
     def anyone(self) -> bool:
@@ -252,14 +254,18 @@ async def reach(session: AsyncSession, user_id: int) -> Reach:
     )
     communes: set[str] = set()
     units: dict[int, str] = {}
+    admin = False
     for role, commune, unit_id, unit_commune in rows:
-        if role == StaffRole.ADMIN:
-            return Reach(everyone=True)
-        if unit_id is not None:
+        if role == StaffRole.ADMIN and commune is None:
+            return Reach(everyone=True, admin=True)
+        if role == StaffRole.ADMIN:  # a commune's admin reaches the whole commune
+            communes.add(commune)
+            admin = True
+        elif unit_id is not None:
             units[unit_id] = unit_commune
         elif commune is not None:
             communes.add(commune)
-    return Reach(communes=frozenset(communes), units=units)
+    return Reach(communes=frozenset(communes), units=units, admin=admin)
 
 
 async def unit_communes(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, str]:

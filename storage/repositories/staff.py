@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Invite, Staff, StaffRole, Unit
+from storage.models import Invite, Profile, Staff, StaffRole, Unit
+from storage.repositories.certificates import clean_code, new_code
 
 INVITE_LIFETIME = timedelta(days=7)
 
@@ -57,8 +57,9 @@ async def invite(
     unit_id: int | None,
     now: datetime,
 ) -> str:
-    """A new one-time code (URL-safe, fits a Telegram start link); only its hash is stored."""
-    code = secrets.token_urlsafe(12)
+    """A new one-time code (fits a Telegram start link; no look-alike characters, as it may
+    be read out or copied by hand); only its hash is stored."""
+    code = new_code()
     session.add(
         Invite(
             code_hash=_hash(code),
@@ -72,12 +73,35 @@ async def invite(
     return code
 
 
+async def open_invites(session: AsyncSession, now: datetime) -> list[Invite]:
+    """Invites not yet used, expired or cancelled, oldest first."""
+    return list(
+        await session.scalars(
+            select(Invite)
+            .where(Invite.used_at.is_(None), Invite.expires_at > now)
+            .order_by(Invite.id)
+        )
+    )
+
+
+async def cancel_invite(session: AsyncSession, invite_id: int, now: datetime) -> bool:
+    """End an open invite at once (it expires now); False when it is not open."""
+    done = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(expires_at=now)
+    )
+    return done.rowcount == 1
+
+
 async def redeem(session: AsyncSession, code: str, user_id: int, now: datetime) -> Staff | None:
     """Give `user_id` the role the code stands for, once; None for an unknown, used or
     expired code. The conditional UPDATE makes two people sending one code at once safe."""
+    # As typed ("abcd-efgh jklm"), or exactly as given: older codes mix upper and lower case.
+    hashes = [_hash(clean_code(code)), _hash(code)]
     claimed = await session.execute(
         update(Invite)
-        .where(Invite.code_hash == _hash(code), Invite.used_at.is_(None), Invite.expires_at > now)
+        .where(Invite.code_hash.in_(hashes), Invite.used_at.is_(None), Invite.expires_at > now)
         .values(used_at=now, used_by=user_id)
         .returning(Invite.role, Invite.commune_code, Invite.unit_id)
     )
@@ -103,6 +127,21 @@ async def roles(session: AsyncSession, *, include_revoked: bool = False) -> list
     return list(await session.scalars(stmt))
 
 
+async def named_roles(
+    session: AsyncSession, *, include_revoked: bool = False
+) -> list[tuple[Staff, str | None]]:
+    """Roles in the order granted, each with its holder's name (None until they register
+    as a citizen)."""
+    stmt = (
+        select(Staff, Profile.full_name)
+        .outerjoin(Profile, Profile.user_id == Staff.user_id)
+        .order_by(Staff.id)
+    )
+    if not include_revoked:
+        stmt = stmt.where(Staff.revoked_at.is_(None))
+    return [(role, name) for role, name in await session.execute(stmt)]
+
+
 async def revoke(session: AsyncSession, staff_id: int, now: datetime) -> bool:
     done = await session.execute(
         update(Staff).where(Staff.id == staff_id, Staff.revoked_at.is_(None)).values(revoked_at=now)
@@ -115,16 +154,22 @@ class Roster:
     """Active officers and admins by scope: who verifies whom."""
 
     units: Mapping[int, tuple[str, list[int]]]  # unit id -> (its kind, its officers)
-    communes: Mapping[str, list[int]]  # commune code -> the commune's own officers
-    admins: list[int]
+    communes: Mapping[str, list[int]]  # commune code -> its own officers and admins
+    admins: list[int]  # the province's
+
+    @property
+    def everyone(self) -> set[int]:
+        """Every user id on the roster, at any level."""
+        found = {u for _, officers in self.units.values() for u in officers}
+        return found | {u for us in self.communes.values() for u in us} | set(self.admins)
 
     def levels(
         self, commune_code: str | None, unit_id: int | None, kinds: Collection[str]
     ) -> list[list[int]]:
         """Who verifies a citizen of this commune and unit, nearest first, empty scopes left
         out: the unit's officers if the unit is of a kind that verifies the citizen's group
-        (`kinds`), the commune's officers, the province's admins. The first level is
-        responsible; the next is where a long wait escalates to."""
+        (`kinds`), the commune's officers and admins, the province's admins. The first level
+        is responsible; the next is where a long wait escalates to."""
         kind, unit_officers = self.units.get(unit_id, ("", [])) if unit_id else ("", [])
         found = [
             unit_officers if kind in kinds else [],
@@ -148,8 +193,9 @@ async def roster(
     if commune_code is not None:
         stmt = stmt.where(
             or_(
-                Staff.role == StaffRole.ADMIN,
+                and_(Staff.role == StaffRole.ADMIN, Staff.commune_code.is_(None)),
                 and_(Staff.commune_code == commune_code, Staff.unit_id.is_(None)),
+                and_(Staff.role == StaffRole.ADMIN, Staff.commune_code == commune_code),
                 Staff.unit_id == unit_id if unit_id is not None else false(),
             )
         )
@@ -157,8 +203,10 @@ async def roster(
     communes: dict[str, list[int]] = {}
     admins: list[int] = []
     for user_id, role, commune, unit, kind in await session.execute(stmt):
-        if role == StaffRole.ADMIN:
+        if role == StaffRole.ADMIN and commune is None:
             level = admins
+        elif role == StaffRole.ADMIN:
+            level = communes.setdefault(commune, [])
         elif unit is not None:
             level = units.setdefault(unit, (kind, []))[1]
         else:
@@ -166,13 +214,3 @@ async def roster(
         if user_id not in level:
             level.append(user_id)
     return Roster(units, communes, admins)
-
-
-async def responsible(
-    session: AsyncSession, commune_code: str | None, unit_id: int | None, kinds: Collection[str]
-) -> list[int]:
-    """Who verifies a citizen of this commune and unit (see `Roster.levels`): user ids, in
-    the order they joined; none when the province has no officer or admin yet."""
-    found = await roster(session, commune_code=commune_code or "", unit_id=unit_id)
-    levels = found.levels(commune_code, unit_id, kinds)
-    return levels[0] if levels else []

@@ -185,6 +185,37 @@ def test_cli_verify_revoke_and_list(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert asyncio.run(audited()) == ["certificate.revoked"]
 
 
+def test_cli_reopen_revokes_the_certificate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+
+    async def seed() -> tuple[int, str]:
+        db = create_engine(url)
+        try:
+            sessions = make_sessionmaker(db)
+            certificate = await issue(sessions, await approved(sessions, NAME))
+            return certificate.assessment_id, certificate.code
+        finally:
+            await db.dispose()
+
+    assessment_id, code = asyncio.run(seed())
+    short = runner.invoke(app, ["review", "reopen", str(assessment_id), "--reason", "x"])
+    assert short.exit_code == 2
+    done = runner.invoke(
+        app, ["review", "reopen", str(assessment_id), "--reason", "Duyệt nhầm người"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "reopened (was approved)" in done.output and "revoked" in done.output
+    after = runner.invoke(app, ["certificate", "verify", code])
+    assert after.exit_code == 1 and "Duyệt nhầm người" in after.output
+    again = runner.invoke(app, ["review", "reopen", str(assessment_id), "--reason", "Lần nữa"])
+    assert again.exit_code == 1 and "not approved or rejected" in again.output
+    assert runner.invoke(app, ["review", "reopen", "999", "--reason", "Lần nữa"]).exit_code == 1
+
+
 def test_issuer_and_link_default_to_the_data_controller_and_this_server(content: Content) -> None:
     plain = Settings(_env_file=None, host="0.0.0.0", port=9000)
     assert plain.issuer == plain.data_controller

@@ -187,14 +187,30 @@ def test_units_and_officer_invites(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert invited.exit_code == 0 and "/officer " in invited.output and "start=o_" in invited.output
     assert runner.invoke(app, ["officer", "invite", "--unit", "20242-999"]).exit_code == 2
     assert runner.invoke(app, ["officer", "invite"]).exit_code == 2  # an officer needs a unit
-    assert runner.invoke(app, ["officer", "invite", "--role", "admin"]).exit_code == 0
+    province = runner.invoke(app, ["officer", "invite", "--role", "admin"])
+    assert province.exit_code == 0 and "makes: admin of Thành phố Đà Nẵng" in province.output
+    commune = runner.invoke(app, ["officer", "invite", "--role", "admin", "--unit", "20242"])
+    assert "makes: admin of Phường Hải Châu" in commune.output  # a commune's admin
+    unit_admin = runner.invoke(app, ["officer", "invite", "--role", "admin", "--unit", code])
+    assert unit_admin.exit_code == 2 and "province or a commune" in unit_admin.output
+    assert "makes: officer of Tổ 5, Phường Hải Châu" in invited.output
+    listed_invites = runner.invoke(app, ["officer", "invites"]).output.splitlines()
+    assert [line.split("\t")[1:3] for line in listed_invites] == [
+        ["officer", "Tổ 5, Phường Hải Châu"],
+        ["admin", "Thành phố Đà Nẵng"],
+        ["admin", "Phường Hải Châu"],
+    ]
+    last = listed_invites[-1].split("\t")[0]
+    assert runner.invoke(app, ["officer", "cancel-invite", last]).exit_code == 0
+    assert runner.invoke(app, ["officer", "cancel-invite", last]).exit_code == 1
+    assert len(runner.invoke(app, ["officer", "invites"]).output.splitlines()) == 2
     assert runner.invoke(app, ["officer", "list"]).output == ""  # nobody has joined yet
     assert runner.invoke(app, ["officer", "revoke", "1"]).exit_code == 1
 
     invite_code = invited.output.split()[1]
     asyncio.run(_join(url, invite_code))
     listed = runner.invoke(app, ["officer", "list"]).output
-    assert listed.startswith("1\tuser 1\tofficer\tcommune 20242\tunit 1")
+    assert listed.startswith("1\t(not registered)\tuser 1\tofficer\tTổ 5, Phường Hải Châu\t")
     assert runner.invoke(app, ["officer", "revoke", "1"]).exit_code == 0
     assert runner.invoke(app, ["officer", "list"]).output == ""
     assert "revoked" in runner.invoke(app, ["officer", "list", "--all"]).output

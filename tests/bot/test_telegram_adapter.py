@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.channels import raw
 from bot.channels.telegram import chat_key, keyboard, to_event
 from bot.channels.text import split_text
 from handlers.events import Button, EventKind, Reply
+from tests.fakes.telegram import FakeTelegram
 
 USER = {"id": 501, "is_bot": False, "first_name": "Lan", "language_code": "vi"}
 CHAT = {"id": 501, "type": "private", "first_name": "Lan"}
@@ -158,3 +162,31 @@ def test_split_text_on_paragraphs_and_within_limits() -> None:
     assert " ".join(" ".join(pieces).split()) == " ".join(text.split())
     assert split_text("ngắn", 4096) == ["ngắn"]
     assert all(len(p) <= 10 for p in split_text("x" * 35, 10))
+
+
+def test_only_private_chats_are_people() -> None:
+    fake = FakeTelegram()  # its update builders only
+    assert to_event(fake.user_text(5, "/start")) is not None
+    assert to_event(fake.my_chat_member(5, blocked=True)) is not None
+    for update in (
+        fake.group_text(5, -100, "/start"),
+        fake.group_text(5, -100, "hi", chat_type="supergroup"),
+        fake.group_press(5, -100, "consent:yes"),
+        fake.group_membership(5, -100, added=True),
+        fake.group_membership(5, -100, added=False, chat_type="supergroup"),
+        fake.group_membership(5, -100, added=True, chat_type="channel"),
+        fake.channel_post(-100, "/start"),
+    ):
+        assert to_event(update) is None, update
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("text", 5), ("date", "not-a-date"), ("date", 10**30), ("chat", None), ("from", [1])],
+)
+def test_a_field_of_the_wrong_type_is_unreadable(field: str, value: object) -> None:
+    update = message(1, text="hi")
+    update["message"][field] = value
+    with pytest.raises((raw.Unreadable, KeyError)):
+        to_event(update)
+    assert isinstance(chat_key(update), str)  # the inbox can still keep it

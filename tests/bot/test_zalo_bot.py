@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import zalo_bot
+from bot.channels import raw, zalo_bot
 from bot.channels.options import as_presses, chosen
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, Unreachable
 from handlers.events import Attachment, Button, Event, EventKind, Reply
@@ -64,6 +65,21 @@ def test_updates_become_events_keyed_by_event_name_and_message_id(
     assert zalo_bot.unwrap({"ok": True, "result": text}) == zalo_bot.unwrap(text) == text
     with pytest.raises(ValueError):
         zalo_bot.unwrap({"ok": True, "result": []})
+
+
+def test_the_older_photo_field_is_read_and_wrong_types_are_unreadable(
+    fake_zalo: FakeZaloBot,
+) -> None:
+    older = fake_zalo.user_photo("u1")
+    older["message"]["photo"] = older["message"].pop("photo_url")
+    event = zalo_bot.to_event(older)
+    assert event is not None and event.file is not None
+    assert (event.kind, event.file.ref) == (EventKind.FILE, older["message"]["photo"])
+    for field, value in (("chat", None), ("text", 5), ("date", 10**30), ("from", "u1")):
+        update = fake_zalo.user_text("u1", "hi")
+        update["message"][field] = value
+        with pytest.raises(raw.Unreadable, match=field):
+            zalo_bot.to_event(update)
 
 
 async def test_options_are_numbered_lines_and_long_texts_split_at_2000(
@@ -224,3 +240,24 @@ async def test_last_sent_is_the_newest_message_sent_or_being_sent_per_chat(
     async with session_factory() as session:
         found = await outbox.last_sent(session, "zalo_bot", ["u1", "u2"])
     assert found == {"u1": {"text": "new"}}
+
+
+async def test_the_fake_answers_as_zalo_does_get_forms_and_http_statuses(
+    fake_zalo: FakeZaloBot,
+) -> None:
+    base = f"{fake_zalo.base_url}/bot{fake_zalo.token}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/getMe") as response:
+            assert response.status == 200 and (await response.json())["ok"] is True
+        async with http.post(
+            f"{base}/sendMessage", data={"chat_id": "u1", "text": "chào"}
+        ) as response:
+            assert response.status == 200
+        async with http.get(f"{base}/nosuchMethod") as response:
+            assert (response.status, (await response.json())["error_code"]) == (404, 404)
+        async with http.get(f"{fake_zalo.base_url}/botwrong/getMe") as response:
+            assert response.status == 401
+        async with http.post(f"{base}/getWebhookInfo") as response:
+            info = (await response.json())["result"]
+    assert set(info) == {"url", "updated_at"}
+    assert fake_zalo.sent("u1")[0]["text"] == "chào"

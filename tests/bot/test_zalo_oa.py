@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.channels import zalo_oa
+from bot.channels import raw, zalo_oa
 from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
 from bot.delivery.errors import OutsideWindow, Rejected, RetryAfter, Temporary, Unreachable
 from bot.web import make_app
@@ -90,6 +90,20 @@ def test_events_map_to_neutral_events_keyed_by_zalos_message_id(fake_zalo_oa: Fa
         "u1",
         int(text["timestamp"]),
     )
+
+
+def test_a_file_becomes_evidence_like_a_telegram_document(fake_zalo_oa: FakeZaloOA) -> None:
+    sent = fake_zalo_oa.user_file("u1", "giay-khen.pdf", 48213)
+    event = zalo_oa.to_event(sent)
+    assert event is not None and event.kind is EventKind.FILE and event.file is not None
+    url = sent["message"]["attachments"][0]["payload"]["url"]
+    assert (event.file.ref, event.file.name, event.file.size) == (url, "giay-khen.pdf", 48213)
+    assert (event.file.mime, event.file.kind) == ("application/pdf", "document")
+    assert zalo_oa.kept(sent)
+    # A payload of the wrong shape is unreadable (a dead letter), not a file of nothing.
+    sent["message"]["attachments"][0]["payload"]["url"] = None
+    with pytest.raises(raw.Unreadable, match=r"payload\.url"):
+        zalo_oa.to_event(sent)
 
 
 async def test_query_buttons_come_back_as_presses_of_their_payload(

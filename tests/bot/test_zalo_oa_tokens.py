@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bot.channels import zalo_oa_tokens
 from bot.channels.zalo_oa_tokens import OAuthClient, OAuthError, TokenKeeper
 from bot.cli import app
-from bot.web import make_app
+from bot.web import HealthRules, make_app
 from storage.repositories import oa_tokens
 from tests.bot.test_zalo_oa import store_grant
 from tests.e2e.telegram_stack import free_port
@@ -117,6 +117,7 @@ async def healthz(session_factory: Sessions, fake_zalo_oa: FakeZaloOA) -> AsyncI
             session_factory,
             webhook_secret="unused-secret",
             zalo_oa=(fake_zalo_oa.app_id, fake_zalo_oa.secret_key),
+            health_rules=HealthRules(token="health-TOKEN"),
         )
     )
     await runner.setup()
@@ -129,7 +130,10 @@ async def healthz(session_factory: Sessions, fake_zalo_oa: FakeZaloOA) -> AsyncI
 
 
 async def health(url: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    async with ClientSession() as client, client.get(url) as response:
+    async with (
+        ClientSession() as client,
+        client.get(url, params={"token": "health-TOKEN"}) as response,
+    ):
         return response.status, (await response.json())["zalo_oa_token"]
 
 

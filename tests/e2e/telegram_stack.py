@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.runtime import Runtime, conversations
 from bot.services import Services
 from bot.settings import Settings
-from bot.web import make_app
+from bot.web import HealthRules, make_app
 from content import Content
 from storage.models import Answer, Assessment, ChannelIdentity, OutboxMessage, OutboxStatus, Profile
 from tests.fakes.telegram import FakeTelegram
@@ -101,7 +101,14 @@ async def running(
 async def webhook_only(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[str]:
     """The web server alone (no workers): yields its Telegram webhook URL (the Zalo one is
     beside it, at /zalo/webhook)."""
-    runner = web.AppRunner(make_app(sessions, webhook_secret=SECRET, zalo_webhook_secret=SECRET))
+    runner = web.AppRunner(
+        make_app(
+            sessions,
+            webhook_secret=SECRET,
+            zalo_webhook_secret=SECRET,
+            health_rules=HealthRules(token=SECRET),
+        )
+    )
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -209,10 +216,15 @@ class ChatUser(Protocol):
 
 
 async def register_and_assess(
-    user: ChatUser, content: Content, name: str = "Nguyễn Văn Telegram", photo: bool = False
+    user: ChatUser,
+    content: Content,
+    name: str = "Nguyễn Văn Telegram",
+    photo: bool = False,
+    evidence: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
     """Consent, registration in Phường Hải Châu, and a whole self-assessment, submitted;
-    with `photo`, a photo as the first indicator's evidence."""
+    with `photo`, a photo as the first indicator's evidence (or what `evidence` makes for
+    the user's id: a document)."""
     await user.say("/start", "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN")
     await user.press("Đồng ý", "Họ và tên")
     await user.say(name, "sinh năm nào")
@@ -228,8 +240,8 @@ async def register_and_assess(
             await user.say(str(indicator.number_input.bands[-1].min), "Minh chứng")
         else:
             await user.press(indicator.options[0].label.vi, "Minh chứng")
-        if photo and indicator is indicators[0]:
-            await user.deliver(user.fake.user_photo(user.id))
+        if (photo or evidence) and indicator is indicators[0]:
+            await user.deliver((evidence or user.fake.user_photo)(user.id))
             await user.wait_for("Đã nhận minh chứng")
         last = indicator is indicators[-1]
         await user.press(

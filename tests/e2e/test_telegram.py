@@ -90,7 +90,10 @@ async def test_webhook_refuses_a_wrong_or_missing_secret(
             assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
         assert await fake_telegram.post_webhook(update, url=url, secret=SECRET) == 200
         health_url = url.replace("/telegram/webhook", "/healthz")
-        async with aiohttp.ClientSession() as http, http.get(health_url) as response:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(health_url, headers={"Authorization": f"Bearer {SECRET}"}) as response,
+        ):
             health = await response.json()
         assert response.status == 200 and health["database"] == "ok"
         assert health["inbox_pending"] == 1

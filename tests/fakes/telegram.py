@@ -12,7 +12,8 @@ over real sockets. Tests inject updates, script faults and read back what the bo
         assert fake.sent(42)[0]["text"] == "Xin chào"
 
 Only the methods and checks our bot relies on are modelled; every result parses as the real
-type in aiogram. Not modelled: groups beyond a bare chat object, ``allowed_updates`` filtering
+type in aiogram. Groups, supergroups and channels come as the updates people cause there
+(messages, button presses, the bot added or removed). Not modelled: ``allowed_updates`` filtering
 (it is stored, not applied), and Telegram's refusal to write to users who never started the bot.
 """
 
@@ -344,6 +345,64 @@ class FakeTelegram(LocalServer):
             }
         )
 
+    # ---- groups and channels: the same people, in chats that are not theirs ----------------
+
+    def group_text(
+        self, user_id: int, chat_id: int, text: str, *, chat_type: str = "group"
+    ) -> Update:
+        """A person's message in a group or supergroup (``chat_id`` < 0) the bot is in."""
+        chat = {"id": chat_id, "type": chat_type, "title": "Nhóm Khuyến học"}
+        message = self._store_message(chat_id, self._user(user_id), text=text)
+        return self._update(message={**message, "chat": chat})
+
+    def group_press(self, user_id: int, chat_id: int, callback_data: str) -> Update:
+        """A person's press on a button of a bot message posted in a group."""
+        query_id = f"cq{next(self._counter)}"
+        self._open_queries.add(query_id)
+        message = {
+            "message_id": self._last_message_id.get(chat_id, 0) + 1,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup", "title": "Nhóm Khuyến học"},
+            "from": self.me,
+            "text": "?",
+        }
+        return self._update(
+            callback_query={
+                "id": query_id,
+                "from": self._user(user_id),
+                "chat_instance": f"ci{chat_id}",
+                "message": message,
+                "data": callback_data,
+            }
+        )
+
+    def group_membership(
+        self, user_id: int, chat_id: int, *, added: bool, chat_type: str = "group"
+    ) -> Update:
+        """The bot added to (or removed from) a group or channel by a person: Telegram's
+        my_chat_member names that person in ``from`` and the group in ``chat``."""
+        member = {"status": "member" if chat_type != "channel" else "administrator"}
+        left = {"status": "left"}
+        return self._update(
+            my_chat_member={
+                "chat": {"id": chat_id, "type": chat_type, "title": "Nhóm Khuyến học"},
+                "from": self._user(user_id),
+                "date": int(time.time()),
+                "old_chat_member": {**(left if added else member), "user": self.me},
+                "new_chat_member": {**(member if added else left), "user": self.me},
+            }
+        )
+
+    def channel_post(self, chat_id: int, text: str) -> Update:
+        """A post in a channel the bot administers: no ``from`` at all."""
+        message = {
+            "message_id": self._last_message_id.get(chat_id, 0) + 1,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "channel", "title": "Kênh Khuyến học"},
+            "text": text,
+        }
+        return self._update(channel_post=message)
+
     def queue(self, *updates: Update) -> None:
         """Make updates available to getUpdates (and wake a waiting long poll)."""
         self.pending.extend(updates)
@@ -611,7 +670,7 @@ class FakeTelegram(LocalServer):
 
     async def _answer_callback_query(self, params: Params) -> bool:
         query_id = params.get("callback_query_id")
-        if query_id not in self._open_queries:
+        if not isinstance(query_id, str) or query_id not in self._open_queries:
             raise ApiError(400, QUERY_TOO_OLD)
         self._open_queries.discard(query_id)
         return True

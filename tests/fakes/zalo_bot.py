@@ -12,9 +12,12 @@ script faults and read back what the bot sent, as with the Telegram fake::
 Modelled from the docs (see /work/shared/domain/tech-notes.md §1a): getUpdates hands over ONE
 update per call and answers error 408 when its wait ends empty, and refuses to work while a
 webhook is set; text and captions are 1-2,000 characters; sendPhoto takes a URL only; the
-webhook carries the secret in ``X-Bot-Api-Secret-Token``. Guessed, because Zalo documents no
-error table: the HTTP status of error answers (200 here, the code is in the body), 403 for a
-user who blocked the bot, 429 with ``parameters.retry_after``.
+webhook carries the secret in ``X-Bot-Api-Secret-Token``; getWebhookInfo answers ``{url,
+updated_at}``. Like the real server it takes GET and form-encoded requests as well as JSON,
+and answers an error with its code as the HTTP status too (408 for an empty poll). Guessed,
+because Zalo documents no error table: 403 for a user who blocked the bot, 429 with
+``parameters.retry_after``. What the real platform was seen to do is scriptable: hand an
+update over again (``redeliver``), answer polls at once with nothing (``hasty_polls``).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class Call:
 class Webhook:
     url: str = ""
     secret_token: str = ""
+    updated_at: int = 0  # ms
 
 
 @dataclass
@@ -83,12 +87,13 @@ class FakeZaloBot(LocalServer):
         self._arrival = asyncio.Event()
         self._faults: list[_Fault] = []
         self._blocked: set[str] = set()
+        self.hasty = False  # see hasty_polls
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
         return app
 
     # ---- what the bot did ---------------------------------------------------------------------
@@ -115,6 +120,20 @@ class FakeZaloBot(LocalServer):
 
     def user_sticker(self, user_id: str) -> Update:
         return self._update("message.sticker.received", user_id, "Người dùng Zalo", sticker="s1")
+
+    def group_text(self, user_id: str, group_id: str, text: str) -> Update:
+        """A message in a group chat (a bot that could join one would see these)."""
+        update = self._update("message.text.received", user_id, "Người dùng Zalo", text=text)
+        update["message"]["chat"] = {"id": group_id, "chat_type": "GROUP"}
+        return update
+
+    def redeliver(self, update: Update) -> None:
+        """Hand an update over again, as Zalo does."""
+        self.queue(update)
+
+    def hasty_polls(self, on: bool = True) -> None:
+        """getUpdates answers at once (408, nothing) instead of waiting for an update."""
+        self.hasty = on
 
     def queue(self, *updates: Update) -> None:
         """Make updates available to getUpdates (one per call) and wake a waiting poll."""
@@ -168,12 +187,9 @@ class FakeZaloBot(LocalServer):
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response(ApiError(401, "Unauthorized").body())
+            return _answer(ApiError(401, "Unauthorized"))
         method = request.match_info["method"]
-        try:
-            params = await request.json() if request.can_read_body else {}
-        except ValueError:
-            params = {}
+        params = await _read_params(request)
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
         try:
@@ -184,8 +200,7 @@ class FakeZaloBot(LocalServer):
             result = await handler(params)
         except ApiError as error:
             call.error_code = error.code
-            # Zalo answers a failure with HTTP 200 and the code in the body.
-            return web.json_response(error.body())
+            return _answer(error)
         return web.json_response({"ok": True, "result": result})
 
     def _inject_faults(self, method: str, params: Params) -> None:
@@ -212,6 +227,8 @@ class FakeZaloBot(LocalServer):
     async def _get_updates(self, params: Params) -> Update:
         if self.webhook.url:
             raise ApiError(400, "Webhook is active; call deleteWebhook first")
+        if self.hasty and not self.pending:
+            raise ApiError(408, "Request timeout")
         deadline = time.monotonic() + float(params.get("timeout") or 30)
         while not self.pending:
             remaining = deadline - time.monotonic()
@@ -227,15 +244,15 @@ class FakeZaloBot(LocalServer):
             raise ApiError(400, "url must be HTTPS")
         if not 8 <= len(secret) <= 256:
             raise ApiError(400, "secret_token must be 8-256 characters")
-        self.webhook = Webhook(url, secret)
-        return {"url": url, "updated_at": int(time.time() * 1000)}
+        self.webhook = Webhook(url, secret, int(time.time() * 1000))
+        return {"url": url, "updated_at": self.webhook.updated_at}
 
     async def _delete_webhook(self, params: Params) -> dict[str, Any]:
-        self.webhook = Webhook()
-        return {"url": "", "updated_at": int(time.time() * 1000)}
+        self.webhook = Webhook(updated_at=int(time.time() * 1000))
+        return {"url": "", "updated_at": self.webhook.updated_at}
 
     async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
-        return {"url": self.webhook.url, "has_custom_certificate": False}
+        return {"url": self.webhook.url, "updated_at": self.webhook.updated_at}
 
     async def _send_message(self, params: Params) -> dict[str, Any]:
         text = params.get("text")
@@ -278,3 +295,24 @@ class FakeZaloBot(LocalServer):
             **content,
         }
         return {"event_name": event_name, "message": message}
+
+
+async def _read_params(request: web.Request) -> Params:
+    """A call's parameters, however sent: the query string (GET), a form or JSON."""
+    params: Params = dict(request.query)
+    if request.can_read_body:
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            params |= {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        else:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            params |= body if isinstance(body, dict) else {}
+    return params
+
+
+def _answer(error: ApiError) -> web.Response:
+    """An error answer, its code as the HTTP status too."""
+    status = error.code if 400 <= error.code <= 599 else 400
+    return web.json_response(error.body(), status=status)

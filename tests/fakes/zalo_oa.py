@@ -132,6 +132,20 @@ class FakeZaloOA(LocalServer):
         """The same as user_image (the name the shared end-to-end script uses)."""
         return self.user_image(user_id)
 
+    def user_file(self, user_id: str, name: str = "giay-khen.pdf", size: int = 48213) -> Event:
+        """A document: Zalo hands over its URL, name and size (as text, as it does)."""
+        n = next(self._ids)
+        payload = {
+            "url": f"https://file.fake-zalo-oa.test/{user_id}/{n}/{name}",
+            "name": name,
+            "size": str(size),
+            "type": name.rpartition(".")[2],
+            "checksum": f"{n:032x}",
+        }
+        return self._event(
+            "user_send_file", user_id, {"attachments": [{"type": "file", "payload": payload}]}
+        )
+
     def user_sticker(self, user_id: str) -> Event:
         sticker = {"type": "sticker", "payload": {"id": "s1", "url": "https://s.test/1.png"}}
         return self._event("user_send_sticker", user_id, {"attachments": [sticker]})

@@ -153,13 +153,19 @@ async def test_controls_on_the_progress_message_check_who_presses(
     assert f"Thông báo #{b.id}: tạm dừng." in author.text
     await admin.payload(f"*bcresume:{b.id}")
     assert f"Thông báo #{b.id}: chờ đến giờ gửi." in admin.text
+    commune_admin = await join(bot_engine, "commune-admin", StaffRole.ADMIN, "20242")
+    other_admin = await join(bot_engine, "other-admin", StaffRole.ADMIN, "20257")
+    await other_admin.payload(f"*bcpause:{b.id}")  # another commune's broadcast
+    assert "không có quyền" in other_admin.text
+    await commune_admin.payload(f"*bcpause:{b.id}")  # their commune's, by an officer of it
+    assert f"Thông báo #{b.id}: tạm dừng." in commune_admin.text
     await author.payload(f"*bccancel:{b.id}")
     assert f"Thông báo #{b.id}: đã hủy." in author.text
     await author.payload(f"*bcresume:{b.id}")  # too late: it stays cancelled
     assert f"Thông báo #{b.id}: đã hủy." in author.text
     assert [b.status for b in await made(bot_engine)] == [BroadcastStatus.CANCELLED]
     actions = await audited(bot_engine)
-    assert actions.count("broadcast.refused") == 1
+    assert actions.count("broadcast.refused") == 2
     assert {"broadcast.paused", "broadcast.resumed", "broadcast.cancelled"} <= set(actions)
 
 

@@ -106,3 +106,16 @@ async def test_nothing_is_sent_when_nothing_waits_too_long(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "reminder")
         )
     assert reminders == 0
+
+
+async def test_an_officers_own_submission_is_recalled_to_the_scope_above(
+    bot_engine: Engine, clock: Clock
+) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await join(bot_engine, "admin", StaffRole.ADMIN)
+    await submit(officer)  # the commune's officer is also a citizen of it
+    clock.advance(days=4)
+    assert await scheduler(bot_engine, clock).tick() == ["review.digest"]
+    assert await digests(bot_engine, "officer") == []
+    [admin_digest] = await digests(bot_engine, "admin")
+    assert "- Nguyễn Thị Lan: 4 ngày" in admin_digest and "cấp dưới" not in admin_digest

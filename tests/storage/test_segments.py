@@ -157,20 +157,27 @@ async def test_an_officer_reaches_only_their_commune_and_unit(
         assert await segments.allowed(session, who, segment) is allowed
 
 
-async def test_admins_reach_everyone_citizens_and_revoked_officers_nobody(
+async def test_admins_reach_their_scope_citizens_and_revoked_officers_nobody(
     session_factory: Sessions,
 ) -> None:
-    admin, former, citizen = [await create_user(session_factory) for _ in range(3)]
+    admin, commune_admin, former, citizen = [await create_user(session_factory) for _ in range(4)]
     async with session_factory() as session, session.begin():
-        for user, role in ((admin, StaffRole.ADMIN), (former, StaffRole.OFFICER)):
+        for user, role, commune in (
+            (admin, StaffRole.ADMIN, None),
+            (commune_admin, StaffRole.ADMIN, "20242"),
+            (former, StaffRole.OFFICER, "20242"),
+        ):
             code = await staff.invite(
-                session, role=role, commune_code="20242", unit_id=None, now=T0
+                session, role=role, commune_code=commune, unit_id=None, now=T0
             )
             joined = await staff.redeem(session, code, user, T0)
         assert joined is not None
         await staff.revoke(session, joined.id, T0)
     async with session_factory() as session:
         assert (await segments.reach(session, admin)).everyone
+        assert await segments.reach(session, commune_admin) == Reach(
+            communes=frozenset({"20242"}), admin=True
+        )
         for nobody in (former, citizen):
             who = await segments.reach(session, nobody)
             assert not who.anyone
