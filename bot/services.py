@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import jobs, web_guard
+from bot import jobs
 from bot.broadcasts import BroadcastRunner
 from bot.channels import telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
@@ -35,7 +35,8 @@ from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from bot.web import HealthRules, make_app
+from bot.web import guard
+from bot.web.server import HealthRules, make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NewUpdate
 
@@ -143,6 +144,7 @@ class Services:
                         self.sessions,
                         inbox_days=settings.inbox_retention_days,
                         dedupe_days=settings.dedupe_retention_days,
+                        outbox_days=settings.outbox_retention_days,
                     ),
                     jobs.deferred_expiry(settings.deferred_expiry_days),
                 ],
@@ -277,8 +279,9 @@ class Services:
                 timedelta(hours=settings.health_dead_letter_hours),
             ),
             zalo_oa_max_age=timedelta(days=settings.dedupe_retention_days),
+            console=self.runtime.console(self.sessions, self.documents),
         )
-        runner = web.AppRunner(app, access_log_class=web_guard.AccessLogger)
+        runner = web.AppRunner(app, access_log_class=guard.AccessLogger)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         log.info("listening on http://%s:%s", settings.host, settings.port)

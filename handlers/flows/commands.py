@@ -12,15 +12,18 @@ from handlers.flows import (
     broadcast,
     certificates,
     evidence,
+    guardian,
     learning,
     linking,
     onboarding,
     privacy,
+    profile,
     reports,
     results,
     review,
     skills,
     staff,
+    web_signin,
 )
 from handlers.flows.common import go_home
 from handlers.i18n import LANGUAGE_NAMES, LOCALES, N_
@@ -41,6 +44,10 @@ ALIASES = {
     "xoa": "delete",
     "xoadulieu": "delete",
     "mydata": "mydata",
+    "profile": "profile",
+    "thongtin": "profile",
+    "guardian": "guardian",
+    "giamho": "guardian",
     "dulieu": "mydata",
     "stop": "stop",
     "officer": "officer",
@@ -64,6 +71,8 @@ ALIASES = {
     "lienket": "link",
     "unlink": "unlink",
     "huylienket": "unlink",
+    "web": "web",
+    "trangquanly": "web",
 }
 
 
@@ -155,6 +164,7 @@ HELP_LINES = (
     ("link", N_("dùng bot trên một ứng dụng khác (Zalo, Telegram) với cùng hồ sơ")),
     ("unlink", N_("gỡ liên kết ứng dụng này")),
     ("stop", N_("ngừng nhận thông báo, nhắc việc")),
+    ("profile", N_("xem và sửa thông tin của tôi")),
     ("mydata", N_("xem dữ liệu của tôi")),
     ("delete", N_("xóa dữ liệu của tôi")),
     ("help", N_("hướng dẫn này")),
@@ -289,6 +299,8 @@ _ACTIONS = {
     "skills": _skills,
     "learn": _learn,
     "mydata": _mydata,
+    "profile": profile.show,
+    "guardian": guardian.start,
     "certificate": _certificate,
     "delete": _delete,
     "officer": _officer,
@@ -298,4 +310,5 @@ _ACTIONS = {
     "report": reports.send_report,
     "link": linking.link,
     "unlink": linking.unlink,
+    "web": web_signin.send_link,
 }

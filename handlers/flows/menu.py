@@ -39,6 +39,7 @@ class Main:
             Button(ctx._("Gợi ý học tập"), "*learn"),
             Button(ctx._("Ngôn ngữ / Language"), "*lang"),
             Button(ctx._("Trợ giúp"), "*help"),
+            Button(ctx._("Thông tin của tôi"), "*profile"),
             Button(ctx._("Xem dữ liệu của tôi"), "*mydata"),
             Button(ctx._("Xóa dữ liệu của tôi"), "*delete"),
         ]

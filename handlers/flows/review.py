@@ -76,8 +76,10 @@ async def show_pending(ctx: Context, page: int = 0) -> None:
         ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
         await steps.enter(ctx)
         return
+    # The officer's screen also leads to the web console (a sign-in link, `/web`).
+    web = Button(ctx._("Mở trang quản lý trên web"), "*web")
     if not waiting:
-        ctx.say(ctx._("Không có bản tự đánh giá nào đang chờ xác minh."))
+        ctx.say(ctx._("Không có bản tự đánh giá nào đang chờ xác minh."), [web])
         return
     buttons = [
         Button(
@@ -85,9 +87,14 @@ async def show_pending(ctx: Context, page: int = 0) -> None:
         )
         for a, p in waiting[:PAGE]
     ]
+    buttons.append(web)
     if len(waiting) > PAGE:
         buttons.append(Button(ctx._("Trang sau »"), f"*pending:{page + 1}"))
-    ctx.say(ctx._("Danh sách chờ xác minh (cũ nhất trước):"), buttons)
+    ctx.say(
+        ctx._("Danh sách chờ xác minh (cũ nhất trước):"),
+        buttons,
+        mentions=tuple(p.user_id for _, p in waiting[:PAGE]),
+    )
 
 
 def refusal(ctx: Context, refused: Refused) -> None:
@@ -197,6 +204,7 @@ class Open:
                 ]
             ),
             Open.buttons(ctx, a),
+            about=citizen.user_id,
         )
 
     @staticmethod
@@ -259,6 +267,7 @@ async def _refused(ctx: Context, refused: Refused, buttons: list[Button], **data
                 ]
             ),
             buttons,
+            about=a.user_id,
         )
     elif refused.reason == Reason.DUPLICATE and a is not None:
         await ctx.go(FLOW, "confirm_duplicate", id=a.id, **data)

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.certificates import Certificates
 from bot.document_links import DocumentLinks
 from bot.documents import Documents
-from bot.web import make_app
-from bot.web_guard import AccessLogger, RateLimit, redacted
+from bot.web.guard import AccessLogger, RateLimit, redacted
+from bot.web.server import make_app
 from content import Content, load_content
 from tests.bot.test_certificates import SITE
 from tests.bot.test_document_links import certificate

@@ -1,7 +1,7 @@
 """worker identity and heartbeat: who holds each claimed message and long job
 
 Revision ID: 0015_workers
-Revises: 0016_trust
+Revises: 0018_console
 Create Date: 2026-12-06 01:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_workers"
-down_revision: str | Sequence[str] | None = "0016_trust"
+down_revision: str | Sequence[str] | None = "0018_console"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
