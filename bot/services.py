@@ -34,11 +34,13 @@ from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
 from bot.delivery.sender import Sender
 from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker
+from bot.heartbeat import Heartbeat
 from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.web import guard
 from bot.web.server import HealthRules, make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NewUpdate
@@ -74,7 +76,7 @@ def official_channels(settings: Settings) -> list[str]:
 
 @asynccontextmanager
 async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[None]:
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log_class=guard.AccessLogger)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("listening on http://%s:%s", host, port)
@@ -163,6 +165,8 @@ class Services:
                 settings.zalo_oa_proactive_monthly, settings.zalo_oa_proactive_reserve
             )
         }
+        # Who this process is to the others: what it claims is released soon after it dies.
+        self.heartbeat = Heartbeat(self.sessions, on_released=self._wake_delivery)
         # One worker per channel: each keeps its own platform's pace.
         self.deliveries = {
             sender.channel: DeliveryWorker(
@@ -171,6 +175,7 @@ class Services:
                 global_rate=rate,
                 documents=documents,
                 proactive=budgets.get(sender.channel),
+                owner=self.heartbeat.id,
             )
             for sender, rate in senders
         }
@@ -215,6 +220,7 @@ class Services:
                     jobs.deferred_expiry(settings.deferred_expiry_days),
                 ],
             ),
+            owner=self.heartbeat.id,
         )
         self.stop = asyncio.Event()
         self.health: dict[str, Any] = {}
@@ -269,10 +275,18 @@ class Services:
         # takes about 0.2 s of CPU here, during which nothing is sent or answered.
         gc.collect()
         gc.freeze()
+        # Before any claim: what this process claims must be known as its own.
+        await self.heartbeat.join()
         try:
-            await asyncio.gather(*parts)
+            await asyncio.gather(
+                self._keep("heartbeat", lambda: self.heartbeat.run(self.stop)), *parts
+            )
         finally:
             gc.unfreeze()
+            try:
+                await self.heartbeat.leave()
+            except Exception as exc:  # the database may be what stopped us; others will bury us
+                log.warning("could not leave the workers cleanly: %s", exc)
             if self.bot is not None:
                 await self.bot.session.close()
             if self.zalo is not None:
@@ -310,7 +324,7 @@ class Services:
             webhook_secret=settings.webhook_secret,
             zalo_webhook_secret=settings.zalo_webhook_secret,
         ):
-            await self._run(*(self._workers() if with_workers else [self.stop.wait()]))
+            await self._run(*(self._workers() if with_workers else []))
 
     @asynccontextmanager
     async def _site(self, **secrets: str) -> AsyncIterator[None]:

@@ -1,7 +1,7 @@
 """certificates keep the holder's village, workplace or school as issued
 
 Revision ID: 0019_documents
-Revises: 0016_trust
+Revises: 0018_console
 Create Date: 2026-12-06 01:20:00.000000
 """
 
