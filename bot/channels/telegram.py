@@ -92,9 +92,12 @@ def processed_form(update: Mapping[str, Any]) -> Mapping[str, Any]:
     cannot find it. Only acknowledging a press reads them (its message's text and
     buttons), and it works from the update as received."""
     if (query := update.get("callback_query")) and (message := query.get("message")):
-        chat = message.get("chat") or {}
-        kept = {"message_id": message.get("message_id"), "date": message.get("date", 0)}
-        kept["chat"] = {"id": chat.get("id"), "type": chat.get("type")}
+        # Only what was there: an update read as it came must read the same once kept.
+        kept = {k: message[k] for k in ("message_id", "date") if k in message}
+        if isinstance(chat := message.get("chat"), Mapping):
+            kept["chat"] = {k: chat[k] for k in ("id", "type") if k in chat}
+        elif "chat" in message:
+            kept["chat"] = chat
         return {**update, "callback_query": {**query, "message": kept}}
     message = update.get("message")
     if message and any(field in message for field in _QUOTING):
