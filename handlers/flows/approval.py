@@ -12,7 +12,14 @@ from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.flows.results import evaluate, group_of, verdict
-from handlers.flows.review import FLOW, approve, cancel_buttons, waiting, written_note
+from handlers.flows.review import (
+    FLOW,
+    approve,
+    cancel_buttons,
+    decision,
+    waiting,
+    written_note,
+)
 from handlers.scores import adjustment_lines, own_points
 from storage.models import Assessment
 
@@ -29,8 +36,9 @@ class Approve:
 
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
+        # Named for their case, as on the case screen: an older screen's press decides nothing.
         return [
-            Button(ctx._("Duyệt"), "approve"),
+            Button(ctx._("Duyệt"), f"approve:{ctx.data['id']}"),
             Button(ctx._("Điều chỉnh điểm"), "adjust"),
             Button(ctx._("Hủy"), "cancel"),
         ]
@@ -73,8 +81,8 @@ class Approve:
         found = await waiting(ctx)
         if found is None:
             return
-        choice = await pick(ctx, Approve.buttons(ctx))
-        if choice == "approve":
+        choice = await decision(ctx, Approve.buttons(ctx))
+        if choice == f"approve:{ctx.data['id']}":
             await approve(ctx, adjusting(ctx), Approve.buttons(ctx))
         elif choice == "adjust":
             await ctx.go(FLOW, "adjust_pick", id=ctx.data["id"], adj=adjusting(ctx))
