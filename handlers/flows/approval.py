@@ -11,7 +11,7 @@ from content import Indicator
 from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import pick, reprompt, typed_text
-from handlers.flows.results import evaluate, group_of, verdict
+from handlers.flows.results import answered, evaluate, group_of, verdict
 from handlers.flows.review import (
     FLOW,
     approve,
@@ -53,12 +53,21 @@ class Approve:
         group = group_of(ctx, a)
         result = evaluate(ctx, a, citizen, adj)
         own = own_points(a)
+        answers = {x.indicator_id: x for x in a.answers}
         lines = [ctx._("Duyệt bản tự đánh giá của {name}:").format(name=citizen.full_name)]
         for ind in group.indicators:
             points = f"{own.get(ind.id)}"
             if ind.id in adj:
                 points += f" → {adj[ind.id]['points']}"
-            lines.append(f"  {ind.number}. {ctx.t.text(ind.title)}: {points}/{ind.max_points}")
+            lines.append(
+                ctx._("  {n}. {title}: {answer}: {points}/{max} điểm").format(
+                    n=ind.number,
+                    title=ctx.t.text(ind.title),
+                    answer=answered(ctx, ind, answers.get(ind.id)),
+                    points=points,
+                    max=ind.max_points,
+                )
+            )
         if adj:
             lines += ["", ctx._("Điểm điều chỉnh:"), *adjustment_lines(ctx.t, group, a, adj)]
         lines += [

@@ -178,7 +178,7 @@ class Open:
                     ),
                     *likeness_lines(ctx, case.likeness),
                     "",
-                    summary(ctx, a, citizen),
+                    summary(ctx, a, citizen, words=True),
                     "",
                     ctx._("Minh chứng: {list}").format(
                         list="; ".join(evidence) or ctx._("không có")
