@@ -78,7 +78,9 @@ def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engi
         make_sessionmaker(db),
         content,
         settings=ConversationSettings(
-            notice_version=settings.notice_version, data_controller=settings.data_controller
+            notice_version=settings.notice_version,
+            data_controller=settings.data_controller,
+            notice_digest_threshold=settings.notice_digest_threshold,
         ),
         reply_windows=reply_windows(),
         deferred_expiry=timedelta(days=settings.deferred_expiry_days),

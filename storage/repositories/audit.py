@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
@@ -38,3 +38,17 @@ async def record(session: AsyncSession, entries: Sequence[NewEntry], now: dateti
             for e in entries
         ],
     )
+
+
+async def noted_since(session: AsyncSession, action: str, subject: str, since: datetime) -> bool:
+    """Whether `action` was noted about `subject` at or after `since`."""
+    found = await session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.action == action,
+            AuditEntry.subject == subject,
+            AuditEntry.created_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None

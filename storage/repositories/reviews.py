@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -85,6 +85,17 @@ def covers(roles: list[Scope], a: Assessment, profile: Profile) -> bool:
         elif role.commune_code == profile.commune_code:
             return True
     return False
+
+
+async def count_waiting(session: AsyncSession, roles: list[Scope]) -> int:
+    """How many submissions wait for a decision in this scope."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Assessment)
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .where(Assessment.status.in_(AWAITING), _in_scope(roles))
+    )
+    return found or 0
 
 
 @dataclass(frozen=True, slots=True)
