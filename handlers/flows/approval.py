@@ -91,6 +91,8 @@ class Approve:
         if found is None:
             return
         choice = await decision(ctx, Approve.buttons(ctx))
+        if choice is None:
+            return  # the screen is closed
         if choice == f"approve:{ctx.data['id']}":
             await approve(ctx, adjusting(ctx), Approve.buttons(ctx))
         elif choice == "adjust":

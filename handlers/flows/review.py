@@ -491,6 +491,8 @@ class ConfirmDuplicate:
         if await waiting(ctx) is None:
             return
         choice = await decision(ctx, ConfirmDuplicate.buttons(ctx))
+        if choice is None:
+            return  # the screen is closed
         if choice == f"approve:{ctx.data['id']}":
             adj = dict(ctx.data.get("adj", {}))
             await approve(ctx, adj, ConfirmDuplicate.buttons(ctx), confirm_duplicate=True)
