@@ -11,7 +11,7 @@ from content import Indicator
 from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import pick, reprompt, typed_text
-from handlers.flows.results import answered, evaluate, group_of, verdict
+from handlers.flows.results import answered, evaluate, group_of, level, verdict
 from handlers.flows.review import (
     FLOW,
     approve,
@@ -108,12 +108,19 @@ class AdjustPick:
     @staticmethod
     def buttons(ctx: Context, a: Assessment) -> list[Button]:
         adj, own = adjusting(ctx), own_points(a)
+        answers = {x.indicator_id: x for x in a.answers}
         marks = []
         for ind in group_of(ctx, a).indicators:
             points = f"{own.get(ind.id)}"
             if ind.id in adj:
                 points += f" → {adj[ind.id]['points']}"
-            marks.append(Button(f"{ind.number}. {ctx.t.text(ind.title)}: {points}", f"t{ind.id}"))
+            label = ctx._("{n}. {title}: {answer}: {points} điểm").format(
+                n=ind.number,
+                title=ctx.t.text(ind.title),
+                answer=answered(ctx, ind, answers.get(ind.id)),
+                points=points,
+            )
+            marks.append(Button(label, f"t{ind.id}"))
         return [*marks, Button(ctx._("« Quay lại"), "back")]
 
     @staticmethod
@@ -147,10 +154,14 @@ class AdjustPoints:
     @staticmethod
     def buttons(ctx: Context, a: Assessment) -> list[Button]:
         own = own_points(a).get(ctx.data["ind"])
-        mine, other = ctx._("{points} điểm (người dân tự chấm)"), ctx._("{points} điểm")
+        ind = AdjustPoints.indicator(ctx, a)
+        mine = ctx._("{points} điểm: {answer} (người dân tự chấm)")
+        other = ctx._("{points} điểm: {answer}")
         return [
-            Button((mine if p == own else other).format(points=p), f"p{p}")
-            for p in AdjustPoints.indicator(ctx, a).possible_points
+            Button(
+                (mine if p == own else other).format(points=p, answer=level(ctx, ind, p)), f"p{p}"
+            )
+            for p in ind.possible_points
         ] + [Button(ctx._("« Quay lại"), "back")]
 
     @staticmethod
@@ -160,10 +171,12 @@ class AdjustPoints:
             return
         a = found[0]
         ind = AdjustPoints.indicator(ctx, a)
+        answer = next((x for x in a.answers if x.indicator_id == ind.id), None)
         ctx.say(
-            ctx._("Chỉ số {n}. {title}\nChọn số điểm Hội Khuyến học công nhận:").format(
-                n=ind.number, title=ctx.t.text(ind.title)
-            ),
+            ctx._(
+                "Chỉ số {n}. {title}\nNgười dân trả lời: {answer}\n"
+                "Chọn số điểm Hội Khuyến học công nhận:"
+            ).format(n=ind.number, title=ctx.t.text(ind.title), answer=answered(ctx, ind, answer)),
             AdjustPoints.buttons(ctx, a),
             number_answer=True,  # a typed 5 means five points, not the fifth button
         )

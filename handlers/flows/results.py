@@ -52,6 +52,27 @@ def answered(ctx: Context, indicator: Indicator, answer: Answer | None) -> str:
     return ctx.t.text(option.label) if option is not None else "?"
 
 
+def level(ctx: Context, indicator: Indicator, points: int) -> str:
+    """The answers that give these points, in words: the options' labels, or the ranges of
+    the number with its unit."""
+    if indicator.number_input is None:
+        return " / ".join(ctx.t.text(o.label) for o in indicator.options if o.points == points)
+    unit, n = ctx.t.text(indicator.number_input.unit), ctx.t.number
+    ranges = []
+    for band in indicator.number_input.bands:
+        if band.points != points:
+            continue
+        if band.max is None:
+            ranges.append(ctx._("từ {min} {unit}").format(min=n(band.min), unit=unit))
+        else:
+            ranges.append(
+                ctx._("từ {min} đến dưới {max} {unit}").format(
+                    min=n(band.min), max=n(band.max), unit=unit
+                )
+            )
+    return " / ".join(ranges)
+
+
 def summary(
     ctx: Context, assessment: Assessment, citizen: Profile | None = None, *, words: bool = False
 ) -> str:

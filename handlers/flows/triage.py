@@ -105,9 +105,13 @@ class List:
             return
         listing = act.Listing(ctx.data["list"])
         search = ctx.data.get("q")
+        if not found.lines and found.total:  # the list shrank below this page meanwhile
+            last = (found.total - 1) // PAGE
+            await ctx.go(FLOW, "list", **{**ctx.data, "page": last})
+            return
         if not found.lines:
             empty = ctx._("Không tìm thấy bản tự đánh giá nào.")
-            if listing == act.Listing.WAITING and not search and found.total == 0:
+            if listing == act.Listing.WAITING and not search and "c" not in ctx.data:
                 empty = ctx._("Không có bản tự đánh giá nào đang chờ xác minh.")
             ctx.say(empty, [Button(ctx._("Việc của cán bộ"), "*staff")])
             return

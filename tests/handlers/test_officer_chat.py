@@ -261,3 +261,19 @@ async def test_above_the_threshold_one_summary_an_hour_instead_of_a_notice_each(
     notices = await told(officer)
     assert sum("Có bản tự đánh giá mới" in x for x in notices) == 2
     assert [x for x in notices if "tóm tắt" in x][-1].startswith("Có 5 bản")
+
+
+async def test_adjusting_a_counted_indicator_reads_the_number_and_the_ranges_in_words(
+    bot_engine: Engine, content: Content
+) -> None:
+    officer = await two_waiting(bot_engine)
+    counted = next(i for i in content.criteria_for("residents", 2026).indicators if i.number_input)
+    bands, unit = counted.number_input.bands, counted.number_input.unit.vi
+    await officer.command("review", "lan")
+    await officer.send("1")
+    await officer.send("2")  # "Điều chỉnh điểm rồi duyệt"
+    await officer.send(str(counted.number))
+    assert f"Người dân trả lời: {bands[-1].min:g} {unit}" in officer.text
+    labels = [b.label for b in officer.buttons]
+    assert f"{bands[-1].points} điểm: từ {bands[-1].min:g} {unit} (người dân tự chấm)" in labels
+    assert f"{bands[0].points} điểm: từ 0 đến dưới {bands[0].max:g} {unit}" in labels
