@@ -310,18 +310,6 @@ async def _review(ctx: Context) -> None:
         await triage.show(ctx, search=typed)
 
 
-async def _pending(ctx: Context) -> None:
-    await triage.show(ctx)
-
-
-async def _returned(ctx: Context) -> None:
-    await triage.show(ctx, triage.act.Listing.RETURNED)
-
-
-async def _decided(ctx: Context) -> None:
-    await triage.show(ctx, triage.act.Listing.MINE)
-
-
 _ACTIONS = {
     "start": _start,
     "menu": _menu,
@@ -336,9 +324,9 @@ _ACTIONS = {
     "certificate": _certificate,
     "delete": _delete,
     "officer": _officer,
-    "pending": _pending,
-    "returned": _returned,
-    "decided": _decided,
+    "pending": triage.pending,
+    "returned": triage.returned,
+    "decided": triage.decided,
     "places": triage.places,
     "staff": menu.staff,
     "review": _review,

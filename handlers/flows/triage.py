@@ -13,7 +13,10 @@ from handlers.actions import staff as staff_act
 from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import go_home, me, pick, work
+from handlers.flows.results import STATUS_TEXT
 from handlers.i18n import N_
+from storage.models import AssessmentStatus
+from storage.repositories.reviews import AWAITING
 
 FLOW = "triage"
 PAGE = 10
@@ -47,6 +50,18 @@ async def show(
     await ctx.go(FLOW, "list", **data)
 
 
+async def pending(ctx: Context) -> None:
+    await show(ctx)
+
+
+async def returned(ctx: Context) -> None:
+    await show(ctx, act.Listing.RETURNED)
+
+
+async def decided(ctx: Context) -> None:
+    await show(ctx, act.Listing.MINE)
+
+
 def _where(ctx: Context) -> act.Filter:
     return act.Filter(ctx.data.get("q", ""), ctx.data.get("c"), ctx.data.get("u"))
 
@@ -58,7 +73,7 @@ def line(ctx: Context, number: int, x: act.Line) -> str:
     commune = ctx.content.units.get(p.commune_code or "")
     place = ", ".join(y for y in (p.subunit_name, commune and commune.name) if y)
     days = (ctx.now - a.submitted_at).days if a.submitted_at else 0
-    return ctx._(
+    said = ctx._(
         "{n}. {name}, {year}, {place}; chờ {days} ngày; {total} điểm {passed}{evidence}"
     ).format(
         n=number,
@@ -70,6 +85,9 @@ def line(ctx: Context, number: int, x: act.Line) -> str:
         passed="✓" if a.passed else "✗",
         evidence=" 📎" if x.evidence else "",
     )
+    if a.status in AWAITING:
+        return said
+    return f"{said}; {ctx._(STATUS_TEXT[AssessmentStatus(a.status)])} {ctx.t.date(a.decided_at)}"
 
 
 @steps.step(FLOW, "list")

@@ -198,6 +198,7 @@ async def test_search_returned_and_my_decisions(bot_engine: Engine) -> None:
     assert "Trần Thị Hoa" in officer.text and "Nguyễn Thị Lan" not in officer.text
     await officer.command("decided")
     assert "Trần Thị Hoa" in officer.text and "Tổng: 1 bản" in officer.text
+    assert "Hội Khuyến học trả lại để bổ sung 10/03/2026" in officer.text
     await officer.command("pending")
     assert "Tổng: 1 bản" in officer.text and "Trần Thị Hoa" not in officer.text
     await officer.command("places")
