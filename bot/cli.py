@@ -6,12 +6,14 @@ import asyncio
 import getpass
 import json
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy.exc import IntegrityError
 
+from bot.audit_cli import audit_app, note, set_operator
 from bot.inbox_cli import inbox_app
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
@@ -58,6 +60,22 @@ app.add_typer(report_app, name="report")
 review_app = typer.Typer(help="Decisions on self-assessments.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 app.add_typer(inbox_app, name="inbox")
+app.add_typer(audit_app, name="audit")
+
+
+@app.callback()
+def _operator(
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="CDHT_AS",
+            help="Who runs the command, for the audit trail (default: the system account)",
+        ),
+    ] = None,
+) -> None:
+    """CDHT bot: the Learning Citizen chatbot."""
+    set_operator(as_)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -96,7 +114,7 @@ def run() -> None:
     if settings.telegram_bot_token or settings.zalo_bot_token:
         poll()
     else:
-        chat(as_=getpass.getuser())
+        chat(as_=getpass.getuser(), web=True)
 
 
 def _service(mode: str, **options: bool) -> None:
@@ -368,20 +386,62 @@ def outbox_retry_dead(
 @app.command()
 def chat(
     as_: Annotated[str, typer.Option("--as", help="Play this user (one name per person)")] = "me",
+    web: Annotated[
+        bool, typer.Option(help="Also serve the web console (and /verify) on HOST:PORT")
+    ] = False,
 ) -> None:
     """Chat with the bot in this terminal (or pipe a script in, one message per line)."""
     from bot.channels.console import ConsoleChannel
 
     async def main() -> None:
         runtime = _runtime()
+        documents = runtime.documents(runtime.engine.sessions)
         try:
-            await ConsoleChannel(
-                runtime.engine, as_, documents=runtime.documents(runtime.engine.sessions)
-            ).run()
+            async with _console_site(runtime, documents, serve=web):
+                await ConsoleChannel(
+                    runtime.engine,
+                    as_,
+                    documents=documents,
+                    folder=Path(runtime.settings.documents_dir),
+                ).run()
         finally:
             await runtime.close()
 
     asyncio.run(main())
+
+
+@asynccontextmanager
+async def _console_site(runtime, documents, *, serve: bool):
+    """The web console beside the terminal chat: a newcomer is a citizen in the terminal and
+    an officer in the browser (`/web` in the chat prints the sign-in link)."""
+    if not serve:
+        yield
+        return
+    from aiohttp import web
+
+    from bot.web.server import make_app
+
+    sessions = runtime.engine.sessions
+    settings = runtime.settings
+    app = make_app(
+        sessions,
+        webhook_secret="",
+        certificates=runtime.certificates,
+        catalogs=runtime.engine.catalogs,
+        documents=documents,
+        console=runtime.console(sessions, documents),
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        typer.echo(f"Trang quản lý / web console: {settings.site_url}/web/ (gõ /web để đăng nhập)")
+    except OSError as exc:  # the port is taken: the chat works without the console
+        typer.echo(f"web console not started: {exc}", err=True)
+    try:
+        yield
+    finally:
+        await runner.cleanup()
 
 
 @db_app.command("upgrade")
@@ -485,6 +545,7 @@ def unit_add(
         unit = await staff.add_unit(
             session, commune_code=parent, name=clean, kind=kind, now=utcnow()
         )
+        await note(session, "unit.added", unit.code, kind=kind)
         return unit.code
 
     try:
@@ -539,6 +600,7 @@ def unit_population(
     async def action(session):
         await check_code(session, content.units, unit)
         await reports.set_population(session, unit, year, utcnow(), **figures)
+        await note(session, "population.set", unit, year=year, **figures)
 
     try:
         _database(action)
@@ -562,7 +624,9 @@ def unit_population_import(
     content = load_content(None, province_code=Settings().province_code)
 
     async def action(session):
-        return await import_csv(session, content.units, text, str(path), utcnow())
+        count = await import_csv(session, content.units, text, str(path), utcnow())
+        await note(session, "population.imported", None, rows=count, file=path.name)
+        return count
 
     try:
         count = _database(action)
@@ -594,6 +658,11 @@ def report_annual(
         asyncio.run(write_annual(settings.database_url, report, unit, out))
     except UnknownScope as exc:
         raise _fail(str(exc)) from None
+
+    async def exported(session):  # it lists people by name: an export of their data
+        await note(session, "report.exported", unit or "province", year=year, file=out.name)
+
+    _database(exported)
     typer.echo(f"written {out}")
 
 
@@ -855,6 +924,7 @@ def broadcast_create(
         made = await broadcasts.create(
             session, text=body, segment=chosen, author_user_id=None, now=utcnow()
         )
+        await note(session, "broadcast.created", f"broadcast:{made.id}")
         return made.id
 
     try:
@@ -920,7 +990,10 @@ def broadcast_send(
         found = await broadcasts.get(session, broadcast_id, lock=True)
         if found is None:
             return None
-        return broadcasts.schedule(found, when, now), found.status
+        scheduled = broadcasts.schedule(found, when, now)
+        if scheduled:
+            await note(session, "broadcast.scheduled", f"broadcast:{broadcast_id}")
+        return scheduled, found.status
 
     done = _database(action)
     if done is None:
@@ -952,6 +1025,8 @@ def _change(broadcast_id: int, verb: str) -> None:
             done = await broadcasts.resume(session, found, utcnow())
         else:
             done = await broadcasts.cancel(session, found, utcnow())
+        if done:
+            await note(session, f"broadcast.{verb}", f"broadcast:{broadcast_id}")
         return done, before, found.status
 
     result = _database(action)

@@ -9,6 +9,7 @@ so it shows the database as it is then, and an erased or revoked one is gone.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import replace
 from datetime import timedelta
 
@@ -64,3 +65,10 @@ def _derived_secret(settings: Settings) -> str:
     tokens = [settings.telegram_bot_token, settings.zalo_bot_token, settings.webhook_secret]
     material = "\n".join(t or "" for t in tokens)
     return hashlib.sha256(f"{SALT}\n{material}".encode()).hexdigest() if material.strip() else ""
+
+
+def link_code_key(settings: Settings) -> bytes:
+    """The key of link codes' hashes (storage/repositories/links.py): from the same secret
+    as download links, kept apart by its own label."""
+    secret = settings.link_secret or _derived_secret(settings)
+    return hmac.new(secret.encode(), b"cdht link codes", hashlib.sha256).digest()

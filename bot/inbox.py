@@ -47,6 +47,9 @@ class Inbound(Protocol):
 
     async def acknowledge(self, raw: Mapping[str, Any]) -> None: ...
 
+    # What the inbox keeps of a processed update (the raw one, or less).
+    def processed_form(self, raw: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
 
 class InboxWriter:
     """Stores raw updates with group commit: updates that arrive while a transaction is being
@@ -139,9 +142,16 @@ class InboxProcessor:
             if event is not None:
                 read.append((row, event))
         dead |= await self._handle(read)
+        # What is kept of an update once processed: only of those read (their shape is
+        # known good); dead letters stay as received, for inspection.
+        kept = {}
+        for row, _ in read:
+            form = self.channels[row.channel].processed_form(row.payload)
+            if row.id not in dead and form is not row.payload:
+                kept[row.id] = dict(form)
         async with self.sessions() as session, session.begin():
             now = self.clock()
-            await inbox.mark_processed(session, [r.id for r in rows if r.id not in dead], now)
+            await inbox.mark_processed(session, [r.id for r in rows if r.id not in dead], now, kept)
             await inbox.mark_dead(session, dead, now)
         for row in rows:
             if row.id in dead:

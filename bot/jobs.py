@@ -54,11 +54,16 @@ def daily_pushes(daily_pass: Pushes) -> Pass:
 
 
 def retention(
-    sessions: async_sessionmaker[AsyncSession], *, inbox_days: int, dedupe_days: int
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    inbox_days: int,
+    dedupe_days: int,
+    outbox_days: int,
 ) -> Pass:
-    """Every night: forget raw updates once processed, dedupe keys past any redelivery, and
+    """Every night: forget raw updates once processed, dedupe keys past any redelivery,
     reply windows long closed (kept as long as raw updates, which name the same chats: far
-    longer than any window)."""
+    longer than any window), and messages long sent or given up (they quote what people
+    said, and an officer's screens name citizens)."""
 
     async def run(now: datetime) -> None:
         for prune, days in (
@@ -70,6 +75,12 @@ def retention(
                 async with sessions() as session, session.begin():
                     if await prune(session, now - timedelta(days=days), RETENTION_CHUNK) == 0:
                         break
+        after: int | None = 0
+        while after is not None:
+            async with sessions() as session, session.begin():
+                after = await storage_retention.prune_outbox(
+                    session, now - timedelta(days=outbox_days), RETENTION_CHUNK, after
+                )
 
     return Pass("retention", daily(time(3), LOCAL_TZ), run)
 

@@ -10,17 +10,19 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import data_export
+from bot import data_export, personal_files
 from bot.certificates import Certificates
 from bot.channels.capabilities import reply_windows
-from bot.document_links import DocumentLinks
+from bot.document_links import DocumentLinks, link_code_key
 from bot.documents import Documents
 from bot.reports.document import report_maker
 from bot.settings import Settings
+from bot.web.console import ConsoleConfig
 from content import Content, load_content
 from handlers.context import Settings as ConversationSettings
 from handlers.engine import Engine
 from storage.db import create_engine, make_sessionmaker
+from storage.models import utcnow
 
 
 @dataclass
@@ -49,6 +51,22 @@ class Runtime:
                 ),
             },
             DocumentLinks.of(self.settings),
+        )
+
+    def console(
+        self, sessions: async_sessionmaker[AsyncSession], documents: Documents
+    ) -> ConsoleConfig:
+        """The web console as the settings want it."""
+        return ConsoleConfig(
+            sessions=sessions,
+            content=self.content,
+            catalogs=self.engine.catalogs,
+            clock=utcnow,
+            session_idle=timedelta(hours=self.settings.web_session_hours),
+            secure_cookies=self.settings.site_url.startswith("https://"),
+            documents=documents,
+            telegram_bot=self.settings.telegram_bot_username,
+            public_stats=self.settings.public_stats,
         )
 
     async def close(self) -> None:
@@ -81,7 +99,12 @@ def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engi
             notice_version=settings.notice_version,
             data_controller=settings.data_controller,
             notice_digest_threshold=settings.notice_digest_threshold,
+            evidence_types=frozenset(t.lower().lstrip(".") for t in settings.evidence_types),
+            evidence_max_bytes=int(settings.evidence_max_mb * 1024 * 1024),
+            link_code_key=link_code_key(settings),
+            site_url=settings.site_url,
         ),
         reply_windows=reply_windows(),
         deferred_expiry=timedelta(days=settings.deferred_expiry_days),
+        after_erasure=personal_files.remover(Path(settings.documents_dir)),
     )

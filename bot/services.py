@@ -34,7 +34,7 @@ from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from bot.web import HealthRules, make_app
+from bot.web.server import HealthRules, make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NewUpdate
 
@@ -139,6 +139,7 @@ class Services:
                         self.sessions,
                         inbox_days=settings.inbox_retention_days,
                         dedupe_days=settings.dedupe_retention_days,
+                        outbox_days=settings.outbox_retention_days,
                     ),
                     jobs.deferred_expiry(settings.deferred_expiry_days),
                 ],
@@ -264,6 +265,7 @@ class Services:
                 timedelta(hours=settings.health_dead_letter_hours),
             ),
             zalo_oa_max_age=timedelta(days=settings.dedupe_retention_days),
+            console=self.runtime.console(self.sessions, self.documents),
         )
         runner = web.AppRunner(app)
         await runner.setup()

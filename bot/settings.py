@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.context import Settings as ConversationSettings
 from storage.db import DEFAULT_DATABASE_URL
 
 
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str | None = Field(
         None, description="Token from @BotFather; when set, `make run` runs on Telegram"
+    )
+    telegram_bot_username: str = Field(
+        "", description="The bot's @username without the @, for invite links in the web console"
     )
     telegram_api_url: str | None = Field(
         None, description="Another Bot API server (self-hosted telegram-bot-api, a test fake)"
@@ -114,6 +118,22 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(
         7, ge=1, description="Days a processed raw update is kept (for investigating problems)"
     )
+    evidence_types: list[str] = Field(
+        default_factory=lambda: sorted(ConversationSettings().evidence_types),
+        description="File extensions taken as evidence (images, PDF, office documents; "
+        "those known in handlers/flows/evidence_limits.py)",
+    )
+    evidence_max_mb: float = Field(10, gt=0, description="Largest evidence file, in MB")
+    outbox_retention_days: int = Field(
+        30,
+        ge=1,
+        description="Days a sent, dead or cancelled message (not a broadcast's) is kept",
+    )
+    documents_dir: str = Field(
+        "data/documents",
+        description="Folder where the console saves the documents it is sent, one folder "
+        "per person (removed when they erase their data)",
+    )
     dedupe_retention_days: int = Field(
         30, ge=2, description="Days an event's dedupe key is kept (platforms redeliver for a day)"
     )
@@ -135,10 +155,17 @@ class Settings(BaseSettings):
     link_secret: str = Field(
         "",
         description="Key that signs download links for channels that cannot send files "
-        "(Zalo Bot); default: derived from the bot tokens",
+        "(Zalo Bot) and keys the stored hashes of link codes; default: derived from the bot "
+        "tokens",
     )
     document_link_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours a download link keeps working"
+    )
+    web_session_hours: int = Field(
+        8, ge=1, le=24 * 7, description="Hours a web console session lasts without activity"
+    )
+    public_stats: bool = Field(
+        False, description="Serve the public progress page (/web/progress): figures, no names"
     )
     scheduled_jobs: str = Field(
         "all",

@@ -25,6 +25,33 @@ class Settings:
     notice_version: str = "2026-01"
     data_controller: str = "Hội Khuyến học thành phố Đà Nẵng"
     notice_digest_threshold: int = 20
+    # Evidence files taken (handlers/flows/evidence_limits.py): extensions, and bytes each.
+    evidence_types: frozenset[str] = frozenset(
+        [
+            "jpg",
+            "jpeg",
+            "png",
+            "webp",
+            "gif",
+            "heic",
+            "heif",
+            "pdf",
+            "doc",
+            "docx",
+            "xls",
+            "xlsx",
+            "ppt",
+            "pptx",
+            "odt",
+            "ods",
+            "odp",
+        ]
+    )
+    evidence_max_bytes: int = 10 * 1024 * 1024
+    # Keys the hashes of link codes (storage/repositories/links.py).
+    link_code_key: bytes = b""
+    # Where the web server answers, for the links the bot sends (the console's sign-in).
+    site_url: str = "http://127.0.0.1:8080"
 
 
 async def translators(
@@ -84,7 +111,11 @@ class Context:
         kind: ReplyKind = ReplyKind.ANSWER,
         number_answer: bool = False,
         attachment: Attachment | None = None,
+        about: int | None = None,
+        mentions: tuple[int, ...] = (),
     ) -> None:
+        """A reply to this person. `about`/`mentions`: the other people it names (a review
+        screen's citizen, a list's), whose erasure erases it."""
         self.replies.append(
             Reply(
                 text=text,
@@ -92,6 +123,8 @@ class Context:
                 kind=kind,
                 number_answer=number_answer,
                 attachment=attachment,
+                about_user_id=about,
+                mentions=mentions,
             )
         )
 
@@ -101,8 +134,10 @@ class Context:
         text: str,
         buttons: tuple[Button, ...] = (),
         attachment: Attachment | None = None,
+        about: int | None = None,
     ) -> None:
-        """A notice to someone else (by our user id); it goes to their own channel."""
+        """A notice to someone else (by our user id); it goes to their own channel.
+        `about`: the person it speaks of, whose erasure erases it."""
         self.replies.append(
             Reply(
                 text=text,
@@ -110,6 +145,7 @@ class Context:
                 kind=ReplyKind.NOTICE,
                 to_user_id=user_id,
                 attachment=attachment,
+                about_user_id=about,
             )
         )
 

@@ -78,6 +78,7 @@ async def review_digest(
                 (Button(t._("Danh sách chờ"), "*pending"),),
                 kind=ReplyKind.REMINDER,
                 to_user_id=officer,
+                mentions=tuple(w.user_id for w, _ in shown[:SHOWN]),
             )
         )
     return replies

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from babel.support import NullTranslations
@@ -27,6 +27,7 @@ from handlers import flows
 from handlers.context import Context, Settings
 from handlers.events import Event, EventKind, Outcome
 from handlers.i18n import load_catalogs, normalize_locale
+from storage import db
 from storage.models import Assessment, ChannelIdentity, utcnow
 from storage.repositories import audit, chats, events, outbox, windows
 
@@ -63,6 +64,7 @@ class Engine:
         clock: Callable[[], datetime] = utcnow,
         reply_windows: Collection[str] = frozenset(),
         deferred_expiry: timedelta = DEFERRED_EXPIRY,
+        after_erasure: Callable[[list[int]], Awaitable[None]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.content = content
@@ -72,6 +74,9 @@ class Engine:
         # Channels where a person's message opens a reply window (their capabilities say).
         self.reply_windows = frozenset(reply_windows)
         self.deferred_expiry = deferred_expiry
+        # Once an erasure is committed: what the runtime must also forget outside the
+        # tables (old page copies in the database's files, documents saved on disk).
+        self.after_erasure = after_erasure
 
     async def prepare(self) -> None:
         """Warm what the first conversations need, off the event loop."""
@@ -168,6 +173,12 @@ class Engine:
                 outcomes.append(Outcome(event=e, replies=ctx.replies))
             await self._write(session, done, strangers, now)
             await self._open_windows(session, done, now)
+            erased = [c.user.id for c in done if c.deleted]
+        if erased:
+            if not await db.truncate_wal(self.sessions.kw["bind"]):
+                log.warning("an erasure's old pages stay in the WAL until its next checkpoint")
+            if self.after_erasure is not None:
+                await self.after_erasure(erased)
         return outcomes
 
     async def _open_windows(
@@ -273,6 +284,7 @@ class Engine:
                         reply.kind,
                         reply.to_payload(),
                         about_user_id=None if c.deleted else reply.about_user_id,
+                        mentions=() if c.deleted else reply.mentions,
                     )
                 )
         await outbox.enqueue(session, messages, now)

@@ -99,6 +99,8 @@ class Reply:
     # they used last (a warning to their other apps that one was just linked).
     to_chat: tuple[str, str] | None = None
     about_user_id: int | None = None  # a person it speaks of, erased along with them
+    # Other people it names (the citizens in a pending list): erased along with any of them.
+    mentions: tuple[int, ...] = ()
     # The answer may be a number of the person's own: channels that let people press a
     # button by typing its number must not read a typed number as a button here.
     number_answer: bool = False

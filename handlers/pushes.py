@@ -25,6 +25,7 @@ async def queue(session: AsyncSession, replies: Sequence[Reply], now: datetime) 
                 r.kind,
                 r.to_payload(),
                 about_user_id=r.about_user_id,
+                mentions=r.mentions,
             )
             for r in replies
             if r.to_user_id in addresses

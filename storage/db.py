@@ -68,6 +68,9 @@ def _sqlite_engine(url: URL, *, reader: bool = False, **kw: Any) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free space in the file: an
+        # erased person must not be readable from the database file (the right to erasure).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if reader:
             cursor.execute("PRAGMA query_only=ON")
@@ -82,6 +85,21 @@ def _sqlite_engine(url: URL, *, reader: bool = False, **kw: Any) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
+
+
+async def truncate_wal(engine: AsyncEngine) -> bool:
+    """SQLite: copy the write-ahead log into the database file and empty it, so the old
+    copies of pages it holds (an erased person's rows, as they were) are gone. Outside any
+    transaction, on a connection of the engine's own. False when a reader kept it from
+    finishing (the next erasure or SQLite's own checkpoints try again); True elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = await cursor.fetchone()
+        await cursor.close()
+    return busy == 0
 
 
 def _sqlite_file(url: URL) -> Path | None:

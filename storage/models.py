@@ -24,9 +24,12 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     column,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from content.text import normalize
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -122,7 +125,11 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
     )
     profile: Mapped[Profile | None] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+        foreign_keys="Profile.user_id",
     )
     conversation: Mapped[Conversation | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
@@ -153,9 +160,9 @@ class ChannelIdentity(Base):
 
 class LinkCode(Base):
     """A short one-time code that attaches another channel's identity to its person
-    (`/link`). Only a hash is kept, and only while it lives: a used code is deleted, an
-    expired one when the next is issued. Every wrong code sent by anyone counts against
-    every live code, so that guessing any one of them stays unlikely."""
+    (`/link`). Only a keyed hash is kept, and only while it lives: a used code is deleted,
+    an expired one when the next is issued. Wrong codes count against whoever sends them
+    (storage/repositories/links.py); `wrong_guesses` counts this code's refused tries."""
 
     __tablename__ = "link_codes"
 
@@ -167,6 +174,20 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     wrong_guesses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GuardianCode(Base):
+    """The code a child under 16 passes on to a parent or guardian, who sends it from their
+    own chat to consent (or to an officer, who records a signed paper form). Only a keyed
+    hash is kept, until it is used or replaced."""
+
+    __tablename__ = "guardian_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
 
 
 class Profile(Base):
@@ -191,13 +212,25 @@ class Profile(Base):
         ForeignKey("units.id", ondelete="SET NULL"), index=True
     )
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Under 16: who consented for them and how: "chat" (the guardian, from their own chat,
+    # with the code the child passed on) or "paper" (an officer recording a signed form).
+    guardian_consent_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    guardian_consent_how: Mapped[str | None] = mapped_column(String(8))
+    guardian_consent_at: Mapped[datetime | None]
     consent_at: Mapped[datetime]
     notice_version: Mapped[str] = mapped_column(String(16))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The name folded for search (no accents, lower case), kept by `_fold_name`: the
+    # console finds "Nguyễn Văn Ánh" from "nguyen van anh" on both databases alike.
+    name_key: Mapped[str | None] = mapped_column(String(120))
 
-    user: Mapped[User] = relationship(back_populates="profile", lazy="raise")
+    user: Mapped[User] = relationship(
+        back_populates="profile", lazy="raise", foreign_keys=[user_id]
+    )
 
     @property
     def is_registered(self) -> bool:
@@ -229,6 +262,8 @@ class Assessment(Base):
         # The annual report: one year's assessments in one state (its lists), and its counts
         # read from the index alone, without the rows' answers and notes.
         Index("ix_assessments_report", "year", "status", "user_id", "target_group"),
+        # The console's queue: one year's state, oldest first, read a page at a time.
+        Index("ix_assessments_queue", "year", "status", "submitted_at", "id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -386,6 +421,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+
+
+class OutboxMention(Base):
+    """A person a message names besides its subject (a pending list, a digest): erasing
+    that person erases the message too."""
+
+    __tablename__ = "outbox_mentions"
+
+    outbox_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("outbox.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 
@@ -555,9 +606,12 @@ class AuditEntry(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(String(48))
-    subject: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Who acted when it was not a user of the bot: the command line's operator, "cli:<name>"
+    # (bot/audit_cli.py).
+    actor_name: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Certificate(Base):
@@ -587,6 +641,10 @@ class Certificate(Base):
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     # Who revoked it: None for the server's command line (and for a person since erased).
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Re-issued with the same number when the holder corrects their name or birth year
+    # (handlers/actions/profile.py): which issue this is, and when it was made.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    reissued_at: Mapped[datetime | None]
 
 
 class UnitPopulation(Base):
@@ -691,3 +749,39 @@ class OAToken(Base):
     error: Mapped[str | None] = mapped_column(Text)
     error_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Profile, "before_insert")
+@event.listens_for(Profile, "before_update")
+def _fold_name(_mapper: Any, _connection: Any, profile: Profile) -> None:
+    profile.name_key = normalize(profile.full_name) if profile.full_name else None
+
+
+class WebSignin(Base):
+    """A one-time link into the web console, sent in a staff member's chat (`/web`). Only a
+    hash of its token is kept; it works once, within minutes."""
+
+    __tablename__ = "web_signins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds the session id; the row only its hash (a leaked
+    table opens no session). Every request re-reads the person's roles, so a revoked
+    officer's sessions stop at once."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Sent back in every form and htmx request that changes something.
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from sqlalchemy import select
 
+from bot import personal_files
 from bot.channels.options import chosen, option_lines
 from bot.delivery.errors import Rejected
 from bot.documents import Documents
@@ -101,7 +102,12 @@ class ConsoleChannel:
         async with self.engine.sessions() as session:
             rows = (
                 await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.kind)
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.payload,
+                        OutboxMessage.kind,
+                        OutboxMessage.user_id,
+                    )
                     .where(
                         OutboxMessage.channel == CHANNEL,
                         OutboxMessage.chat_id == self.user,
@@ -112,15 +118,16 @@ class ConsoleChannel:
             ).all()
         # Outside the read: making a document reads the database too (SQLite has one
         # connection).
-        for _, payload, kind in rows:
+        for _, payload, kind, user_id in rows:
             reply = Reply.from_payload(payload, kind)
-            self.render(reply, await self.save(reply))
+            self.render(reply, await self.save(reply, user_id))
         if rows:
             async with self.engine.sessions() as session, session.begin():
                 await outbox.mark_sent(session, {row.id: None for row in rows}, utcnow())
 
-    async def save(self, reply: Reply) -> str:
-        """Where the reply's file is: a made document is written to the folder first."""
+    async def save(self, reply: Reply, user_id: int | None) -> str:
+        """Where the reply's file is: a made document is written to the person's own folder
+        first (bot/personal_files.py)."""
         att = reply.attachment
         if att is None:
             return ""
@@ -131,7 +138,7 @@ class ConsoleChannel:
         except Rejected:
             return ""  # revoked or erased meanwhile: there is nothing to show
         assert made is not None
-        path = self.folder / Path(made.name).name
+        path = personal_files.folder(self.folder, user_id) / Path(made.name).name
         await asyncio.to_thread(_write, path, made.content)
         return str(path.resolve())
 

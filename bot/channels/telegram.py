@@ -1,7 +1,7 @@
 """Telegram through aiogram: updates become Events, Replies become Bot API calls.
 
 This module only translates; it never decides what to say. Updates arrive by long polling or
-webhook (bot/web.py) and are stored in the inbox before anything else happens.
+webhook (bot/web/server.py) and are stored in the inbox before anything else happens.
 """
 
 from __future__ import annotations
@@ -78,6 +78,32 @@ def inbox_row(update: dict[str, Any]) -> NewUpdate:
     # An update of no one we can tell queues behind no other such update.
     chat = chat_key(update) or f"#{number}"
     return NewUpdate(CHANNEL, str(number), chat, number, update)
+
+
+# What Telegram quotes of another message; only its id is kept.
+_QUOTING = ("reply_to_message", "external_reply", "quote")
+
+
+def processed_form(update: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What the inbox keeps of an update once it is processed and acknowledged: without
+    the bot's own messages that Telegram quotes in it (a pressed button's message, a
+    message replied to). An officer's press would otherwise keep a copy of the review
+    screen, naming a citizen, in the officer's raw updates, where erasing the citizen
+    cannot find it. Only acknowledging a press reads them (its message's text and
+    buttons), and it works from the update as received."""
+    if (query := update.get("callback_query")) and (message := query.get("message")):
+        chat = message.get("chat") or {}
+        kept = {"message_id": message.get("message_id"), "date": message.get("date", 0)}
+        kept["chat"] = {"id": chat.get("id"), "type": chat.get("type")}
+        return {**update, "callback_query": {**query, "message": kept}}
+    message = update.get("message")
+    if message and any(field in message for field in _QUOTING):
+        replied = message.get("reply_to_message") or {}
+        cut = {k: v for k, v in message.items() if k not in _QUOTING}
+        if "message_id" in replied:
+            cut["reply_to_message"] = {"message_id": replied["message_id"]}
+        return {**update, "message": cut}
+    return update
 
 
 def to_event(update: Mapping[str, Any]) -> Event | None:
@@ -381,6 +407,9 @@ class TelegramInbound:
 
     async def acknowledge(self, raw: Mapping[str, Any]) -> None:
         await acknowledge(self.bot, raw)
+
+    def processed_form(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        return processed_form(raw)
 
 
 Store = Callable[[dict[str, Any]], Awaitable[None]]

@@ -6,7 +6,7 @@ URL, a sticker and a typing action; no keyboards, no file upload. So options go 
 numbered list (bot/channels/options.py) and a made document cannot be sent at all.
 
 Like the Telegram channel this module only translates; updates arrive by long polling or by
-webhook (bot/web.py) and are stored in the inbox before anything else happens.
+webhook (bot/web/server.py) and are stored in the inbox before anything else happens.
 """
 
 from __future__ import annotations
@@ -254,6 +254,9 @@ class ZaloBotInbound:
 
     async def acknowledge(self, raw: Mapping[str, Any]) -> None:
         return None  # no buttons, so nothing to acknowledge
+
+    def processed_form(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        return raw  # quotes none of the bot's messages
 
 
 Store = Callable[[dict[str, Any]], Awaitable[None]]

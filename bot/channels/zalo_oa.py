@@ -473,3 +473,6 @@ class ZaloOAInbound:
 
     async def acknowledge(self, raw: Mapping[str, Any]) -> None:
         return None  # a query button needs no answer
+
+    def processed_form(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        return raw  # quotes none of the bot's messages

@@ -119,6 +119,16 @@ class AnnualReport:
 
     async def _summary(self, session: AsyncSession, scope: ReportScope, out: Writer) -> None:
         _ = self.t._
+        places = await self.places(session, scope)
+        province = self.content.targets.provinces.get(self.content.units.province_code)
+        milestone = province.milestone(self.year) if province else None
+        out.sheet(_("Tổng hợp"), self._notes(scope, province), self._summary_columns(milestone))
+        for place in places:
+            self._place_rows(out, place, milestone[1] if milestone else None)
+
+    async def places(self, session: AsyncSession, scope: ReportScope) -> list[Place]:
+        """The summary's places (province, communes, units) with their counts and ratios;
+        the web console's dashboard shows the same figures."""
         year_end = datetime.combine(date(self.year + 1, 1, 1), time(), LOCAL_TZ)
         counts = await reports.counts(session, self.year, scope.filter, year_end)
         framework = self.content.digital_skills
@@ -141,11 +151,7 @@ class AnnualReport:
         )
         if scope.filter.unit_id is not None:
             places = [p for p in places if p.level == 2]
-        province = self.content.targets.provinces.get(self.content.units.province_code)
-        milestone = province.milestone(self.year) if province else None
-        out.sheet(_("Tổng hợp"), self._notes(scope, province), self._summary_columns(milestone))
-        for place in places:
-            self._place_rows(out, place, milestone[1] if milestone else None)
+        return places
 
     def _summary_columns(self, milestone: tuple[int, TargetRatios] | None) -> list[Column]:
         _ = self.t._

@@ -102,6 +102,7 @@ from handlers.flows import (  # noqa: E402, F401
     assessment,
     broadcast,
     commands,
+    guardian,
     linking,
     menu,
     onboarding,

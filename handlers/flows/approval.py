@@ -83,7 +83,7 @@ class Approve:
                 else verdict(ctx, group, result)
             ),
         ]
-        ctx.say("\n".join(lines), Approve.buttons(ctx))
+        ctx.say("\n".join(lines), Approve.buttons(ctx), about=citizen.user_id)
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:

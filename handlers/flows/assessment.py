@@ -5,7 +5,7 @@ from __future__ import annotations
 from content import CriteriaGroup, Indicator
 from handlers.context import Context, steps
 from handlers.events import Button, Event, EventKind
-from handlers.flows import learning, menu, notices
+from handlers.flows import evidence_limits, learning, menu, notices
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.flows.results import evaluate, group_of, summary
 from handlers.input import first_number
@@ -260,6 +260,10 @@ class Evidence:
                 ctx.say(ctx._("Mỗi chỉ số nhận tối đa 10 tệp minh chứng."), Evidence.buttons(ctx))
                 return
             f = event.file
+            if (refused := evidence_limits.refusal(ctx, f)) is not None:
+                ctx.audit("evidence.refused", mime=f.mime[:64], size=f.size)
+                ctx.say(refused, Evidence.buttons(ctx))
+                return
             # A new list, so the change is seen and saved (JSON columns do not track edits).
             answer.evidence = [
                 *answer.evidence,

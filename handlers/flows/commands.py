@@ -12,17 +12,20 @@ from handlers.flows import (
     broadcast,
     certificates,
     evidence,
+    guardian,
     learning,
     linking,
     menu,
     onboarding,
     privacy,
+    profile,
     reports,
     results,
     review,
     skills,
     staff,
     triage,
+    web_signin,
 )
 from handlers.flows.common import go_home
 from handlers.i18n import LANGUAGE_NAMES, LOCALES, N_
@@ -43,6 +46,10 @@ ALIASES = {
     "xoa": "delete",
     "xoadulieu": "delete",
     "mydata": "mydata",
+    "profile": "profile",
+    "thongtin": "profile",
+    "guardian": "guardian",
+    "giamho": "guardian",
     "dulieu": "mydata",
     "stop": "stop",
     "officer": "officer",
@@ -74,6 +81,8 @@ ALIASES = {
     "lienket": "link",
     "unlink": "unlink",
     "huylienket": "unlink",
+    "web": "web",
+    "trangquanly": "web",
 }
 
 
@@ -166,6 +175,7 @@ HELP_LINES = (
     ("link", N_("dùng bot trên một ứng dụng khác (Zalo, Telegram) với cùng hồ sơ")),
     ("unlink", N_("gỡ liên kết ứng dụng này")),
     ("stop", N_("ngừng nhận thông báo, nhắc việc")),
+    ("profile", N_("xem và sửa thông tin của tôi")),
     ("mydata", N_("xem dữ liệu của tôi")),
     ("delete", N_("xóa dữ liệu của tôi")),
     ("help", N_("hướng dẫn này")),
@@ -180,6 +190,7 @@ STAFF_LINES = (
     ("decided", N_("các quyết định của tôi")),
     ("report", N_("báo cáo")),
     ("broadcast", N_("gửi thông báo")),
+    ("web", N_("mở trang quản lý trên web (đường dẫn đăng nhập)")),
     ("officer", N_("nhận vai trò cán bộ bằng mã mời")),
 )
 
@@ -321,6 +332,8 @@ _ACTIONS = {
     "skills": _skills,
     "learn": _learn,
     "mydata": _mydata,
+    "profile": profile.show,
+    "guardian": guardian.start,
     "certificate": _certificate,
     "delete": _delete,
     "officer": _officer,
@@ -334,4 +347,5 @@ _ACTIONS = {
     "report": reports.send_report,
     "link": linking.link,
     "unlink": linking.unlink,
+    "web": web_signin.send_link,
 }

@@ -54,8 +54,14 @@ def _sent_along(ctx: Context) -> str | None:
 
 
 async def _show_code(ctx: Context) -> None:
-    code = await links.issue(
-        ctx.session, user_id=ctx.user.id, channel=ctx.event.channel, now=ctx.now
+    code = links.shown(
+        await links.issue(
+            ctx.session,
+            user_id=ctx.user.id,
+            channel=ctx.event.channel,
+            now=ctx.now,
+            key=ctx.settings.link_code_key,
+        )
     )
     ctx.audit("link.code_issued", channel=ctx.event.channel)
     ctx.say(
@@ -81,7 +87,11 @@ async def _redeem(ctx: Context, code: str) -> None:
             ).format(minutes=int(links.GUESS_WINDOW.total_seconds() // 60))
         )
         return
-    found = await links.find(ctx.session, code, ctx.now) if len(code) == links.CODE_DIGITS else None
+    found = (
+        await links.find(ctx.session, code, ctx.now, ctx.settings.link_code_key)
+        if len(code) == links.CODE_DIGITS
+        else None
+    )
     if found is None:
         if len(code) == links.CODE_DIGITS:  # a guess that could have matched
             ctx.audit(links.WRONG_CODE, channel=ctx.event.channel)
@@ -94,6 +104,7 @@ async def _redeem(ctx: Context, code: str) -> None:
         return
     refusal = await _refusal(ctx, found)
     if refusal is not None:
+        await links.refused(ctx.session, found.id)
         ctx.audit("link.refused", channel=ctx.event.channel)
         ctx.say(refusal)
         return

@@ -54,6 +54,7 @@ class Main:
             Button(ctx._("Gợi ý học tập"), "*learn"),
             Button(ctx._("Ngôn ngữ / Language"), "*lang"),
             Button(ctx._("Trợ giúp"), "*help"),
+            Button(ctx._("Thông tin của tôi"), "*profile"),
             Button(ctx._("Xem dữ liệu của tôi"), "*mydata"),
             Button(ctx._("Xóa dữ liệu của tôi"), "*delete"),
         ]
@@ -73,8 +74,7 @@ class Main:
 
 @steps.step(FLOW, "staff")
 class Staff:
-    """What an officer does in the chat. The web console's link is not offered here yet:
-    the chat has no command that sends it."""
+    """What an officer does in the chat, and the way to the web console."""
 
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
@@ -86,6 +86,7 @@ class Staff:
             Button(ctx._("Quyết định của tôi"), "*decided"),
             Button(ctx._("Báo cáo"), "*report"),
             Button(ctx._("Gửi thông báo"), "*broadcast"),
+            Button(ctx._("Mở trang quản lý trên web"), "*web"),
             Button(ctx._("Trợ giúp cán bộ"), "*help"),
             Button(ctx._("Menu cá nhân"), "*menu")
             if registered

@@ -93,7 +93,8 @@ async def _busy(ctx: Context, officer: int) -> bool:
     )
     if count <= threshold:
         return False
-    if not await audit.noted_since(ctx.session, SUMMARY, str(officer), ctx.now - HOUR):
+    noted = await audit.entries(ctx.session, subject=str(officer), since=ctx.now - HOUR)
+    if not any(x.action == SUMMARY for x in noted):
         t = (await ctx.translators_for([officer]))[officer]
         ctx.replies.append(
             Reply(

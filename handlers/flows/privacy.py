@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
-
 from handlers.context import Context, steps
 from handlers.events import Attachment, Button, Event, Reply
 from handlers.flows.common import go_home, pick
-from storage.models import OutboxMessage
+from storage.repositories import erasure
 
 FLOW = "privacy"
 
@@ -17,6 +15,7 @@ async def export(ctx: Context) -> None:
     it is sent, so it is current)."""
     p = ctx.profile
     assert p is not None
+    ctx.audit("data.exported", subject=f"user:{ctx.user.id}", channel=ctx.event.channel)
     pushes = (
         ctx._("không (đã ngừng; gõ /start để nhận lại)")
         if p.opted_out
@@ -45,11 +44,11 @@ async def ask_to_delete(ctx: Context) -> None:
 
 
 async def erase(ctx: Context, *, audited: bool = True) -> None:
-    """Remove the person: profile, answers, evidence references, conversation, identities,
-    and queued messages that may quote them. An anonymous audit row says it happened."""
-    user_id = ctx.user.id
-    await ctx.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user_id))
-    await ctx.session.delete(ctx.user)  # the database cascades to everything keyed on them
+    """Remove the person: profile, answers, evidence references, certificates, conversation,
+    identities, link codes, the raw updates of all their apps and every message to or about
+    them (storage/repositories/erasure.py). An anonymous audit row says it happened; the
+    engine then has the database's copies of the old pages overwritten (after commit)."""
+    await erasure.forget(ctx.session, ctx.user)
     ctx.audit_entries.clear()  # nothing may point at the person any more
     if audited:
         ctx.audit("user.erased", anonymous=True, channel=ctx.event.channel)
@@ -68,8 +67,15 @@ class ConfirmDelete:
     async def enter(ctx: Context) -> None:
         ctx.say(
             ctx._(
-                "Anh/Chị muốn xóa toàn bộ dữ liệu của mình (hồ sơ, câu trả lời, minh chứng, "
-                "bản tự đánh giá và lịch sử trò chuyện)? Việc này không hoàn tác được."
+                "Anh/Chị muốn xóa toàn bộ dữ liệu của mình? Những thứ sau sẽ bị xóa vĩnh viễn:\n"
+                "- hồ sơ: họ tên, năm sinh, nhóm đối tượng, nơi ở\n"
+                "- câu trả lời, minh chứng đã gửi và bản tự đánh giá\n"
+                '- giấy chứng nhận "Công dân học tập" (nếu có): mã tra cứu sẽ không còn '
+                "hiệu lực\n"
+                "- kết quả kiểm tra kỹ năng số và gợi ý học tập\n"
+                "- liên kết với các ứng dụng khác, tin nhắn và lịch sử trò chuyện trên mọi "
+                "ứng dụng đã liên kết\n"
+                "Việc này không hoàn tác được."
             ),
             ConfirmDelete.buttons(ctx),
         )

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from content import CriteriaGroup
 from content.text import normalize
+from handlers.actions import profile as details
+from handlers.actions.profile import GUARDIAN_AGE, LEARNERS, Detail, apply
 from handlers.context import Context, steps
 from handlers.events import Button, Event
-from handlers.flows import menu, privacy
+from handlers.flows import menu, privacy, profile
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.i18n import N_
 from handlers.input import first_number
-from storage.repositories import staff
+from storage.repositories import guardians, links, staff
 
 FLOW = "register"
 ORDER = ("name", "birth_year", "group", "commune", "subunit")
 MIN_AGE = 6
 MAX_AGE = 110
-GUARDIAN_AGE = 16  # Law 91/2025: under 16 needs a parent's or guardian's consent too
 NAME_MIN, NAME_MAX = 2, 100
 SUBUNIT_MAX = 120
 
@@ -36,6 +38,21 @@ async def resume(ctx: Context) -> None:
         await ctx.go(FLOW, "commune")
     else:
         await ctx.go(FLOW, "subunit")
+
+
+def _editing(ctx: Context) -> bool:
+    """Asked again from 'my details' to correct an answer, rather than to register."""
+    return bool(ctx.data.get("edit"))
+
+
+async def answered(ctx: Context, detail: Detail, value: str | int | details.Subunit) -> None:
+    """Registering: note the answer and go on. Correcting: the change as its rules say."""
+    if _editing(ctx):
+        await profile.changed(ctx, detail, value)
+        return
+    assert ctx.profile is not None
+    apply(ctx.profile, detail, value)
+    await (finish(ctx) if detail is Detail.SUBUNIT else resume(ctx))
 
 
 def _valid_name(text: str) -> bool:
@@ -66,19 +83,41 @@ class Name:
                 ctx._("Họ tên chỉ gồm chữ cái, dài từ 2 đến 100 ký tự. Anh/Chị vui lòng nhập lại."),
             )
             return
-        assert ctx.profile is not None
-        ctx.profile.full_name = name
-        await resume(ctx)
+        await answered(ctx, Detail.NAME, name)
 
 
 @steps.step(FLOW, "birth_year")
 class BirthYear:
     @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [] if _editing(ctx) else [Button(ctx._("Sửa họ tên"), "rename")]
+
+    @staticmethod
     async def enter(ctx: Context) -> None:
-        ctx.say(ctx._("Anh/Chị sinh năm nào? (gõ 4 chữ số, ví dụ: 1975)"))
+        """The name as it will be printed, to confirm (or correct at once), then the year."""
+        lines = []
+        name = ctx.profile.full_name if ctx.profile is not None else None
+        if name and not _editing(ctx):
+            lines.append(
+                ctx._(
+                    "Họ tên: {name} — đúng không? Họ tên này sẽ in trên giấy chứng nhận; nếu "
+                    'chưa đúng, Anh/Chị bấm "Sửa họ tên".'
+                ).format(name=name)
+            )
+            if name.isascii():
+                lines.append(
+                    ctx._(
+                        "Gợi ý: nên gõ họ tên có dấu, ví dụ Trần Văn Ba (không phải Tran Van Ba)."
+                    )
+                )
+        lines.append(ctx._("Anh/Chị sinh năm nào? (gõ 4 chữ số, ví dụ: 1975)"))
+        ctx.say("\n".join(lines), BirthYear.buttons(ctx), number_answer=True)
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
+        if event.payload == "rename" and not _editing(ctx):
+            await ctx.go(FLOW, "name")
+            return
         text = typed_text(ctx) or ""
         value = first_number(text)
         low, high = ctx.year - MAX_AGE, ctx.year - MIN_AGE
@@ -91,35 +130,54 @@ class BirthYear:
                 ).format(low=low, high=high),
             )
             return
-        assert ctx.profile is not None
-        ctx.profile.birth_year = int(value)
-        await resume(ctx)
+        await answered(ctx, Detail.BIRTH_YEAR, int(value))
 
 
 @steps.step(FLOW, "guardian")
 class Guardian:
+    """Under 16: a parent or guardian consents from their own chat with the code shown here,
+    or an officer records their signed paper form with it (handlers/flows/guardian.py)."""
+
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx._("Đã đồng ý"), "yes"), Button(ctx._("Chưa"), "no")]
+        return [
+            Button(ctx._("Đã xác nhận, tiếp tục"), "check"),
+            Button(ctx._("Lấy mã mới"), "new"),
+            Button(ctx._("Hủy đăng ký"), "no"),
+        ]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
+        code = await guardians.issue(
+            ctx.session, user_id=ctx.user.id, now=ctx.now, key=ctx.settings.link_code_key
+        )
         ctx.say(
             ctx._(
                 "Vì bạn dưới 16 tuổi, theo quy định về bảo vệ dữ liệu cá nhân, cha mẹ hoặc người "
-                "giám hộ của bạn cũng cần đồng ý. Cha mẹ hoặc người giám hộ đã đồng ý chưa?"
-            ),
+                "giám hộ của bạn cũng cần đồng ý.\n"
+                "Nhờ cha mẹ hoặc người giám hộ mở bot này trên điện thoại của họ (Zalo hoặc "
+                "Telegram) và gửi:\n/guardian {code}\n"
+                "Nếu cha mẹ ký giấy đồng ý, bạn đưa giấy và mã này cho cán bộ Hội Khuyến học để "
+                'ghi nhận. Mã dùng được trong {days} ngày. Khi đã xác nhận, bạn bấm "Đã xác '
+                'nhận, tiếp tục".'
+            ).format(code=links.shown(code), days=guardians.CODE_LIFETIME.days),
             Guardian.buttons(ctx),
         )
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
         choice = await pick(ctx, Guardian.buttons(ctx))
-        if choice == "yes":
-            assert ctx.profile is not None
-            ctx.profile.guardian_consent = True
-            ctx.audit("consent.guardian", notice_version=ctx.settings.notice_version)
-            await resume(ctx)
+        assert ctx.profile is not None
+        if choice == "check":
+            if ctx.profile.guardian_consent:
+                await resume(ctx)
+            else:
+                ctx.say(
+                    ctx._("Chưa có xác nhận của cha mẹ hoặc người giám hộ."),
+                    Guardian.buttons(ctx),
+                )
+        elif choice == "new":
+            await ctx.go(FLOW, "guardian")
         elif choice == "no":
             await privacy.erase(ctx, audited=False)
             ctx.say(
@@ -133,13 +191,20 @@ class Guardian:
 @steps.step(FLOW, "group")
 class Group:
     @staticmethod
+    def groups(ctx: Context) -> list[CriteriaGroup]:
+        """The groups open to the person: under 16, only the learners'."""
+        p = ctx.profile
+        young = p is not None and p.birth_year and ctx.year - p.birth_year < GUARDIAN_AGE
+        return [g for g in ctx.content.groups(ctx.year) if not young or g.id == LEARNERS]
+
+    @staticmethod
     def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx.t.text(g.title), g.id) for g in ctx.content.groups(ctx.year)]
+        return [Button(ctx.t.text(g.title), g.id) for g in Group.groups(ctx)]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
         lines = [ctx._("Anh/Chị thuộc nhóm đối tượng nào?")]
-        for number, group in enumerate(ctx.content.groups(ctx.year), start=1):
+        for number, group in enumerate(Group.groups(ctx), start=1):
             lines.append(f"{number}. {ctx.t.text(group.title)}: {ctx.t.text(group.description)}")
         ctx.say("\n".join(lines), Group.buttons(ctx))
 
@@ -148,9 +213,7 @@ class Group:
         choice = await pick(ctx, Group.buttons(ctx))
         if choice is None:
             return
-        assert ctx.profile is not None
-        ctx.profile.target_group = choice
-        await resume(ctx)
+        await answered(ctx, Detail.GROUP, choice)
 
 
 @steps.step(FLOW, "commune")
@@ -191,18 +254,16 @@ class Commune:
         if ctx.data.get("candidates") and (text is None or text.isdigit() or named):
             choice = await pick(ctx, Commune.buttons(ctx))
             if choice == "retype":
-                await ctx.go(FLOW, "commune")
+                await ctx.go(FLOW, "commune", edit=_editing(ctx))
             elif choice is not None:
-                assert ctx.profile is not None
-                ctx.profile.commune_code = choice[1:]
-                await resume(ctx)
+                await answered(ctx, Detail.COMMUNE, choice[1:])
             return
         if text is None:
             await reprompt(ctx, ctx._("Anh/Chị vui lòng gõ tên xã/phường."))
             return
         matches = ctx.content.units.search(text, limit=5)
         if not matches:
-            ctx.conversation.data = {}
+            ctx.conversation.data = {"edit": True} if _editing(ctx) else {}
             await reprompt(
                 ctx,
                 ctx._(
@@ -219,7 +280,13 @@ class Commune:
             else m.commune.name
             for m in matches
         }
-        await ctx.go(FLOW, "commune", candidates=[m.commune.code for m in matches], labels=labels)
+        await ctx.go(
+            FLOW,
+            "commune",
+            candidates=[m.commune.code for m in matches],
+            labels=labels,
+            edit=_editing(ctx),
+        )
 
 
 _SUBUNIT_QUESTIONS = {
@@ -266,15 +333,17 @@ class Subunit:
             if choice is None:
                 return
             chosen = next(b for b in buttons if b.payload == choice)
-            ctx.profile.unit_id = None if choice == "skip" else int(choice[1:])
-            ctx.profile.subunit_name = None if choice == "skip" else chosen.label
+            picked = (
+                details.Subunit(None, None)
+                if choice == "skip"
+                else details.Subunit(int(choice[1:]), chosen.label)
+            )
         elif len(text) > SUBUNIT_MAX:
             await reprompt(ctx, ctx._("Tên quá dài (tối đa 120 ký tự). Anh/Chị gõ ngắn gọn hơn."))
             return
         else:
-            ctx.profile.unit_id = None
-            ctx.profile.subunit_name = " ".join(text.split())
-        await finish(ctx)
+            picked = details.Subunit(None, " ".join(text.split()))
+        await answered(ctx, Detail.SUBUNIT, picked)
 
 
 async def finish(ctx: Context) -> None:
@@ -282,19 +351,10 @@ async def finish(ctx: Context) -> None:
     assert p is not None
     p.registered_at = ctx.now
     ctx.audit("profile.registered")
-    group = ctx.content.criteria_for(p.target_group or "", ctx.year)
-    commune = ctx.content.units.get(p.commune_code or "")
     ctx.say(
         ctx._(
-            "Đăng ký xong. Thông tin của Anh/Chị:\n"
-            "- Họ tên: {name}\n- Năm sinh: {year}\n- Nhóm: {group}\n- Xã/phường: {commune}\n"
-            "- Thôn/đơn vị: {subunit}"
-        ).format(
-            name=p.full_name,
-            year=p.birth_year,
-            group=ctx.t.text(group.title),
-            commune=commune.name if commune else p.commune_code,
-            subunit=p.subunit_name or ctx._("(không có)"),
-        )
+            "Đăng ký xong. Thông tin của Anh/Chị:\n{details}\n"
+            'Anh/Chị xem và sửa được các thông tin này ở mục "Thông tin của tôi" (/profile).'
+        ).format(details=profile.details(ctx, ctx.t))
     )
     await menu.show(ctx)

@@ -186,6 +186,7 @@ class Open:
                 ]
             ),
             Open.buttons(ctx, a),
+            about=citizen.user_id,
         )
 
     @staticmethod
@@ -270,6 +271,7 @@ async def _refused(ctx: Context, refused: Refused, buttons: list[Button], **data
                 ]
             ),
             buttons,
+            about=a.user_id,
         )
     elif refused.reason == Reason.DUPLICATE and a is not None:
         await ctx.go(FLOW, "confirm_duplicate", id=a.id, **data)

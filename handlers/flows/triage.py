@@ -62,6 +62,15 @@ async def decided(ctx: Context) -> None:
     await show(ctx, act.Listing.MINE)
 
 
+def around(ctx: Context) -> list[Button]:
+    """Where a list leads besides its cases: the web console (a sign-in link, `/web`) and
+    the officers' menu."""
+    return [
+        Button(ctx._("Mở trang quản lý trên web"), "*web"),
+        Button(ctx._("Việc của cán bộ"), "*staff"),
+    ]
+
+
 def _where(ctx: Context) -> act.Filter:
     return act.Filter(ctx.data.get("q", ""), ctx.data.get("c"), ctx.data.get("u"))
 
@@ -112,7 +121,7 @@ class List:
         back = [Button(ctx._("« Trang trước"), f"page:{page - 1}")] if page > 0 else []
         more = (page + 1) * PAGE < found.total
         ahead = [Button(ctx._("Trang sau »"), f"page:{page + 1}")] if more else []
-        return [*cases, *back, *ahead, Button(ctx._("Việc của cán bộ"), "*staff")]
+        return [*cases, *back, *ahead, *around(ctx)]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
@@ -131,7 +140,7 @@ class List:
             empty = ctx._("Không tìm thấy bản tự đánh giá nào.")
             if listing == act.Listing.WAITING and not search and "c" not in ctx.data:
                 empty = ctx._("Không có bản tự đánh giá nào đang chờ xác minh.")
-            ctx.say(empty, [Button(ctx._("Việc của cán bộ"), "*staff")])
+            ctx.say(empty, around(ctx))
             return
         first = ctx.data["page"] * PAGE
         header = ctx._(TITLES[listing])
@@ -150,7 +159,11 @@ class List:
             "",
             *(line(ctx, n, x) for n, x in enumerate(found.lines, start=1)),
         ]
-        ctx.say("\n".join(lines), List.buttons(ctx, found))
+        ctx.say(
+            "\n".join(lines),
+            List.buttons(ctx, found),
+            mentions=tuple(x.citizen.user_id for x in found.lines),
+        )
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:

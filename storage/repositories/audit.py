@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,7 @@ class NewEntry:
     action: str
     subject: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    actor_name: str | None = None  # an actor who is not a user: "cli:<name>"
 
 
 async def record(session: AsyncSession, entries: Sequence[NewEntry], now: datetime) -> None:
@@ -33,6 +34,7 @@ async def record(session: AsyncSession, entries: Sequence[NewEntry], now: dateti
                 "action": e.action,
                 "subject": e.subject,
                 "details": e.details,
+                "actor_name": e.actor_name,
                 "created_at": now,
             }
             for e in entries
@@ -40,15 +42,52 @@ async def record(session: AsyncSession, entries: Sequence[NewEntry], now: dateti
     )
 
 
-async def noted_since(session: AsyncSession, action: str, subject: str, since: datetime) -> bool:
-    """Whether `action` was noted about `subject` at or after `since`."""
-    found = await session.scalar(
-        select(AuditEntry.id)
-        .where(
-            AuditEntry.action == action,
-            AuditEntry.subject == subject,
-            AuditEntry.created_at >= since,
-        )
-        .limit(1)
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """An entry as `audit list` shows it, with the acting user's name if they have one."""
+
+    created_at: datetime
+    actor_user_id: int | None
+    actor: str  # a user's name (or "user N"), the command line's "cli:<name>", or "-"
+    action: str
+    subject: str | None
+    details: dict[str, Any]
+
+
+async def entries(
+    session: AsyncSession,
+    *,
+    actor: str | None = None,
+    subject: str | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+) -> list[Shown]:
+    """The latest entries, newest first. `actor`: a user id, or a command-line operator's
+    name (with or without its "cli:")."""
+    query = (
+        select(AuditEntry, Profile.full_name)
+        .outerjoin(Profile, Profile.user_id == AuditEntry.actor_user_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
     )
-    return found is not None
+    if actor is not None:
+        query = query.where(
+            AuditEntry.actor_user_id == int(actor)
+            if actor.isdigit()
+            else AuditEntry.actor_name == (actor if actor.startswith("cli:") else f"cli:{actor}")
+        )
+    if subject is not None:
+        query = query.where(AuditEntry.subject == subject)
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    return [
+        Shown(
+            e.created_at,
+            e.actor_user_id,
+            name or e.actor_name or (f"user {e.actor_user_id}" if e.actor_user_id else "-"),
+            e.action,
+            e.subject,
+            e.details,
+        )
+        for e, name in await session.execute(query)
+    ]

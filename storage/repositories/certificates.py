@@ -81,6 +81,15 @@ def _copy(certificate: Certificate, assessment: Assessment, holder: Profile) -> 
     certificate.total = assessment.total or 0
 
 
+def reissue(certificate: Certificate, holder: Profile, *, now: datetime) -> None:
+    """The same certificate (number and verification code) showing the holder's corrected
+    name and birth year, as its next version."""
+    certificate.full_name = unicodedata.normalize("NFC", holder.full_name or "")
+    certificate.birth_year = holder.birth_year
+    certificate.version += 1
+    certificate.reissued_at = now
+
+
 async def by_code(session: AsyncSession, typed: str) -> Certificate | None:
     code = clean_code(typed)
     if not code or len(code) > CODE_LENGTH:

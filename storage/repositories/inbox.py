@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,10 +85,22 @@ async def next_batch(
     return list(rows)
 
 
-async def mark_processed(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+async def mark_processed(
+    session: AsyncSession,
+    ids: Sequence[int],
+    now: datetime,
+    kept: Mapping[int, dict[str, Any]] | None = None,
+) -> None:
+    """Mark updates processed; `kept`: the smaller payload to keep of some (by id)."""
     if ids:
         await session.execute(
             update(InboxUpdate).where(InboxUpdate.id.in_(ids)).values(processed_at=now)
+        )
+    if kept:
+        table = InboxUpdate.__table__
+        await session.execute(
+            update(table).where(table.c.id == bindparam("row_id")),
+            [{"row_id": i, "payload": payload} for i, payload in kept.items()],
         )
 
 

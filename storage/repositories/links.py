@@ -4,6 +4,7 @@ identity from one person to another."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,22 +13,54 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from storage.models import AuditEntry, ChannelIdentity, Conversation, LinkCode, Staff, User
+from storage.models import (
+    AuditEntry,
+    ChannelIdentity,
+    Conversation,
+    GuardianCode,
+    LinkCode,
+    Staff,
+    User,
+)
 
-CODE_DIGITS = 6
+# Long enough that guessing is hopeless within the per-person limit below, with no limit
+# shared by everyone (which anyone could exhaust to void other people's codes): an account
+# gets 5 wrong codes per 15 minutes, 480 a day; against the few codes alive at any moment
+# (say 10) among 10^10, a hundred accounts guessing all day hit one with a chance of
+# 48,000 × 10 / 10^10, about 1 in 20,000.
+CODE_DIGITS = 10
 CODE_LIFETIME = timedelta(minutes=10)
-# Wrong codes, sent by anyone, after which every code alive at the time is void: with a
-# million codes, any one of them is guessed with a chance of at most 1 in 20,000.
-WRONG_GUESSES_PER_CODE = 50
-# Wrong codes one person may send in a while before they must wait.
+# Times one code may be sent and refused (from an app that already has data of its own, or
+# its own app) before it is void: whoever holds it has had their tries.
+TRIES_PER_CODE = 3
+# Wrong codes one person (all their linked apps together) may send in a while before they
+# must wait.
 WRONG_GUESSES_PER_PERSON = 5
 GUESS_WINDOW = timedelta(minutes=15)
 # The audit action of a wrong code: what the per-person limit counts.
 WRONG_CODE = "link.wrong_code"
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+def code_hash(code: str, key: bytes) -> str:
+    """Keyed: a copy of the table alone does not give the codes away (10^10 values are
+    too few to withstand a plain hash)."""
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def shown(code: str) -> str:
+    """The code as people read it: in two groups of five."""
+    return f"{code[:5]} {code[5:]}"
+
+
+async def new_code(
+    session: AsyncSession, model: type[LinkCode] | type[GuardianCode], key: bytes
+) -> tuple[str, str]:
+    """A code that no row of `model` has, and its keyed hash."""
+    while True:
+        code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+        digest = code_hash(code, key)
+        if not await session.scalar(select(exists().where(model.code_hash == digest))):
+            return code, digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +72,18 @@ class Live:
     channel: str
 
 
-async def issue(session: AsyncSession, *, user_id: int, channel: str, now: datetime) -> str:
-    """A new code for the person, replacing any they had; only its hash is stored. Expired
-    codes go now, so that a short code's few values are free again."""
+async def issue(
+    session: AsyncSession, *, user_id: int, channel: str, now: datetime, key: bytes
+) -> str:
+    """A new code for the person, replacing any they had; only its keyed hash is stored.
+    Expired codes go now."""
     await session.execute(
         delete(LinkCode).where((LinkCode.expires_at <= now) | (LinkCode.user_id == user_id))
     )
-    while True:
-        code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-        taken = await session.scalar(select(exists().where(LinkCode.code_hash == _hash(code))))
-        if not taken:
-            break
+    code, digest = await new_code(session, LinkCode, key)
     session.add(
         LinkCode(
-            code_hash=_hash(code),
+            code_hash=digest,
             user_id=user_id,
             channel=channel,
             created_at=now,
@@ -63,26 +94,28 @@ async def issue(session: AsyncSession, *, user_id: int, channel: str, now: datet
     return code
 
 
-async def find(session: AsyncSession, code: str, now: datetime) -> Live | None:
-    """The live code typed; None for a wrong, expired or voided one, and then the wrong
-    guess counts against every live code."""
+async def find(session: AsyncSession, code: str, now: datetime, key: bytes) -> Live | None:
+    """The live code typed; None for a wrong, expired or used-up one. A wrong code counts
+    against its sender only (see `wrong_guesses`), never against other people's codes."""
     row = (
         await session.execute(
             select(LinkCode.id, LinkCode.user_id, LinkCode.channel).where(
-                LinkCode.code_hash == _hash(code),
+                LinkCode.code_hash == code_hash(code, key),
                 LinkCode.expires_at > now,
-                LinkCode.wrong_guesses < WRONG_GUESSES_PER_CODE,
+                LinkCode.wrong_guesses < TRIES_PER_CODE,
             )
         )
     ).first()
-    if row is None:
-        await session.execute(
-            update(LinkCode)
-            .where(LinkCode.expires_at > now)
-            .values(wrong_guesses=LinkCode.wrong_guesses + 1)
-        )
-        return None
-    return Live(*row)
+    return Live(*row) if row is not None else None
+
+
+async def refused(session: AsyncSession, code_id: int) -> None:
+    """Count a refused try of the code (its `wrong_guesses`): at TRIES_PER_CODE it is void."""
+    await session.execute(
+        update(LinkCode)
+        .where(LinkCode.id == code_id)
+        .values(wrong_guesses=LinkCode.wrong_guesses + 1)
+    )
 
 
 async def consume(session: AsyncSession, code_id: int) -> bool:
@@ -90,12 +123,14 @@ async def consume(session: AsyncSession, code_id: int) -> bool:
     return (await session.execute(delete(LinkCode).where(LinkCode.id == code_id))).rowcount == 1
 
 
-async def wrong_guesses(session: AsyncSession, user_id: int, now: datetime) -> int:
+async def wrong_guesses(
+    session: AsyncSession, user_id: int, now: datetime, action: str = WRONG_CODE
+) -> int:
     """Wrong codes the person sent lately (from the audit log, by its actor index)."""
     return await session.scalar(
         select(func.count()).where(
             AuditEntry.actor_user_id == user_id,
-            AuditEntry.action == WRONG_CODE,
+            AuditEntry.action == action,
             AuditEntry.created_at > now - GUESS_WINDOW,
         )
     )

@@ -34,6 +34,7 @@ from storage.models import (
     OUTBOX_UNFINISHED_SQL,
     ChannelIdentity,
     ChannelPause,
+    OutboxMention,
     OutboxMessage,
     OutboxStatus,
 )
@@ -65,11 +66,30 @@ class NewMessage:
     kind: str
     payload: dict[str, Any]
     about_user_id: int | None = None
+    mentions: tuple[int, ...] = ()
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> None:
-    """Queue messages with one INSERT. (An ORM flush would insert them one by one on SQLite,
-    which cannot batch an INSERT whose generated ids must be read back in order.)"""
+    """Queue messages in order, with one INSERT per run of plain ones. (An ORM flush would
+    insert them one by one on SQLite, which cannot batch an INSERT whose generated ids must
+    be read back in order.) The few that name other people (lists) go one by one, as their
+    ids are needed to record the names."""
+    plain: list[NewMessage] = []
+    for m in messages:
+        if not m.mentions:
+            plain.append(m)
+            continue
+        await _insert(session, plain, now)
+        plain = []
+        outbox_id = await enqueue_one(session, m, now)
+        await session.execute(
+            insert(OutboxMention),
+            [{"outbox_id": outbox_id, "user_id": u} for u in dict.fromkeys(m.mentions)],
+        )
+    await _insert(session, plain, now)
+
+
+async def _insert(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> None:
     if not messages:
         return
     await session.execute(

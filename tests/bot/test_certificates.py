@@ -21,7 +21,7 @@ from bot.channels.console import ConsoleChannel
 from bot.cli import app
 from bot.documents import Document, Documents
 from bot.settings import Settings
-from bot.web import make_app
+from bot.web.server import make_app
 from content import Content, load_content
 from handlers.engine import Engine
 from handlers.events import Attachment, Reply
@@ -95,11 +95,14 @@ async def test_the_console_saves_a_made_document_and_shows_where(
         folder=tmp_path,
     )
 
-    shown = await console.save(Reply("x", attachment=Attachment(document=f"certificate:{c.code}")))
+    sent = Reply("x", attachment=Attachment(document=f"certificate:{c.code}"))
+    shown = await console.save(sent, c.user_id)
 
-    assert Path(shown) == tmp_path / f"giay-chung-nhan-{c.number}.pdf"
+    # In the person's own folder, which their erasure removes.
+    assert Path(shown) == tmp_path / str(c.user_id) / f"giay-chung-nhan-{c.number}.pdf"
     assert (await asyncio.to_thread(Path(shown).read_bytes)).startswith(b"%PDF")
-    assert await console.save(Reply("x", attachment=Attachment(document="certificate:X"))) == ""
+    gone = Reply("x", attachment=Attachment(document="certificate:X"))
+    assert await console.save(gone, c.user_id) == ""
 
 
 async def page(sessions: Sessions, office: Certificates, path: str) -> tuple[int, str, dict]:

@@ -390,3 +390,48 @@ def test_report_annual_writes_the_file_asked_for(
     unknown = runner.invoke(app, [*report, "--unit", "99999", "--out", str(tmp_path / "x.csv")])
     assert unknown.exit_code == 2 and "unknown commune" in unknown.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_changes_at_the_command_line_are_audited_with_who_ran_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import migrate
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("CDHT_AS", raising=False)
+    monkeypatch.setattr("getpass.getuser", lambda: "root")
+    migrate.upgrade(url)
+
+    unit = ["unit", "add", "--parent", "20242", "--name", "Tổ 5", "--kind", "village"]
+    code = runner.invoke(app, ["--as", "lan", *unit]).output.split("\t")[0]
+    set_ = ["unit", "population", "--unit", code, "--year", "2026", "--adults", "450"]
+    assert runner.invoke(app, set_).exit_code == 0  # as the system account
+    monkeypatch.setenv("CDHT_AS", "minh")
+    created = runner.invoke(app, ["broadcast", "create", "--text", "Họp tổ tối nay"])
+    assert created.exit_code == 0, created.output
+    assert runner.invoke(app, ["broadcast", "cancel", "1"]).exit_code == 0
+    assert runner.invoke(app, ["broadcast", "cancel", "1"]).exit_code == 1  # nothing changed
+    assert runner.invoke(app, ["unit", "list"]).exit_code == 0  # a read: not audited
+
+    listed = runner.invoke(app, ["audit", "list"])
+    assert listed.exit_code == 0, listed.output
+    rows = [line.split("\t") for line in listed.output.splitlines()]
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        ("cli:minh", "broadcast.cancel", "broadcast:1"),
+        ("cli:minh", "broadcast.created", "broadcast:1"),
+        ("cli:root", "population.set", code),
+        ("cli:lan", "unit.added", code),
+    ]
+    assert json.loads(rows[2][4]) == {"adults": 450, "year": 2026}
+
+    def actions(*options: str) -> list[str]:
+        out = runner.invoke(app, ["audit", "list", *options]).output
+        return [line.split("\t")[2] for line in out.splitlines()]
+
+    assert actions("--actor", "lan") == ["unit.added"]
+    assert actions("--actor", "cli:root") == ["population.set"]
+    assert actions("--subject", "broadcast:1") == ["broadcast.cancel", "broadcast.created"]
+    assert actions("--since", "2999-01-01") == []
+    assert len(actions("--since", "2000-01-01")) == 4
+    assert runner.invoke(app, ["audit", "list", "--since", "hôm qua"]).exit_code == 2

@@ -349,7 +349,7 @@ async def test_the_nightly_jobs_expire_stale_deferred_messages_and_forget_closed
         session_factory,
         [
             jobs.deferred_expiry(days=7),
-            jobs.retention(session_factory, inbox_days=7, dedupe_days=30),
+            jobs.retention(session_factory, inbox_days=7, dedupe_days=30, outbox_days=30),
         ],
         clock=lambda: night,
     )

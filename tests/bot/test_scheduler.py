@@ -137,7 +137,7 @@ async def test_the_nightly_clean_up_forgets_old_inbox_rows_and_dedupe_keys(
         await inbox.mark_processed(session, [1], night - timedelta(days=8))
         await events.mark_processed(session, [("telegram", "old")], night - timedelta(days=31))
         await events.mark_processed(session, [("telegram", "new")], night - timedelta(days=1))
-    job = jobs.retention(session_factory, inbox_days=7, dedupe_days=30)
+    job = jobs.retention(session_factory, inbox_days=7, dedupe_days=30, outbox_days=30)
 
     assert await Scheduler(session_factory, [job], clock=Clock(night)).tick() == ["retention"]
 

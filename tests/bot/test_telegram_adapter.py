@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.channels import raw
-from bot.channels.telegram import chat_key, keyboard, to_event
+from bot.channels.telegram import chat_key, keyboard, processed_form, to_event
 from bot.channels.text import split_text
 from handlers.events import Button, EventKind, Reply
 from tests.fakes.telegram import FakeTelegram
@@ -54,6 +56,43 @@ def test_button_press_keeps_the_payload_and_the_chat() -> None:
         }
     )
     assert (event.kind, event.payload, event.chat_id) == (EventKind.BUTTON, "I3:2", "501")
+
+
+def test_a_processed_update_keeps_no_copy_of_the_bots_own_messages_quoted_in_it() -> None:
+    screen = {
+        "message_id": 7,
+        "date": 1_780_000_000,
+        "chat": CHAT,
+        "text": "Trần Văn Ba, sinh năm 1951",
+        "reply_markup": {"inline_keyboard": [[{"text": "Duyệt", "callback_data": "*a:1"}]]},
+    }
+    press = {
+        "update_id": 9,
+        "callback_query": {"id": "cb1", "from": USER, "data": "*a:1", "message": screen},
+    }
+    reply = {
+        "update_id": 10,
+        "message": {
+            "message_id": 8,
+            "date": 1_780_000_000,
+            "chat": CHAT,
+            "from": USER,
+            "text": "đồng ý",
+            "reply_to_message": screen,
+            "quote": {"text": "Trần Văn Ba"},
+        },
+    }
+
+    for update in (press, reply):
+        form = processed_form(update)
+        assert "Trần Văn Ba" not in str(form)
+        kept, whole = to_event(form), to_event(update)
+        assert kept is not None and whole is not None
+        assert replace(kept, at=whole.at) == whole  # a press is dated when it is read
+    assert processed_form(reply)["message"]["reply_to_message"] == {"message_id": 7}
+    plain = {"update_id": 11, "message": {**reply["message"], "reply_to_message": None}}
+    del plain["message"]["reply_to_message"], plain["message"]["quote"]
+    assert processed_form(plain) is plain  # nothing to leave out: kept as it came
 
 
 def test_photo_and_document_become_file_references() -> None:

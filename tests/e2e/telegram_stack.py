@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.runtime import Runtime, conversations
 from bot.services import Services
 from bot.settings import Settings
-from bot.web import HealthRules, make_app
+from bot.web.server import HealthRules, make_app
 from content import Content
 from storage.models import Answer, Assessment, ChannelIdentity, OutboxMessage, OutboxStatus, Profile
 from tests.fakes.telegram import FakeTelegram
@@ -221,18 +221,25 @@ async def register_and_assess(
     name: str = "Nguyễn Văn Telegram",
     photo: bool = False,
     evidence: Callable[[Any], dict[str, Any]] | None = None,
+    *,
+    year: str = "1972",
+    village: str | None = None,
+    caption: str | None = None,
 ) -> None:
-    """Consent, registration in Phường Hải Châu, and a whole self-assessment, submitted;
-    with `photo`, a photo as the first indicator's evidence (or what `evidence` makes for
-    the user's id: a document)."""
+    """Consent, registration in Phường Hải Châu (in `village`, if given), and a whole
+    self-assessment, submitted; with `photo`, a photo (with `caption`) as the first
+    indicator's evidence (or what `evidence` makes for the user's id: a document)."""
     await user.say("/start", "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN")
     await user.press("Đồng ý", "Họ và tên")
     await user.say(name, "sinh năm nào")
-    await user.say("1972", "nhóm đối tượng")
+    await user.say(year, "nhóm đối tượng")
     await user.press("Người dân", "xã/phường nào")
     await user.say("hai chau", "chọn đúng")
     await user.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
-    await user.press("Bỏ qua", "MENU")
+    if village is None:
+        await user.press("Bỏ qua", "MENU")
+    else:
+        await user.say(village, "MENU")
     await user.press("Bắt đầu tự đánh giá", "Chỉ số 1/10")
     indicators = content.criteria_for("residents", date.today().year).indicators
     for indicator in indicators:
@@ -241,7 +248,10 @@ async def register_and_assess(
         else:
             await user.press(indicator.options[0].label.vi, "Minh chứng")
         if (photo or evidence) and indicator is indicators[0]:
-            await user.deliver((evidence or user.fake.user_photo)(user.id))
+            captioned = {"caption": caption} if caption is not None else {}
+            await user.deliver(
+                evidence(user.id) if evidence else user.fake.user_photo(user.id, **captioned)
+            )
             await user.wait_for("Đã nhận minh chứng")
         last = indicator is indicators[-1]
         await user.press(

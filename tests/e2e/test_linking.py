@@ -47,7 +47,7 @@ async def test_a_citizen_registers_on_telegram_links_zalo_and_finishes_there(
         await tele.press(indicators[0].options[0].label.vi, "Minh chứng")
         await tele.press("Tiếp tục", "Chỉ số 2/10")
         await tele.say("/link", "MÃ LIÊN KẾT")
-        code = re.search(r"MÃ LIÊN KẾT: (\d{6})", tele.texts()[-1])
+        code = re.search(r"MÃ LIÊN KẾT: (\d{5} \d{5})", tele.texts()[-1])
         assert code, tele.texts()[-1]
 
         # Typed as an older person would, without accents, as the first words on Zalo.

@@ -152,6 +152,9 @@ class _NoAck:
     async def acknowledge(self, raw) -> None:
         return None
 
+    def processed_form(self, raw):
+        return raw
+
 
 async def test_injected_429_and_500_deliver_every_reply_once_in_order(
     fake_telegram: FakeTelegram, engine: AsyncEngine, content: Content

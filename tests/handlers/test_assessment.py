@@ -6,6 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from content import Indicator
+from handlers.events import EventKind, FileRef
+from handlers.flows.evidence_limits import MEDIA_TYPES
 from storage.models import Assessment, AssessmentStatus
 from tests.handlers.conftest import Chat, register
 
@@ -194,3 +196,32 @@ async def test_my_result_and_language(chat: Chat) -> None:
     await chat.command("result")
     assert "SELF-ASSESSMENT 2026" in chat.text
     assert group(chat).indicators[0].title.en in chat.text
+
+
+async def test_evidence_of_another_type_or_too_big_is_refused_in_words(chat: Chat) -> None:
+    await start(chat)
+    first = group(chat).indicators[0]
+    await answer(chat, first, best(first))
+
+    async def send(name: str, mime: str, size: int) -> None:
+        ref = FileRef(ref=f"file-{name}", mime=mime, size=size, name=name)
+        await chat.deliver(chat.event(EventKind.FILE, file=ref))
+
+    await send("cai-dat.exe", "application/x-msdownload", 25 * 1024 * 1024)
+    assert "chỉ nhận ảnh, tệp PDF và tài liệu văn phòng" in chat.text
+    await send("giay-khen.pdf.exe", "application/pdf", 1000)  # named as what it is
+    assert "chỉ nhận ảnh" in chat.text
+    await send("bang-diem.xlsx", "application/x-msdownload", 1000)  # a type it is not
+    assert "chỉ nhận ảnh" in chat.text
+    await send("ban-scan.pdf", "application/pdf", 25 * 1024 * 1024)
+    assert "Tệp quá lớn (25 MB). Mỗi tệp minh chứng tối đa 10 MB." in chat.text
+    assert chat.buttons[0].label == "Tiếp tục"  # still at the evidence question
+    await send("bang-diem.xlsx", MEDIA_TYPES["xlsx"][0], 9 * 1024 * 1024)
+    await chat.file("anh.jpg", kind="photo")
+    evidence = (await assessment_of(chat)).answers[0].evidence
+    assert [e["name"] for e in evidence] == ["bang-diem.xlsx", "anh.jpg"]
+
+    await chat.command("lang")
+    await chat.press("English")
+    await send("virus.exe", "", 10)
+    assert "only images, PDF files and office documents" in chat.text

@@ -52,3 +52,19 @@ async def test_nothing_to_show_before_consent(chat: Chat) -> None:
     await chat.command("mydata")
     assert "chưa lưu thông tin cá nhân nào" in chat.text
     assert all(r.attachment is None for r in chat.replies)
+
+
+async def test_an_export_is_audited_and_listed_under_the_persons_name(chat: Chat) -> None:
+    from storage.repositories import audit
+
+    await register(chat)
+    await chat.command("mydata")
+    async with chat.engine.sessions() as session:
+        [shown] = await audit.entries(session, subject="user:1")
+        by_them = await audit.entries(session, actor=str(shown.actor_user_id))
+    assert (shown.action, shown.actor, shown.details) == (
+        "data.exported",
+        "Nguyễn Thị Lan",
+        {"channel": "console"},
+    )
+    assert "data.exported" in [e.action for e in by_them]

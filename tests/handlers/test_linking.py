@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from content import Content
@@ -37,7 +36,7 @@ def zalo(engine: Engine, user: str = "an-zalo") -> Chat:
 
 async def code_of(chat: Chat) -> str:
     await chat.command("link")
-    found = re.search(r"MÃ LIÊN KẾT: (\d{6})", chat.text)
+    found = re.search(r"MÃ LIÊN KẾT: (\d{5} \d{5})", chat.text)
     assert found, chat.text
     return found.group(1)
 
@@ -129,9 +128,9 @@ async def test_wrong_codes_are_refused_counted_and_limited(
     tele, phone = telegram(bot_engine), zalo(bot_engine)
     await register(tele)
     code = await code_of(tele)
-    wrong = "000000" if code != "000000" else "111111"
+    wrong = "0000000000" if code != "00000 00000" else "1111111111"
     await phone.command("link", "12345")  # a slip of the finger is no guess
-    assert "kiểm tra lại 6 chữ số" in phone.text
+    assert "kiểm tra lại 10 chữ số" in phone.text
     for _ in range(links.WRONG_GUESSES_PER_PERSON):
         await phone.command("link", wrong)
         assert "không đúng hoặc đã hết hạn" in phone.text
@@ -149,20 +148,35 @@ async def test_wrong_codes_are_refused_counted_and_limited(
     assert "Đã liên kết!" in phone.text
 
 
-async def test_guesses_by_many_void_every_live_code(
-    bot_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(links, "WRONG_GUESSES_PER_CODE", 3)
+async def test_refused_tries_use_up_only_that_code(bot_engine: Engine) -> None:
     tele = telegram(bot_engine)
     await register(tele)
     code = await code_of(tele)
-    wrong = "000000" if code != "000000" else "111111"
-    for n in range(3):  # three people, one wrong guess each: within their own limits
-        await zalo(bot_engine, f"guesser-{n}").command("link", wrong)
+    for n in range(links.TRIES_PER_CODE):  # people with data of their own, refused
+        holder = zalo(bot_engine, f"holder-{n}")
+        await register(holder)
+        await holder.command("link", code)
+        assert "không gộp hai hồ sơ" in holder.text
     phone = zalo(bot_engine)
-    await phone.command("link", code)
+    await phone.command("link", code)  # used up by those tries
     assert "không đúng hoặc đã hết hạn" in phone.text
     await phone.command("link", await code_of(tele))  # a new code is fine
+    assert "Đã liên kết!" in phone.text
+
+
+async def test_fifty_wrong_guesses_from_ten_accounts_leave_a_live_code_working(
+    bot_engine: Engine,
+) -> None:
+    tele = telegram(bot_engine)
+    await register(tele)
+    code = await code_of(tele)
+    for n in range(10):
+        guesser = zalo(bot_engine, f"guesser-{n}")
+        for k in range(links.WRONG_GUESSES_PER_PERSON):
+            guess = f"{n}{k}".zfill(links.CODE_DIGITS)
+            await guesser.command("link", guess if guess != code.replace(" ", "") else "9" * 10)
+    phone = zalo(bot_engine)
+    await phone.command("link", code)
     assert "Đã liên kết!" in phone.text
 
 

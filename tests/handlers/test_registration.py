@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
-from storage.models import AuditEntry, ChannelIdentity, Profile, User
+from handlers.engine import Engine
+from storage.models import AuditEntry, ChannelIdentity, Profile, StaffRole, User
 from tests.handlers.conftest import Chat, register
+from tests.handlers.test_notices import join
 
 
 async def count(chat: Chat, model: type) -> int:
@@ -86,12 +90,59 @@ async def test_a_name_typed_in_small_letters_is_written_as_a_name(chat: Chat) ->
 async def test_under_sixteen_needs_a_guardian(chat: Chat) -> None:
     await chat.run(["/start", "#Đồng ý", "Lê Minh Khang", "2014"])
     assert "dưới 16 tuổi" in chat.text
-    await chat.press("Chưa")
+    await chat.press("Hủy đăng ký")
     assert await count(chat, Profile) == 0
-    await chat.run(["/start", "#Đồng ý", "Lê Minh Khang", "2014", "#Đã đồng ý"])
+    await chat.run(["/start", "#Đồng ý", "Lê Minh Khang", "2014", "#Đã xác nhận"])
+    assert "Chưa có xác nhận" in chat.text  # a tap by the child is no consent
     profile = await profile_of(chat)
-    assert profile.guardian_consent is True
+    assert profile.guardian_consent is False
+
+
+async def guardian_code(chat: Chat) -> str:
+    found = re.search(r"/guardian (\d{5} \d{5})", chat.text)
+    assert found, chat.text
+    return found.group(1)
+
+
+async def test_a_guardian_consents_from_their_own_chat(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "Lê Minh Khang", "2014"])
+    code = await guardian_code(chat)
+    await chat.command("guardian", code)  # not from the child's own account
+    assert "từ điện thoại của họ" in chat.text
+
+    parent = Chat(chat.engine, user="me-khang", channel="zalo_bot")
+    await parent.command("guardian", "00000 00000" if code != "00000 00000" else "11111 11111")
+    assert "không đúng hoặc đã hết hạn" in parent.text
+    await parent.command("guardian", code)  # their first words to the bot
+    assert "Lê Minh Khang, sinh năm 2014" in parent.text
+    assert [b.label for b in parent.buttons] == [
+        "Tôi là cha mẹ/người giám hộ và đồng ý",
+        "Không đồng ý",
+    ]
+    await parent.payload("paper")  # forged: only staff are offered to record a paper form
+    assert (await profile_of(chat)).guardian_consent is False
+    await parent.press("Tôi là cha mẹ")
+    profile = await profile_of(chat)
+    assert (profile.guardian_consent, profile.guardian_consent_how) == (True, "chat")
+    assert profile.guardian_consent_by not in (None, profile.user_id)
+
+    await chat.payload("check")  # "Đã xác nhận, tiếp tục", as the notice says
     assert "nhóm đối tượng" in chat.text
+    assert len(chat.buttons) == 1  # the learners' group only
+    async with chat.engine.sessions() as session:
+        rows = await session.execute(select(AuditEntry.action, AuditEntry.details))
+        assert ("consent.guardian", {"how": "chat"}) in [tuple(r) for r in rows]
+
+
+async def test_an_officer_records_a_signed_paper_form(chat: Chat, bot_engine: Engine) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await chat.run(["/start", "#Đồng ý", "Lê Minh Khang", "2014"])
+    await officer.command("guardian", await guardian_code(chat))
+    await officer.press("Cán bộ: ghi nhận giấy đồng ý")
+    profile = await profile_of(chat)
+    assert (profile.guardian_consent, profile.guardian_consent_how) == (True, "paper")
+    await officer.command("guardian", await guardian_code(chat))  # used up
+    assert "không đúng hoặc đã hết hạn" in officer.text
 
 
 async def test_group_by_typed_label_without_accents(chat: Chat) -> None:

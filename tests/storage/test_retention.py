@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from storage.models import InboxUpdate, ProcessedEvent
-from storage.repositories import events, inbox, retention
-from tests.storage.factories import T0, Sessions
+from storage.models import Broadcast, InboxUpdate, OutboxMessage, ProcessedEvent
+from storage.repositories import events, inbox, outbox, retention
+from tests.storage.factories import T0, Sessions, create_user, enqueue
 
 DAY = timedelta(days=1)
 
@@ -54,3 +54,37 @@ async def test_old_dedupe_keys_go_and_recent_ones_stay(session_factory: Sessions
     async with session_factory() as session:
         assert await events.already_processed(session, "telegram", ["a", "b", "c"]) == {"c"}
     assert await count(session_factory, ProcessedEvent) == 1
+
+
+async def test_finished_messages_go_after_the_cutoff_and_a_broadcasts_stay(
+    session_factory: Sessions,
+) -> None:
+    person = await create_user(session_factory)
+    ids = await enqueue(session_factory, ["a", "b", "c", "d", "e"], user_id=person)
+    async with session_factory() as session, session.begin():
+        await outbox.mark_sent(session, {ids[0]: "m1", ids[1]: "m2", ids[4]: "m5"}, T0)
+        await outbox.mark_dead(session, ids[2], error="gone", now=T0)
+        broadcast = Broadcast(text="x", segment={}, created_at=T0)
+        session.add(broadcast)
+        await session.flush()
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == ids[1])
+            .values(broadcast_id=broadcast.id)
+        )
+        # ids[3] still waits; the newest was made after the cutoff.
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == ids[4]).values(created_at=T0 + 40 * DAY)
+        )
+
+    after: int | None = 0
+    passes = 0
+    while after is not None:
+        passes += 1
+        async with session_factory() as session, session.begin():
+            after = await retention.prune_outbox(session, T0 + 30 * DAY, limit=2, after_id=after)
+
+    async with session_factory() as session:
+        left = list(await session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
+    assert left == [ids[1], ids[3], ids[4]]
+    assert passes == 3  # two pairs of old rows, then the newer one ends it

@@ -1,0 +1,65 @@
+"""Forgetting a person (the right to erasure, Law 91/2025): everything that holds what they
+said or what is said about them, in the caller's transaction. The person's row itself goes
+last, and the database cascades from it to their profile, answers, certificates, link
+codes and the rest."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ChannelIdentity,
+    ChatWindow,
+    InboxUpdate,
+    OutboxMention,
+    OutboxMessage,
+    User,
+)
+
+
+async def forget(session: AsyncSession, user: User) -> None:
+    """Delete the person with: the raw updates of every app they used (a typed name, a
+    shared phone number, a file's caption), processed or still waiting; every message to
+    them, about them or naming them (an officer's review screen, a pending list, a digest),
+    whatever its state; and their chats' reply windows."""
+    chats = (
+        await session.execute(
+            select(
+                ChannelIdentity.channel, ChannelIdentity.external_user_id, ChannelIdentity.chat_id
+            ).where(ChannelIdentity.user_id == user.id)
+        )
+    ).all()
+    if chats:
+        # A chat's raw updates are keyed by the platform's user id (bot/channels/).
+        await session.execute(
+            delete(InboxUpdate).where(
+                tuple_(InboxUpdate.channel, InboxUpdate.chat_key).in_(
+                    [(channel, person) for channel, person, _ in chats]
+                )
+            )
+        )
+        await session.execute(
+            delete(ChatWindow).where(
+                tuple_(ChatWindow.channel, ChatWindow.chat_id).in_(
+                    [(channel, chat) for channel, _, chat in chats]
+                )
+            )
+        )
+    named = select(OutboxMention.outbox_id).where(OutboxMention.user_id == user.id)
+    addressed = [
+        tuple_(OutboxMessage.channel, OutboxMessage.chat_id).in_(
+            [(channel, chat) for channel, _, chat in chats]
+        )
+    ]
+    await session.execute(
+        delete(OutboxMessage).where(
+            or_(
+                OutboxMessage.user_id == user.id,
+                OutboxMessage.about_user_id == user.id,
+                OutboxMessage.id.in_(named),
+                *(addressed if chats else []),
+            )
+        )
+    )
+    await session.delete(user)
