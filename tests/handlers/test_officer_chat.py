@@ -215,7 +215,10 @@ async def test_an_officer_without_a_profile_has_the_officers_menu_and_help(
     labels = [b.label for b in officer.buttons]
     for wanted in ("Danh sách chờ", "Xem theo xã/đơn vị", "Báo cáo", "Gửi thông báo"):
         assert wanted in labels
-    assert "Trợ giúp cán bộ" in labels
+    assert "Trợ giúp cán bộ" in labels and "Mở trang quản lý trên web" in labels
+    await officer.press("Mở trang quản lý trên web")  # the /web command's sign-in link
+    assert "/web/signin/" in officer.text
+    await officer.command("staff")
     await officer.send("hello")
     assert "THÔNG BÁO VỀ DỮ LIỆU" not in officer.text
     await officer.command("menu")
