@@ -95,9 +95,10 @@ class Staff:
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        if not await is_staff(ctx):  # a role ended meanwhile
+        if not await is_staff(ctx):  # not staff, or a role ended meanwhile
             from handlers.flows.common import go_home
 
+            ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
             await go_home(ctx)
             return
         ctx.say(ctx._("VIỆC CỦA CÁN BỘ: Anh/Chị chọn việc muốn làm."), Staff.buttons(ctx))

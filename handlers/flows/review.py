@@ -504,9 +504,7 @@ class ConfirmDuplicate:
 
 async def _decided(ctx: Context, decided: act.Decided) -> None:
     ctx.say(ctx._(DONE[decided.status]))
-    # Rest on the decided submission, without showing it again: no adjustments linger.
-    ctx.conversation.step, ctx.conversation.data = "open", {"id": decided.assessment.id}
-    await triage.show(ctx)
+    await triage.show(ctx)  # a list, where a number typed next only opens a case
 
 
 async def _already_decided(ctx: Context, a: Assessment) -> None:

@@ -229,6 +229,8 @@ async def test_an_officer_without_a_profile_has_the_officers_menu_and_help(
     assert "Không có bản tự đánh giá nào đang chờ" in officer.text
     citizen = Chat(bot_engine, user="citizen")
     await citizen.run(REGISTER)
+    await citizen.command("staff")
+    assert "dành cho cán bộ" in citizen.text and "MENU" in citizen.text
     await citizen.command("help")
     assert "/pending" not in citizen.text and "Việc của cán bộ" not in [
         b.label for b in citizen.buttons
