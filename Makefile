@@ -3,14 +3,27 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency (with the dev extras) pinned with hashes: every machine gets the same.
+LOCK := requirements.lock
 
-.PHONY: run test lint format bench messages clean
+.PHONY: run test lint format bench messages clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
+		echo "$(LOCK) lacks what pyproject.toml asks for: run make lock" >&2; exit 1; }
 	touch $(STAMP)
+
+# After changing the dependencies in pyproject.toml (or to take new releases): pin them all
+# again, for every platform and Python >= 3.11, and commit the lock with pyproject.toml.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet 'uv>=0.5'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --quiet --output-file $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/python -m bot db upgrade

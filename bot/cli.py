@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
+from bot import certificate_cli, unit_cli
 from bot.audit_cli import audit_app, note, set_operator
 from bot.inbox_cli import inbox_app
 from bot.settings import Settings
@@ -78,6 +79,10 @@ def _operator(
     set_operator(as_)
 
 
+certificate_app.command("batch")(certificate_cli.batch)
+unit_app.command("communes")(unit_cli.communes)
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -117,23 +122,33 @@ def run() -> None:
         chat(as_=getpass.getuser(), web=True)
 
 
-def _service(mode: str, **options: bool) -> None:
+def _serving(start) -> None:
+    """Build the runtime; `start(runtime)` gives the event that stops the part and the part
+    to run; SIGINT and SIGTERM set that event; the runtime is closed after."""
     import signal
-
-    from bot.services import Services
 
     async def main() -> None:
         runtime = _runtime()
         try:
-            services = Services(runtime)
+            stop, part = start(runtime)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, services.stop.set)
-            await getattr(services, mode)(**options)
+                loop.add_signal_handler(sig, stop.set)
+            await part
         finally:
             await runtime.close()
 
     asyncio.run(main())
+
+
+def _service(mode: str, **options: bool) -> None:
+    from bot.services import Services
+
+    def start(runtime):
+        services = Services(runtime)
+        return services.stop, getattr(services, mode)(**options)
+
+    _serving(start)
 
 
 @app.command()
@@ -148,10 +163,27 @@ def serve(
     workers: Annotated[
         bool, typer.Option(help="Also process the inbox and deliver (else leave it to `worker`)")
     ] = True,
+    verify_only: Annotated[
+        bool,
+        typer.Option(help="Only the certificates' verification pages and /healthz: no token"),
+    ] = False,
 ) -> None:
     """Run the web server (webhooks at /telegram/webhook and /zalo/webhook, /healthz) with the
     inbox processor and a delivery worker per platform."""
+    if verify_only:
+        _verify_site()
+        return
     _service("serve", with_workers=workers)
+
+
+def _verify_site() -> None:
+    from bot.services import verify_site
+
+    def start(runtime):
+        stop = asyncio.Event()
+        return stop, verify_site(runtime, stop)
+
+    _serving(start)
 
 
 @app.command()
@@ -653,7 +685,9 @@ def report_annual(
         raise _fail("--out must end in .xlsx or .csv")
     settings = Settings()
     content = load_content(None, province_code=settings.province_code)
-    report = AnnualReport(content, Translator(load_catalogs(), "vi"), year, utcnow())
+    report = AnnualReport(
+        content, Translator(load_catalogs(), "vi"), year, utcnow(), settings.issuer
+    )
     try:
         asyncio.run(write_annual(settings.database_url, report, unit, out))
     except UnknownScope as exc:
@@ -824,7 +858,7 @@ def certificate_verify(
     if verdict.valid:
         typer.echo("status: valid")
         return
-    typer.echo(f"status: REVOKED on {verdict.revoked_at:%Y-%m-%d} ({verdict.revoke_reason})")
+    typer.echo(f"status: REVOKED on {verdict.revoked_on:%Y-%m-%d} ({verdict.revoke_reason})")
     raise typer.Exit(1)
 
 
@@ -886,7 +920,10 @@ def broadcast_create(
     group: Annotated[list[str] | None, typer.Option(help="Target group id, e.g. residents")] = None,
     status: Annotated[
         list[str] | None,
-        typer.Option(help="This year's assessment: none (not started), draft, submitted, ..."),
+        typer.Option(
+            help="This year's assessment: none (not started; includes people who consented "
+            "but have not finished registering), draft, submitted, ..."
+        ),
     ] = None,
     skills_level: Annotated[
         list[str] | None,
@@ -974,7 +1011,7 @@ def broadcast_send(
     ] = None,
 ) -> None:
     """Schedule a draft: the running workers (`worker`, `serve`, `poll`) send it from then."""
-    from bot.broadcast_cli import OptionError, moment
+    from bot.broadcast_cli import OptionError, send_time
     from bot.pushes import rules_from
     from handlers.i18n import LOCAL_TZ
     from storage.models import utcnow
@@ -982,7 +1019,7 @@ def broadcast_send(
 
     now = utcnow()
     try:
-        when = moment(at) if at else now
+        when = send_time(at, now)
     except OptionError as exc:
         raise _fail(str(exc)) from None
 
@@ -1065,7 +1102,9 @@ def broadcast_status(
     from bot.broadcast_cli import follow_progress, stats_of
 
     if follow:
-        if not asyncio.run(follow_progress(Settings().database_url, broadcast_id)):
+        # A bar on a terminal; elsewhere (a log, a pipe) lines as the figures change.
+        lines = None if sys.stdout.isatty() else typer.echo
+        if not asyncio.run(follow_progress(Settings().database_url, broadcast_id, lines=lines)):
             raise _fail(f"no broadcast {broadcast_id}", 1)
         return
     found = _database(lambda session: stats_of(session, broadcast_id))

@@ -48,6 +48,7 @@ class Runtime:
                     self.db.url.render_as_string(hide_password=False),
                     self.content,
                     self.engine.catalogs,
+                    association=self.settings.issuer,
                 ),
             },
             DocumentLinks.of(self.settings),
@@ -67,6 +68,7 @@ class Runtime:
             documents=documents,
             telegram_bot=self.settings.telegram_bot_username,
             public_stats=self.settings.public_stats,
+            association=self.settings.issuer,
         )
 
     async def close(self) -> None:

@@ -43,7 +43,8 @@ class Pass:
     """A job too big for one transaction (a pass over every citizen, a clean-up): its period
     is claimed in a transaction of its own, then it runs in as many as it likes, then the
     period is marked finished. Its work must be safe to redo: a pass cut short (a crash) is
-    taken up again, after ``lease``, by whichever worker comes first."""
+    taken up again by whichever worker comes first once its worker is found dead (seconds),
+    or after ``lease`` as the last resort."""
 
     name: str
     due: Due
@@ -70,8 +71,10 @@ class Scheduler:
         *,
         clock: Callable[[], datetime] = utcnow,
         interval: float = 60.0,
+        owner: str | None = None,
     ) -> None:
         self.sessions = sessions
+        self.owner = owner  # this process's worker id: a pass it runs is known as its
         self.jobs = list(jobs)
         self.clock = clock
         self.interval = interval
@@ -104,7 +107,7 @@ class Scheduler:
 
     async def _pass(self, job: Pass, key: str, now: datetime) -> bool:
         async with self.sessions() as session, session.begin():
-            if not await jobs.claim_lease(session, job.name, key, now, job.lease):
+            if not await jobs.claim_lease(session, job.name, key, now, job.lease, self.owner):
                 return False
         await job.run(now)
         async with self.sessions() as session, session.begin():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import Settings as ConversationSettings
@@ -25,6 +27,18 @@ class Settings(BaseSettings):
         "",
         description="Public address of the web server (https://...), for the certificates' "
         "verification links and the download links on Zalo; default http://HOST:PORT",
+    )
+    certificate_signer_title: str = Field(
+        "",
+        description="Printed under the issuer on certificates, e.g. CHỦ TỊCH (default: none)",
+    )
+    certificate_signer_name: str = Field(
+        "", description="The signer's full name printed under the signature (default: none)"
+    )
+    certificate_signature_image: str = Field(
+        "",
+        description="A scanned signature and seal (PNG or JPEG, transparent background best) "
+        "drawn above the signer's name on certificates (default: room to sign by hand)",
     )
     notice_version: str = Field("2026-01", description="Version of the data notice consented to")
     content_dir: str | None = Field(None, description="Content folder (default: the package's)")
@@ -193,6 +207,13 @@ class Settings(BaseSettings):
         description="/healthz answers 503 while an update set aside as a dead letter in "
         "these last hours is neither retried nor dropped",
     )
+
+    @field_validator("certificate_signature_image")
+    @classmethod
+    def _image_exists(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
     @property
     def issuer(self) -> str:

@@ -19,6 +19,13 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/cdht.db"
 # Waiting writers queue on SQLite's busy handler this long before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+# An execution option (``sessions(execution_options={DURABLE: True})``): this transaction's
+# commit must survive an OS crash or a power loss, not only the process's, because someone
+# is told it is stored (a webhook's 200, a polling offset). On SQLite, whose WAL otherwise
+# runs with synchronous=NORMAL (a commit reaches the disk at the next checkpoint), its
+# commit syncs the log, and with it every commit before. PostgreSQL syncs every commit.
+DURABLE = "durable"
+
 
 def create_engine(url: str, **kw: Any) -> AsyncEngine:
     """An engine for ``url``; keyword arguments go to SQLAlchemy's ``create_async_engine``."""
@@ -78,6 +85,15 @@ def _sqlite_engine(url: URL, *, reader: bool = False, **kw: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        if not reader:
+            # Set before BEGIN: SQLite ignores a change of it inside a transaction. Kept per
+            # connection, so that only a switch costs a statement.
+            durable = bool(connection.get_execution_options().get(DURABLE))
+            info = connection.connection.info
+            if info.get(DURABLE, False) != durable:
+                level = "FULL" if durable else "NORMAL"
+                connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+                info[DURABLE] = durable
         # A DEFERRED transaction that reads, then writes, must upgrade its lock, and SQLite
         # answers SQLITE_BUSY at once if another writer holds it, ignoring busy_timeout.
         # Taking the write lock up front makes writers queue instead. A reader's deferred

@@ -111,6 +111,7 @@ class BroadcastStatus(StrEnum):
 # a query whose condition it can see implies the index's, which it cannot with parameters.
 OUTBOX_UNFINISHED_SQL = f"status IN ('{OutboxStatus.PENDING}', '{OutboxStatus.SENDING}')"
 OUTBOX_DEFERRED_SQL = f"status = '{OutboxStatus.DEFERRED}'"
+OUTBOX_SENDING_SQL = f"status = '{OutboxStatus.SENDING}'"
 
 
 class User(Base):
@@ -393,6 +394,13 @@ class OutboxMessage(Base):
             sqlite_where=text(OUTBOX_DEFERRED_SQL),
             postgresql_where=text(OUTBOX_DEFERRED_SQL),
         ),
+        # The messages a worker holds, to hand back at once when it is found dead.
+        Index(
+            "ix_outbox_sending_claimed_by",
+            "claimed_by",
+            sqlite_where=text(OUTBOX_SENDING_SQL),
+            postgresql_where=text(OUTBOX_SENDING_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -422,6 +430,9 @@ class OutboxMessage(Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE")
     )
+    # The worker (Worker.id) that claimed it last; no foreign key: a dead worker's row goes
+    # while its messages stay.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class OutboxMention(Base):
@@ -637,6 +648,9 @@ class Certificate(Base):
     year: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The village, agency, enterprise or school the holder chose or typed: where a worker or
+    # a pupil is certified.
+    place: Mapped[str | None] = mapped_column(String(120))
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     # Who revoked it: None for the server's command line (and for a person since erased).
@@ -671,6 +685,23 @@ class JobRun(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # The worker running a long job (a Pass); its run is taken up as soon as that worker is
+    # known to be gone, not only when the lease ends.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class Worker(Base):
+    """A running bot process, known by its heartbeat. A process that stops beating (or whose
+    pid is gone from its host) is dead: any live process deletes its row and hands back the
+    messages and jobs it held, so a crash silences nobody for longer than a few seconds."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
 
 
 class SkillCheck(Base):

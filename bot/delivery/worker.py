@@ -4,7 +4,8 @@ platform's pace and records the outcomes: deliveries together once the batch is 
 
 Several workers, in one process or many, may share a database. A claim takes only the oldest
 unfinished message of each chat, so a chat's messages go out in order whichever worker sends
-them; a claim is a lease, so a crashed worker's messages are taken again when it runs out; and
+them; a crashed worker's messages are taken again as soon as its process is found dead
+(bot/heartbeat.py), or when the claim's lease runs out as the last resort; and
 a platform's "retry after" pauses the channel in the database, so every worker waits. Pacing is
 kept per process: give each of N workers 1/N of the bot's global rate.
 
@@ -70,8 +71,12 @@ class DeliveryWorker:
         rng: random.Random | None = None,
         documents: Documents | None = None,
         proactive: ProactiveBudget | None = None,
+        owner: str | None = None,
     ) -> None:
         self.sessions = sessions
+        # This process's worker id (bot/heartbeat.py): what it claims is released within
+        # seconds if it dies, not only when the lease runs out.
+        self.owner = owner
         self.sender = sender
         # Only a channel with a reply window pays for deciding how each message may go.
         window = sender.capabilities.reply_window
@@ -169,6 +174,7 @@ class DeliveryWorker:
                 limit=self.batch,
                 now=self.clock(),
                 lease=self.lease,
+                owner=self.owner,
             )
 
     async def _send(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from content import CriteriaGroup, Indicator
-from handlers.context import Context, steps
+from handlers.context import Context, EventFn, StepFn, steps
 from handlers.events import Button, Event, EventKind
 from handlers.flows import evidence_limits, learning, menu, notices
 from handlers.flows.common import pick, reprompt, typed_text
@@ -11,16 +11,19 @@ from handlers.flows.results import evaluate, group_of, summary
 from handlers.input import first_number
 from handlers.scores import own_points
 from storage.models import Answer, Assessment, AssessmentStatus
+from storage.repositories import chats
 
 FLOW = "assess"
 MAX_EVIDENCE = 10
 
 
 async def begin(ctx: Context) -> None:
-    """From the menu: start this year's assessment, continue it, or show it if locked."""
+    """From the menu: start this year's assessment, continue it, or show it if locked. A new
+    one starts from the answers of last year's if that one was never submitted."""
     assert ctx.profile is not None and ctx.profile.target_group
     a = ctx.assessment
     if a is None:
+        carried = await _unsubmitted_last_year(ctx)
         group = ctx.content.criteria_for(ctx.profile.target_group, ctx.year)
         a = Assessment(
             user_id=ctx.user.id,
@@ -42,6 +45,14 @@ async def begin(ctx: Context) -> None:
                 "Anh/Chị có thể tạm dừng bất cứ lúc nào; câu trả lời được lưu lại."
             ).format(year=ctx.year)
         )
+        if carried is not None and _carry(ctx, carried, a, group):
+            ctx.say(
+                ctx._(
+                    "Bản tự đánh giá năm {last} chưa được nộp nên đã khép lại; các câu trả lời "
+                    "của năm đó đã được chép sang. Anh/Chị xem lại từng chỉ số, sửa chỗ đã khác "
+                    "đi trong năm nay, rồi nộp."
+                ).format(last=carried.year)
+            )
     if not a.is_editable:
         await ctx.go(FLOW, "locked")
         return
@@ -57,6 +68,99 @@ async def begin(ctx: Context) -> None:
         await ctx.go(FLOW, "question", i=pending[0])
     else:
         await ctx.go(FLOW, "summary")
+
+
+def _carry(ctx: Context, old: Assessment, new: Assessment, group: CriteriaGroup) -> bool:
+    """Copy ``old``'s answers into ``new`` where this year's criteria still ask the same
+    (scored again by them); whether any was copied."""
+    for old_answer in old.answers:
+        indicator = next((i for i in group.indicators if i.id == old_answer.indicator_id), None)
+        if indicator is None:
+            continue
+        if indicator.number_input is not None and old_answer.raw_value is not None:
+            points = indicator.number_input.points_for(old_answer.raw_value)
+        else:
+            option = next((o for o in indicator.options if o.id == old_answer.option_id), None)
+            if option is None:
+                continue
+            points = option.points
+        answer = _save(
+            ctx,
+            new,
+            indicator,
+            option_id=old_answer.option_id,
+            raw_value=old_answer.raw_value,
+            points=points,
+        )
+        answer.evidence = list(old_answer.evidence)
+    return bool(new.answers)
+
+
+def _this_years(cls: type) -> type:
+    """For a step about this year's assessment. At midnight on 31 December (Vietnam time) a
+    conversation may still stand on one of last year's, which is no longer ``ctx.assessment``:
+    the person is told the year changed and offered this year's, rather than an error."""
+    enter: StepFn = cls.enter  # type: ignore[attr-defined]
+    handle: EventFn = cls.handle  # type: ignore[attr-defined]
+
+    async def guarded_enter(ctx: Context) -> None:
+        if ctx.assessment is None:
+            await ctx.go(FLOW, "new_year")
+        else:
+            await enter(ctx)
+
+    async def guarded_handle(ctx: Context, event: Event) -> None:
+        if ctx.assessment is None:
+            await ctx.go(FLOW, "new_year")
+        else:
+            await handle(ctx, event)
+
+    cls.enter = staticmethod(guarded_enter)  # type: ignore[attr-defined]
+    cls.handle = staticmethod(guarded_handle)  # type: ignore[attr-defined]
+    return cls
+
+
+@steps.step(FLOW, "new_year")
+class NewYear:
+    """The year changed under a person in the assessment: this year's may begin, from last
+    year's answers when that one was never submitted."""
+
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        return [
+            Button(ctx._("Tự đánh giá năm {year}").format(year=ctx.year), "start"),
+            Button(ctx._("Về menu"), "*menu"),
+        ]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        last = await _unsubmitted_last_year(ctx)
+        if last is not None:
+            text = ctx._(
+                "Đã sang năm {year}. Bản tự đánh giá năm {last} chưa được nộp nên nay đã khép "
+                "lại. Anh/Chị có thể tự đánh giá năm {year}, bắt đầu từ các câu trả lời năm "
+                "{last} để xác nhận hoặc sửa."
+            ).format(year=ctx.year, last=last.year)
+        else:
+            text = ctx._(
+                "Đã sang năm {year}. Anh/Chị có thể bắt đầu tự đánh giá năm {year}."
+            ).format(year=ctx.year)
+        ctx.say(text, NewYear.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        from handlers.flows import commands
+
+        choice = await pick(ctx, NewYear.buttons(ctx))
+        if choice == "start":
+            await begin(ctx)
+        elif choice is not None:
+            await commands.run_payload(ctx, choice)
+
+
+async def _unsubmitted_last_year(ctx: Context) -> Assessment | None:
+    last = await chats.latest_assessment_before(ctx.session, ctx.user.id, ctx.year)
+    return last if last is not None and last.is_editable else None
 
 
 def _current(ctx: Context) -> tuple[Assessment, CriteriaGroup, Indicator]:
@@ -111,6 +215,7 @@ async def _next_after(ctx: Context, index: int) -> None:
 
 
 @steps.step(FLOW, "question")
+@_this_years
 class Question:
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
@@ -207,7 +312,7 @@ def _save(
     option_id: str | None,
     raw_value: float | None,
     points: int,
-) -> None:
+) -> Answer:
     answer = _answer_for(a, indicator.id)
     if answer is None:
         answer = Answer(indicator_id=indicator.id, evidence=[], answered_at=ctx.now)
@@ -217,9 +322,11 @@ def _save(
     answer.points = points
     answer.answered_at = ctx.now
     a.updated_at = ctx.now
+    return answer
 
 
 @steps.step(FLOW, "evidence")
+@_this_years
 class Evidence:
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
@@ -289,6 +396,7 @@ class Evidence:
 
 
 @steps.step(FLOW, "summary")
+@_this_years
 class Summary:
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
@@ -327,6 +435,7 @@ class Summary:
 
 
 @steps.step(FLOW, "change")
+@_this_years
 class Change:
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
@@ -354,6 +463,7 @@ class Change:
 
 
 @steps.step(FLOW, "confirm")
+@_this_years
 class Confirm:
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
@@ -410,6 +520,7 @@ async def _submit(ctx: Context) -> None:
 
 
 @steps.step(FLOW, "locked")
+@_this_years
 class Locked:
     """A submitted or decided assessment can be read, not changed."""
 

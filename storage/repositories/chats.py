@@ -81,6 +81,19 @@ async def load_assessments(
     return {a.user_id: a for a in await session.scalars(stmt)}
 
 
+async def latest_assessment_before(
+    session: AsyncSession, user_id: int, year: int
+) -> Assessment | None:
+    """The person's assessment of the latest year before ``year``, with its answers."""
+    return await session.scalar(
+        select(Assessment)
+        .where(Assessment.user_id == user_id, Assessment.year < year)
+        .order_by(Assessment.year.desc())
+        .limit(1)
+        .options(selectinload(Assessment.answers))
+    )
+
+
 def create_person(
     session: AsyncSession,
     *,

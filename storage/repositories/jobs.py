@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import JobRun
+from storage.models import JobRun, Worker
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -38,17 +38,24 @@ async def finish(session: AsyncSession, job: str, key: str, now: datetime) -> No
 
 
 async def claim_lease(
-    session: AsyncSession, job: str, key: str, now: datetime, lease: timedelta
+    session: AsyncSession,
+    job: str,
+    key: str,
+    now: datetime,
+    lease: timedelta,
+    owner: str | None = None,
 ) -> bool:
-    """Claim a long job's period for ``lease``, committed on its own: True when the period is
-    new, or its run started more than ``lease`` ago and never finished (it was cut short)."""
+    """Claim a long job's period for ``owner`` (a worker's id), committed on its own: True
+    when the period is new, or its run never finished and was cut short: its owner is gone
+    (storage/repositories/workers.py), or it started more than ``lease`` ago."""
     insert_ = _insert(session)
-    stmt = insert_(JobRun).values(job=job, key=key, started_at=now)
+    stmt = insert_(JobRun).values(job=job, key=key, started_at=now, claimed_by=owner)
+    owner_gone = JobRun.claimed_by.is_not(None) & ~exists().where(Worker.id == JobRun.claimed_by)
     claimed = await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[JobRun.job, JobRun.key],
-            set_={"started_at": stmt.excluded.started_at},
-            where=JobRun.finished_at.is_(None) & (JobRun.started_at <= now - lease),
+            set_={"started_at": stmt.excluded.started_at, "claimed_by": stmt.excluded.claimed_by},
+            where=JobRun.finished_at.is_(None) & ((JobRun.started_at <= now - lease) | owner_gone),
         ).returning(JobRun.job)
     )
     return claimed.first() is not None

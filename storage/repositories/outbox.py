@@ -261,7 +261,13 @@ async def broadcast_outcomes(session: AsyncSession, broadcast_id: int) -> dict[s
 
 
 async def claim(
-    session: AsyncSession, *, channel: str, limit: int, now: datetime, lease: timedelta
+    session: AsyncSession,
+    *,
+    channel: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    owner: str | None = None,
 ) -> list[OutboxMessage]:
     """Take up to ``limit`` due messages of ``channel`` for ``lease``: replies before bulk,
     then oldest first.
@@ -271,11 +277,18 @@ async def claim(
     dead or cancelled (a retry keeps its place). Due means pending and past its
     ``next_attempt_at``, or claimed by a worker whose lease ran out (it crashed or hung).
     Nothing is taken while the channel is paused. A claimed row is invisible to other
-    claimers until its lease ends, so commit the claim before sending.
+    claimers until its lease ends, or until its ``owner`` (the claiming worker's id) is found
+    dead (storage/repositories/workers.py), so commit the claim before sending.
     """
     claimed = await session.scalars(
         _claim_statement(),
-        {"for_channel": channel, "now": now, "limit": limit, "lease_end": now + lease},
+        {
+            "for_channel": channel,
+            "now": now,
+            "limit": limit,
+            "lease_end": now + lease,
+            "owner": owner,
+        },
     )
     # RETURNING gives rows in no promised order.
     return sorted(claimed, key=lambda message: (message.lane, message.id))
@@ -322,6 +335,7 @@ def _claim_statement() -> Update:
             status=OutboxStatus.SENDING,
             next_attempt_at=bindparam("lease_end"),
             attempts=OutboxMessage.attempts + 1,
+            claimed_by=bindparam("owner"),
         )
         .returning(OutboxMessage)
     )

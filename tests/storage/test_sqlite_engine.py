@@ -6,12 +6,17 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine, create_reader
+from bot.inbox import InboxWriter
+from storage import migrate
+from storage.db import DURABLE, create_engine, create_reader, make_sessionmaker
+from storage.repositories.inbox import NewUpdate
 
 
 @pytest.fixture
@@ -107,3 +112,44 @@ async def test_a_readers_transaction_keeps_its_snapshot_and_lets_writers_commit(
         await reader.dispose()
 
     assert (before, during) == (1, 1)
+
+
+async def test_a_durable_transaction_syncs_its_commit_and_the_next_plain_one_does_not(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    """SQLite applies a change of synchronous only outside a transaction: each transaction
+    must find the level it asked for already set when it begins."""
+    sessions = make_sessionmaker(sqlite_engine)
+
+    async def level(**options: bool) -> int:
+        async with sessions(execution_options=options) as session, session.begin():
+            return (await session.execute(text("PRAGMA synchronous"))).scalar_one()
+
+    full, normal = 2, 1
+    assert [
+        await level(),
+        await level(**{DURABLE: True}),
+        await level(**{DURABLE: True}),
+        await level(),
+    ] == [normal, full, full, normal]
+
+
+async def test_the_inbox_writer_commits_durably(sqlite_engine: AsyncEngine) -> None:
+    """What a webhook acknowledged survives a power loss: the writer's INSERT runs in a
+    transaction whose commit syncs the log."""
+    await migrate.upgrade_async(str(sqlite_engine.url))
+    levels: list[int] = []
+
+    @event.listens_for(sqlite_engine.sync_engine, "before_cursor_execute")
+    def spy(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO inbox"):
+            probe = conn.connection.cursor()
+            probe.execute("PRAGMA synchronous")
+            levels.append(probe.fetchone()[0])
+            probe.close()
+
+    writer = InboxWriter(make_sessionmaker(sqlite_engine))
+    await asyncio.gather(
+        *(writer.store(NewUpdate("telegram", str(n), "1", n, {"n": n})) for n in range(3))
+    )
+    assert levels and set(levels) == {2}

@@ -127,7 +127,10 @@ async def client(
     session_factory: async_sessionmaker[AsyncSession], content: Content, clock: Clock, db_url: str
 ) -> AsyncIterator[TestClient]:
     catalogs = load_catalogs()
-    documents = Documents(session_factory, {"report": report_maker(db_url, content, catalogs)})
+    documents = Documents(
+        session_factory,
+        {"report": report_maker(db_url, content, catalogs, association="Hội Khuyến học Đà Nẵng")},
+    )
     app = make_app(
         session_factory,
         webhook_secret="s",

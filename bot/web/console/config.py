@@ -33,6 +33,8 @@ class ConsoleConfig:
     telegram_bot: str = ""
     # Serve the public progress page (/web/progress): figures per commune, no names.
     public_stats: bool = False
+    # The association the figures are of (the report's header).
+    association: str = ""
 
 
 CONFIG = web.AppKey("console_config", ConsoleConfig)

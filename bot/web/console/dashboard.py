@@ -138,7 +138,7 @@ async def page(request: web.Request) -> web.Response:
     now = cfg.clock()
     year = filters(request.query, now).year
     code = _chosen_scope(request, who)
-    report = AnnualReport(cfg.content, who.t, year, now)
+    report = AnnualReport(cfg.content, who.t, year, now, cfg.association)
     async with cfg.sessions() as db:
         try:
             scope = await resolve(db, cfg.content, code or None)

@@ -30,7 +30,7 @@ async def page(request: web.Request) -> web.Response:
     cached = _cache.get(key)
     if cached is not None and cached[0] > now:
         return web.Response(text=cached[1], content_type="text/html")
-    report = AnnualReport(cfg.content, t, year, now)
+    report = AnnualReport(cfg.content, t, year, now, cfg.association)
     async with cfg.sessions() as db:
         scope = await resolve(db, cfg.content, None)
         places = await report.places(db, scope)

@@ -1,7 +1,7 @@
 """trust: who revoked a certificate
 
 Revision ID: 0016_trust
-Revises: 0013_links
+Revises: 0014_dead_letters
 Create Date: 2026-12-06 01:00:00.000000
 """
 

@@ -3,7 +3,7 @@ certificates re-issued after a correction, audit rows by the command line's oper
 guardian's consent for a child under 16 (who, how, when; the code the child passes on)
 
 Revision ID: 0017_privacy
-Revises: 0013_links
+Revises: 0016_trust
 Create Date: 2026-12-06 01:00:00.000000
 """
 

@@ -2,7 +2,7 @@
 review queue's index
 
 Revision ID: 0018_console
-Revises: 0016_trust
+Revises: 0017_privacy
 Create Date: 2026-12-06 01:00:00.000000
 """
 
