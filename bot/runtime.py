@@ -100,6 +100,7 @@ def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engi
         settings=ConversationSettings(
             notice_version=settings.notice_version,
             data_controller=settings.data_controller,
+            notice_digest_threshold=settings.notice_digest_threshold,
             evidence_types=frozenset(t.lower().lstrip(".") for t in settings.evidence_types),
             evidence_max_bytes=int(settings.evidence_max_mb * 1024 * 1024),
             link_code_key=link_code_key(settings),

@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     review_escalate_days: int = Field(
         10, ge=1, description="Submissions waiting longer than this go to the parent scope too"
     )
+    notice_digest_threshold: int = Field(
+        20,
+        ge=0,
+        description="Above this many submissions waiting in an officer's scope, the officer "
+        "gets one summary notice an hour instead of one per submission (0: always one each)",
+    )
     review_digest_hour: int = Field(
         8, ge=0, le=23, description="Hour of the day (Vietnam time) the digest goes out"
     )

@@ -24,6 +24,7 @@ class Settings:
 
     notice_version: str = "2026-01"
     data_controller: str = "Hội Khuyến học thành phố Đà Nẵng"
+    notice_digest_threshold: int = 20
     # Evidence files taken (handlers/flows/evidence_limits.py): extensions, and bytes each.
     evidence_types: frozenset[str] = frozenset(
         [

@@ -38,8 +38,8 @@ def match_choice(text: str, labels: Sequence[str]) -> int | None:
     """Index of the option a person meant: its number (1-based) or its label typed in any
     case, with or without accents. None when nothing, or more than one, fits."""
     typed = normalize(text)
-    if not typed:
-        return None
+    if not typed or (typed.isdigit() and text.strip()[:1] in ("-", "+", "−")):
+        return None  # "-1", "+2": numbers no option has, not options 1 and 2
     if typed.isdigit():
         number = int(typed)
         return number - 1 if 1 <= number <= len(labels) else None

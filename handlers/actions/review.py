@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from content import CriteriaGroup
 from content.scoring import ScoreResult
+from content.text import normalize
 from handlers.actions import certificates, rules
 from handlers.actions.base import Actor, Likeness, Reason, Refused, Work, clean_note
 from handlers.events import Reply, ReplyKind
@@ -92,26 +94,118 @@ async def waiting(work: Work, actor: Actor, assessment_id: int) -> tuple[Assessm
     return a, citizen
 
 
-async def queue(
-    work: Work, actor: Actor, *, limit: int, offset: int = 0
-) -> list[tuple[Assessment, Profile]]:
-    """Cases waiting in the actor's scope, oldest first, without their own person's (the
-    scope above decides those). The read is audited with the cases it showed."""
+class Listing(StrEnum):
+    """An officer's lists: waiting for a decision, returned and waiting for the citizen,
+    and the decisions the officer took."""
+
+    WAITING = "waiting"
+    RETURNED = "returned"
+    MINE = "mine"
+
+
+_LISTED = {
+    Listing.WAITING: reviews.AWAITING,
+    Listing.RETURNED: (AssessmentStatus.RETURNED,),
+    Listing.MINE: (*reviews.DECIDED, AssessmentStatus.RETURNED),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A case in a list, with what triage needs: whether any answer has evidence."""
+
+    assessment: Assessment
+    citizen: Profile
+
+    @property
+    def evidence(self) -> bool:
+        return any(x.evidence for x in self.assessment.answers)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list, and how many the whole list holds."""
+
+    lines: list[Line]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """What narrows a list: words of the name and a birth year (`Lan 1975`), a commune,
+    a unit."""
+
+    search: str = ""
+    commune_code: str | None = None
+    unit_id: int | None = None
+
+    def keeps(self, row: reviews.Listed) -> bool:
+        words = normalize(self.search).split()
+        year = [int(w) for w in words if w.isdigit()]
+        name = normalize(row.full_name or "").split()
+        return (
+            all(w in name for w in words if not w.isdigit())
+            and all(y == row.birth_year for y in year)
+            and self.commune_code in (None, row.commune_code)
+            and self.unit_id in (None, row.unit_id)
+        )
+
+
+async def listed(
+    work: Work, actor: Actor, listing: Listing = Listing.WAITING, where: Filter | None = None
+) -> list[reviews.Listed]:
+    """The whole list in the actor's scope, narrowed by `where`; the waiting list without
+    their own person's (the scope above decides those)."""
     roles = await rules.roles_of(work, actor)
     if not roles:
         raise Refused(Reason.NOT_STAFF)
-    found = await reviews.pending(work.session, roles, limit=limit, offset=offset)
-    if actor.user_id is not None:
+    decided_by = actor.user_id if listing == Listing.MINE else None
+    found = [
+        row
+        for row in await reviews.listed(
+            work.session, roles, _LISTED[listing], decided_by=decided_by
+        )
+        if where is None or where.keeps(row)
+    ]
+    if listing == Listing.WAITING and actor.user_id is not None:
         keys = await rules.keys_of(work.session, [actor.user_id])
         found = [
-            (a, p)
-            for a, p in found
+            row
+            for row in found
             if not rules.same_person(
-                p.user_id, rules.profile_key(p), actor.user_id, keys.get(actor.user_id)
+                row.user_id,
+                rules.key_of(row.full_name, row.birth_year, row.commune_code),
+                actor.user_id,
+                keys.get(actor.user_id),
             )
         ]
-    await work.record(actor, "review.queue_viewed", None, cases=[a.id for a, _ in found])
     return found
+
+
+async def triage(
+    work: Work,
+    actor: Actor,
+    listing: Listing = Listing.WAITING,
+    where: Filter | None = None,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> Page:
+    """One page of a list (`listed`), its cases loaded. The read is audited with the cases
+    it showed."""
+    found = await listed(work, actor, listing, where)
+    shown = [row.assessment_id for row in found[offset : offset + limit]]
+    await work.record(actor, "review.queue_viewed", None, cases=shown, listing=listing.value)
+    lines = [Line(a, p) for a, p in await reviews.loaded(work.session, shown)]
+    return Page(lines, len(found))
+
+
+async def queue(
+    work: Work, actor: Actor, *, limit: int, offset: int = 0
+) -> list[tuple[Assessment, Profile]]:
+    """Cases waiting in the actor's scope, oldest first (`triage` of the waiting list)."""
+    page = await triage(work, actor, limit=limit, offset=offset)
+    return [(x.assessment, x.citizen) for x in page.lines]
 
 
 def _checked(work: Work, a: Assessment, adjustments: Adjustments) -> dict[str, Any]:

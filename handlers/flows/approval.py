@@ -11,8 +11,15 @@ from content import Indicator
 from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows.common import pick, reprompt, typed_text
-from handlers.flows.results import evaluate, group_of, verdict
-from handlers.flows.review import FLOW, approve, cancel_buttons, waiting, written_note
+from handlers.flows.results import answered, evaluate, group_of, level, verdict
+from handlers.flows.review import (
+    FLOW,
+    approve,
+    cancel_buttons,
+    decision,
+    waiting,
+    written_note,
+)
 from handlers.scores import adjustment_lines, own_points
 from storage.models import Assessment
 
@@ -29,8 +36,9 @@ class Approve:
 
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
+        # Named for their case, as on the case screen: an older screen's press decides nothing.
         return [
-            Button(ctx._("Duyệt"), "approve"),
+            Button(ctx._("Duyệt"), f"approve:{ctx.data['id']}"),
             Button(ctx._("Điều chỉnh điểm"), "adjust"),
             Button(ctx._("Hủy"), "cancel"),
         ]
@@ -45,12 +53,21 @@ class Approve:
         group = group_of(ctx, a)
         result = evaluate(ctx, a, citizen, adj)
         own = own_points(a)
+        answers = {x.indicator_id: x for x in a.answers}
         lines = [ctx._("Duyệt bản tự đánh giá của {name}:").format(name=citizen.full_name)]
         for ind in group.indicators:
             points = f"{own.get(ind.id)}"
             if ind.id in adj:
                 points += f" → {adj[ind.id]['points']}"
-            lines.append(f"  {ind.number}. {ctx.t.text(ind.title)}: {points}/{ind.max_points}")
+            lines.append(
+                ctx._("  {n}. {title}: {answer}: {points}/{max} điểm").format(
+                    n=ind.number,
+                    title=ctx.t.text(ind.title),
+                    answer=answered(ctx, ind, answers.get(ind.id)),
+                    points=points,
+                    max=ind.max_points,
+                )
+            )
         if adj:
             lines += ["", ctx._("Điểm điều chỉnh:"), *adjustment_lines(ctx.t, group, a, adj)]
         lines += [
@@ -73,8 +90,10 @@ class Approve:
         found = await waiting(ctx)
         if found is None:
             return
-        choice = await pick(ctx, Approve.buttons(ctx))
-        if choice == "approve":
+        choice = await decision(ctx, Approve.buttons(ctx))
+        if choice is None:
+            return  # the screen is closed
+        if choice == f"approve:{ctx.data['id']}":
             await approve(ctx, adjusting(ctx), Approve.buttons(ctx))
         elif choice == "adjust":
             await ctx.go(FLOW, "adjust_pick", id=ctx.data["id"], adj=adjusting(ctx))
@@ -89,12 +108,19 @@ class AdjustPick:
     @staticmethod
     def buttons(ctx: Context, a: Assessment) -> list[Button]:
         adj, own = adjusting(ctx), own_points(a)
+        answers = {x.indicator_id: x for x in a.answers}
         marks = []
         for ind in group_of(ctx, a).indicators:
             points = f"{own.get(ind.id)}"
             if ind.id in adj:
                 points += f" → {adj[ind.id]['points']}"
-            marks.append(Button(f"{ind.number}. {ctx.t.text(ind.title)}: {points}", f"t{ind.id}"))
+            label = ctx._("{n}. {title}: {answer}: {points} điểm").format(
+                n=ind.number,
+                title=ctx.t.text(ind.title),
+                answer=answered(ctx, ind, answers.get(ind.id)),
+                points=points,
+            )
+            marks.append(Button(label, f"t{ind.id}"))
         return [*marks, Button(ctx._("« Quay lại"), "back")]
 
     @staticmethod
@@ -128,10 +154,14 @@ class AdjustPoints:
     @staticmethod
     def buttons(ctx: Context, a: Assessment) -> list[Button]:
         own = own_points(a).get(ctx.data["ind"])
-        mine, other = ctx._("{points} điểm (người dân tự chấm)"), ctx._("{points} điểm")
+        ind = AdjustPoints.indicator(ctx, a)
+        mine = ctx._("{points} điểm: {answer} (người dân tự chấm)")
+        other = ctx._("{points} điểm: {answer}")
         return [
-            Button((mine if p == own else other).format(points=p), f"p{p}")
-            for p in AdjustPoints.indicator(ctx, a).possible_points
+            Button(
+                (mine if p == own else other).format(points=p, answer=level(ctx, ind, p)), f"p{p}"
+            )
+            for p in ind.possible_points
         ] + [Button(ctx._("« Quay lại"), "back")]
 
     @staticmethod
@@ -141,10 +171,12 @@ class AdjustPoints:
             return
         a = found[0]
         ind = AdjustPoints.indicator(ctx, a)
+        answer = next((x for x in a.answers if x.indicator_id == ind.id), None)
         ctx.say(
-            ctx._("Chỉ số {n}. {title}\nChọn số điểm Hội Khuyến học công nhận:").format(
-                n=ind.number, title=ctx.t.text(ind.title)
-            ),
+            ctx._(
+                "Chỉ số {n}. {title}\nNgười dân trả lời: {answer}\n"
+                "Chọn số điểm Hội Khuyến học công nhận:"
+            ).format(n=ind.number, title=ctx.t.text(ind.title), answer=answered(ctx, ind, answer)),
             AdjustPoints.buttons(ctx, a),
             number_answer=True,  # a typed 5 means five points, not the fifth button
         )

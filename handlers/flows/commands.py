@@ -15,6 +15,7 @@ from handlers.flows import (
     guardian,
     learning,
     linking,
+    menu,
     onboarding,
     privacy,
     profile,
@@ -23,6 +24,7 @@ from handlers.flows import (
     review,
     skills,
     staff,
+    triage,
     web_signin,
 )
 from handlers.flows.common import go_home
@@ -54,6 +56,14 @@ ALIASES = {
     "pending": "pending",
     "choduyet": "pending",
     "review": "review",
+    "returned": "returned",
+    "tralai": "returned",
+    "decided": "decided",
+    "daquyet": "decided",
+    "places": "places",
+    "theoxa": "places",
+    "staff": "staff",
+    "vieccanbo": "staff",
     "canbo": "officer",
     "ngung": "stop",
     "skills": "skills",
@@ -103,7 +113,7 @@ async def run_payload(ctx: Context, payload: str) -> None:
         await broadcast.control(ctx, action, int(argument))
         return
     if action == "pending" and argument.isdigit():
-        await review.show_pending(ctx, int(argument))
+        await triage.show(ctx, page=int(argument))
         return
     if action == "unlink" and argument.isdigit():
         await linking.unlink(ctx, int(argument))
@@ -148,7 +158,8 @@ def _linked_commune(ctx: Context) -> str | None:
 
 
 async def _menu(ctx: Context) -> None:
-    if ctx.profile is None or not ctx.profile.is_registered:
+    registered = ctx.profile is not None and ctx.profile.is_registered
+    if not registered and not await menu.is_staff(ctx):
         ctx.say(ctx._("Anh/Chị cần hoàn tất đăng ký trước khi dùng menu."))
     await go_home(ctx)
 
@@ -169,6 +180,19 @@ HELP_LINES = (
     ("delete", N_("xóa dữ liệu của tôi")),
     ("help", N_("hướng dẫn này")),
 )
+# What staff also have.
+STAFF_LINES = (
+    ("staff", N_("việc của cán bộ")),
+    ("pending", N_("danh sách chờ xác minh")),
+    ("review", N_("tìm theo tên và năm sinh, ví dụ: /review Lan 1975")),
+    ("places", N_("bản chờ theo xã/phường và đơn vị")),
+    ("returned", N_("bản đã trả lại, chờ người dân sửa")),
+    ("decided", N_("các quyết định của tôi")),
+    ("report", N_("báo cáo")),
+    ("broadcast", N_("gửi thông báo")),
+    ("web", N_("mở trang quản lý trên web (đường dẫn đăng nhập)")),
+    ("officer", N_("nhận vai trò cán bộ bằng mã mời")),
+)
 
 
 async def _help(ctx: Context) -> None:
@@ -179,6 +203,12 @@ async def _help(ctx: Context) -> None:
         ),
         *(f"/{command}: {ctx._(text)}" for command, text in HELP_LINES),
     ]
+    if await menu.is_staff(ctx):
+        lines += [
+            "",
+            ctx._("DÀNH CHO CÁN BỘ"),
+            *(f"/{command}: {ctx._(text)}" for command, text in STAFF_LINES),
+        ]
     ctx.say("\n".join(lines))
     await steps.enter(ctx)
 
@@ -282,10 +312,13 @@ async def _officer(ctx: Context) -> None:
 
 
 async def _review(ctx: Context) -> None:
-    if ctx.event.command == "review" and ctx.event.args.strip().isdigit():
-        await review.start(ctx, "review", int(ctx.event.args))
+    """`/review` the queue, `/review 123` a case by its number, `/review Lan 1975` the
+    cases whose name has these words (and birth year)."""
+    typed = ctx.event.args.strip() if ctx.event.command == "review" else ""
+    if typed.isdigit():
+        await review.start(ctx, "review", int(typed))
     else:
-        await review.show_pending(ctx)
+        await triage.show(ctx, search=typed)
 
 
 _ACTIONS = {
@@ -304,7 +337,11 @@ _ACTIONS = {
     "certificate": _certificate,
     "delete": _delete,
     "officer": _officer,
-    "pending": review.show_pending,
+    "pending": triage.pending,
+    "returned": triage.returned,
+    "decided": triage.decided,
+    "places": triage.places,
+    "staff": menu.staff,
     "review": _review,
     "broadcast": broadcast.begin,
     "report": reports.send_report,

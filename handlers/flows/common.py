@@ -62,7 +62,9 @@ async def go_home(ctx: Context) -> None:
     """Where a person belongs: the menu once registered, else back into sign-up."""
     from handlers.flows import menu, onboarding, registration
 
-    if ctx.profile is None:
+    if ctx.profile is None and await menu.is_staff(ctx):
+        await menu.staff(ctx)  # an officer need not be a citizen too
+    elif ctx.profile is None:
         await onboarding.begin(ctx)
     elif not ctx.profile.is_registered:
         await registration.resume(ctx)

@@ -1,10 +1,12 @@
-"""The main menu of a registered citizen."""
+"""The main menu of a registered citizen, and the officers' menu (for staff, whether or
+not they are citizens here too)."""
 
 from __future__ import annotations
 
+from handlers.actions import rules
 from handlers.context import Context, steps
 from handlers.events import Button, Event
-from handlers.flows.common import pick
+from handlers.flows.common import me, pick, work
 from storage.models import AssessmentStatus
 from storage.repositories import certificates
 
@@ -13,6 +15,14 @@ FLOW = "menu"
 
 async def show(ctx: Context) -> None:
     await ctx.go(FLOW, "main")
+
+
+async def is_staff(ctx: Context) -> bool:
+    return bool(await rules.roles_of(work(ctx), me(ctx)))
+
+
+async def staff(ctx: Context) -> None:
+    await ctx.go(FLOW, "staff")
 
 
 def _assess_label(ctx: Context) -> str:
@@ -30,7 +40,12 @@ def _assess_label(ctx: Context) -> str:
 class Main:
     @staticmethod
     async def buttons(ctx: Context) -> list[Button]:
-        mine = [Button(_assess_label(ctx), "*assess"), Button(ctx._("Kết quả của tôi"), "*result")]
+        officer = [Button(ctx._("Việc của cán bộ"), "*staff")] if await is_staff(ctx) else []
+        mine = [
+            *officer,
+            Button(_assess_label(ctx), "*assess"),
+            Button(ctx._("Kết quả của tôi"), "*result"),
+        ]
         if await certificates.holds_one(ctx.session, ctx.user.id):
             mine.append(Button(ctx._("Giấy chứng nhận của tôi"), "*certificate"))
         return [
@@ -53,5 +68,45 @@ class Main:
         from handlers.flows import commands
 
         choice = await pick(ctx, await Main.buttons(ctx))
+        if choice is not None:
+            await commands.run_payload(ctx, choice)
+
+
+@steps.step(FLOW, "staff")
+class Staff:
+    """What an officer does in the chat, and the way to the web console."""
+
+    @staticmethod
+    def buttons(ctx: Context) -> list[Button]:
+        registered = ctx.profile is not None and ctx.profile.is_registered
+        return [
+            Button(ctx._("Danh sách chờ"), "*pending"),
+            Button(ctx._("Xem theo xã/đơn vị"), "*places"),
+            Button(ctx._("Đã trả lại, chờ người dân"), "*returned"),
+            Button(ctx._("Quyết định của tôi"), "*decided"),
+            Button(ctx._("Báo cáo"), "*report"),
+            Button(ctx._("Gửi thông báo"), "*broadcast"),
+            Button(ctx._("Mở trang quản lý trên web"), "*web"),
+            Button(ctx._("Trợ giúp cán bộ"), "*help"),
+            Button(ctx._("Menu cá nhân"), "*menu")
+            if registered
+            else Button(ctx._("Đăng ký làm người dân"), "*start"),
+        ]
+
+    @staticmethod
+    async def enter(ctx: Context) -> None:
+        if not await is_staff(ctx):  # not staff, or a role ended meanwhile
+            from handlers.flows.common import go_home
+
+            ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
+            await go_home(ctx)
+            return
+        ctx.say(ctx._("VIỆC CỦA CÁN BỘ: Anh/Chị chọn việc muốn làm."), Staff.buttons(ctx))
+
+    @staticmethod
+    async def handle(ctx: Context, event: Event) -> None:
+        from handlers.flows import commands
+
+        choice = await pick(ctx, Staff.buttons(ctx))
         if choice is not None:
             await commands.run_payload(ctx, choice)

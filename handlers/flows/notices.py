@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from content.scoring import ScoreResult
 from handlers.actions import rules
 from handlers.context import Context
-from handlers.events import Reply, ReplyKind
+from handlers.events import Button, Reply, ReplyKind
 from handlers.flows import review
 from handlers.flows.results import group_of
 from storage.models import Assessment
+from storage.repositories import audit, reviews
+
+HOUR = timedelta(hours=1)
+SUMMARY = "review.notice_summary"  # the audit note of a summary sent, per officer
 
 
 async def submitted(
@@ -38,6 +43,8 @@ async def submitted(
     low = sorted(group.indicator(i).number for i in result.low_indicators)
     for user_id in recipients:
         t = translators[user_id]
+        if await _busy(ctx, user_id):
+            continue
         verdict = t._("đạt các tiêu chí") if result.passed else t._("chưa đạt các tiêu chí")
         text = t._(
             "Có bản tự đánh giá mới cần xác minh:\n"
@@ -73,3 +80,32 @@ async def submitted(
                 about_user_id=ctx.user.id,
             )
         )
+
+
+async def _busy(ctx: Context, officer: int) -> bool:
+    """Whether this officer has more waiting than one notice each can help with
+    (`notice_digest_threshold`): then they get one summary an hour instead, and True."""
+    threshold = ctx.settings.notice_digest_threshold
+    if not threshold:
+        return False
+    count = await reviews.count_waiting(
+        ctx.session, await reviews.scopes(ctx.session, officer, ctx.content.routing)
+    )
+    if count <= threshold:
+        return False
+    noted = await audit.entries(ctx.session, subject=str(officer), since=ctx.now - HOUR)
+    if not any(x.action == SUMMARY for x in noted):
+        t = (await ctx.translators_for([officer]))[officer]
+        ctx.replies.append(
+            Reply(
+                text=t._(
+                    "Có {count} bản tự đánh giá đang chờ Anh/Chị xác minh. Khi có nhiều bản "
+                    "chờ như vậy, tôi báo tóm tắt mỗi giờ một lần thay cho từng bản."
+                ).format(count=count),
+                buttons=(Button(t._("Danh sách chờ"), "*pending"),),
+                kind=ReplyKind.NOTICE,
+                to_user_id=officer,
+            )
+        )
+        ctx.audit(SUMMARY, subject=str(officer), anonymous=True, waiting=count)
+    return True

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from content import CriteriaGroup
+from content import CriteriaGroup, Indicator
 from content.scoring import ScoreResult
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.scores import adjustment_lines, result_of
-from storage.models import Assessment, AssessmentStatus, Profile
+from storage.models import Answer, Assessment, AssessmentStatus, Profile
 
 STATUS_TEXT = {
     AssessmentStatus.DRAFT: N_("đang làm, chưa nộp"),
@@ -40,7 +40,44 @@ def evaluate(
     return result_of(ctx.content, assessment, citizen, adjustments)
 
 
-def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None) -> str:
+def answered(ctx: Context, indicator: Indicator, answer: Answer | None) -> str:
+    """What the citizen answered, in words: the option's label, or the number with its
+    unit ("7 buổi"); what the officers check against the evidence."""
+    if answer is None:
+        return ctx._("chưa trả lời")
+    if indicator.number_input is not None and answer.raw_value is not None:
+        unit = ctx.t.text(indicator.number_input.unit)
+        return f"{ctx.t.number(answer.raw_value)} {unit}"
+    option = next((o for o in indicator.options if o.id == answer.option_id), None)
+    return ctx.t.text(option.label) if option is not None else "?"
+
+
+def level(ctx: Context, indicator: Indicator, points: int) -> str:
+    """The answers that give these points, in words: the options' labels, or the ranges of
+    the number with its unit."""
+    if indicator.number_input is None:
+        return " / ".join(ctx.t.text(o.label) for o in indicator.options if o.points == points)
+    unit, n = ctx.t.text(indicator.number_input.unit), ctx.t.number
+    ranges = []
+    for band in indicator.number_input.bands:
+        if band.points != points:
+            continue
+        if band.max is None:
+            ranges.append(ctx._("từ {min} {unit}").format(min=n(band.min), unit=unit))
+        else:
+            ranges.append(
+                ctx._("từ {min} đến dưới {max} {unit}").format(
+                    min=n(band.min), max=n(band.max), unit=unit
+                )
+            )
+    return " / ".join(ranges)
+
+
+def summary(
+    ctx: Context, assessment: Assessment, citizen: Profile | None = None, *, words: bool = False
+) -> str:
+    """The assessment read back; with `words` (an officer's screens) each indicator shows
+    the answer before its points."""
     group = group_of(ctx, assessment)
     result = evaluate(ctx, assessment, citizen)
     t = ctx.t
@@ -53,6 +90,7 @@ def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None
         ),
     ]
     competency = None
+    answers = {x.indicator_id: x for x in assessment.answers} if words else {}
     for indicator in group.indicators:
         if indicator.competency != competency:
             competency = indicator.competency
@@ -60,6 +98,10 @@ def summary(ctx: Context, assessment: Assessment, citizen: Profile | None = None
             lines.append(t.text(group.competency(competency).title))
         points = result.per_indicator.get(indicator.id)
         shown = ctx._("chưa trả lời") if points is None else f"{points}/{indicator.max_points}"
+        if words and points is not None:
+            shown = ctx._("{answer}: {points} điểm").format(
+                answer=answered(ctx, indicator, answers.get(indicator.id)), points=shown
+            )
         lines.append(f"  {indicator.number}. {t.text(indicator.title)}: {shown}")
     lines.append("")
     lines.append(

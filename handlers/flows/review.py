@@ -14,10 +14,12 @@ from handlers.actions import Reason, Refused, rules
 from handlers.actions import review as act
 from handlers.actions.base import Likeness, clean_note
 from handlers.context import Context, steps
-from handlers.events import Button, Event
+from handlers.events import Button, Event, EventKind
+from handlers.flows import triage
 from handlers.flows.common import me, pick, reprompt, typed_text, work
 from handlers.flows.results import STATUS_TEXT, group_of, summary, verdict
-from handlers.i18n import N_, Translator
+from handlers.i18n import LOCAL_TZ, N_, Translator
+from handlers.input import clean, match_choice
 from storage.models import Assessment, AssessmentStatus, Profile
 from storage.repositories.reviews import AWAITING, DECIDED
 
@@ -27,9 +29,15 @@ DONE = {
     AssessmentStatus.RETURNED: N_("Đã trả lại cho người dân sửa."),
     AssessmentStatus.REJECTED: N_("Đã từ chối."),
 }
-PAGE = 10
-# The submission screen's buttons that lead to a step of their own.
-_DECISIONS = {"adjust": "adjust_pick", "return": "return_pick", "reject": "reject_reason"}
+# The submission screen's buttons and the step each leads to: approving is confirmed on a
+# screen of its own, with the name and the total.
+_DECISIONS = {
+    "approve": "approve",
+    "adjust": "adjust_pick",
+    "return": "return_pick",
+    "reject": "reject_reason",
+    "reopen": "reopen_reason",
+}
 # A submission's buttons that work from anywhere (`*action:ID`) and the step each opens.
 _STARTS = {
     "review": "open",
@@ -67,34 +75,6 @@ async def start(ctx: Context, action: str, assessment_id: int) -> bool:
     kept = {"adj": ctx.data.get("adj", {})} if same and action == "approve" else {}
     await ctx.go(FLOW, step, id=assessment_id, **kept)
     return True
-
-
-async def show_pending(ctx: Context, page: int = 0) -> None:
-    try:
-        waiting = await act.queue(work(ctx), me(ctx), limit=PAGE + 1, offset=page * PAGE)
-    except Refused:
-        ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
-        await steps.enter(ctx)
-        return
-    # The officer's screen also leads to the web console (a sign-in link, `/web`).
-    web = Button(ctx._("Mở trang quản lý trên web"), "*web")
-    if not waiting:
-        ctx.say(ctx._("Không có bản tự đánh giá nào đang chờ xác minh."), [web])
-        return
-    buttons = [
-        Button(
-            ctx._("{name}: {total} điểm").format(name=p.full_name, total=a.total), f"*review:{a.id}"
-        )
-        for a, p in waiting[:PAGE]
-    ]
-    buttons.append(web)
-    if len(waiting) > PAGE:
-        buttons.append(Button(ctx._("Trang sau »"), f"*pending:{page + 1}"))
-    ctx.say(
-        ctx._("Danh sách chờ xác minh (cũ nhất trước):"),
-        buttons,
-        mentions=tuple(p.user_id for _, p in waiting[:PAGE]),
-    )
 
 
 def refusal(ctx: Context, refused: Refused) -> None:
@@ -154,13 +134,15 @@ def likeness_lines(ctx: Context, found: list[Likeness]) -> list[str]:
 class Open:
     @staticmethod
     def buttons(ctx: Context, a: Assessment) -> list[Button]:
+        # Each decision names its case: a press on an older screen of another case (a
+        # Telegram message stays pressable) decides nothing.
         decide = [
-            Button(ctx._("Duyệt"), "approve"),
-            Button(ctx._("Điều chỉnh điểm rồi duyệt"), "adjust"),
-            Button(ctx._("Trả lại để sửa"), "return"),
-            Button(ctx._("Từ chối"), "reject"),
+            Button(ctx._("Duyệt"), f"approve:{a.id}"),
+            Button(ctx._("Điều chỉnh điểm rồi duyệt"), f"adjust:{a.id}"),
+            Button(ctx._("Trả lại để sửa"), f"return:{a.id}"),
+            Button(ctx._("Từ chối"), f"reject:{a.id}"),
         ]
-        reopen = [Button(ctx._("Mở lại"), "reopen")]
+        reopen = [Button(ctx._("Mở lại"), f"reopen:{a.id}")]
         evidence = [Button(ctx._("Xem minh chứng"), f"*evidence:{a.id}")]
         return [
             *(decide if a.status in AWAITING else []),
@@ -196,7 +178,7 @@ class Open:
                     ),
                     *likeness_lines(ctx, case.likeness),
                     "",
-                    summary(ctx, a, citizen),
+                    summary(ctx, a, citizen, words=True),
                     "",
                     ctx._("Minh chứng: {list}").format(
                         list="; ".join(evidence) or ctx._("không có")
@@ -211,22 +193,44 @@ class Open:
     async def handle(ctx: Context, event: Event) -> None:
         found = await authorised(ctx, ctx.data["id"])
         if found is None:
+            await triage.show(ctx)
             return
         a = found[0]
-        if a.status not in AWAITING and event.payload in ("approve", *_DECISIONS):
+        pressed = event.payload.partition(":")[0]
+        if a.status not in AWAITING and pressed in _DECISIONS and pressed != "reopen":
             await waiting(ctx)  # pressed on a screen from before the decision
             return
-        choice = await pick(ctx, Open.buttons(ctx, a))
-        if choice in _DECISIONS:
-            await ctx.go(FLOW, _DECISIONS[choice], id=a.id)
-        elif choice == "reopen":
-            await ctx.go(FLOW, "reopen_reason", id=a.id)
-        elif choice == "approve":
-            await approve(ctx, {}, Open.buttons(ctx, a))
-        elif choice is not None:
+        choice = await decision(ctx, Open.buttons(ctx, a))
+        if choice is None:
+            return
+        action, _, target = choice.partition(":")
+        if action in _DECISIONS and target == str(a.id):
+            await ctx.go(FLOW, _DECISIONS[action], id=a.id)
+        else:
             from handlers.flows import commands
 
             await commands.run_payload(ctx, choice)
+
+
+async def decision(ctx: Context, buttons: list[Button]) -> str | None:
+    """The option chosen on a decision screen, or None. A decision screen is never shown
+    again after input it does not understand (the next "1" would decide on a case the
+    officer no longer looks at): they are told so and go back to the queue."""
+    event, choice = ctx.event, None
+    if event.kind is EventKind.BUTTON and any(b.payload == event.payload for b in buttons):
+        choice = event.payload
+    elif event.kind is EventKind.TEXT:
+        index = match_choice(clean(event.text), [b.label for b in buttons])
+        choice = None if index is None else buttons[index].payload
+    if choice is None:
+        ctx.say(
+            ctx._(
+                "Tôi chưa hiểu lựa chọn này, nên chưa quyết định gì. Màn hình quyết định đã "
+                "đóng; Anh/Chị chọn lại người cần xem trong danh sách."
+            )
+        )
+        await triage.show(ctx)
+    return choice
 
 
 async def approve(
@@ -273,7 +277,7 @@ async def _refused(ctx: Context, refused: Refused, buttons: list[Button], **data
         await ctx.go(FLOW, "confirm_duplicate", id=a.id, **data)
     elif refused.reason == Reason.DECIDED and a is not None:
         await _already_decided(ctx, a)  # someone was first
-        await show_pending(ctx)
+        await triage.show(ctx)
     else:
         refusal(ctx, refused)
 
@@ -460,7 +464,10 @@ class ConfirmDuplicate:
 
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx._("Vẫn duyệt"), "approve"), Button(ctx._("Hủy"), "cancel")]
+        return [
+            Button(ctx._("Vẫn duyệt"), f"approve:{ctx.data['id']}"),
+            Button(ctx._("Hủy"), "cancel"),
+        ]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
@@ -485,8 +492,10 @@ class ConfirmDuplicate:
     async def handle(ctx: Context, event: Event) -> None:
         if await waiting(ctx) is None:
             return
-        choice = await pick(ctx, ConfirmDuplicate.buttons(ctx))
-        if choice == "approve":
+        choice = await decision(ctx, ConfirmDuplicate.buttons(ctx))
+        if choice is None:
+            return  # the screen is closed
+        if choice == f"approve:{ctx.data['id']}":
             adj = dict(ctx.data.get("adj", {}))
             await approve(ctx, adj, ConfirmDuplicate.buttons(ctx), confirm_duplicate=True)
         elif choice == "cancel":
@@ -495,18 +504,23 @@ class ConfirmDuplicate:
 
 async def _decided(ctx: Context, decided: act.Decided) -> None:
     ctx.say(ctx._(DONE[decided.status]))
-    # Rest on the decided submission, without showing it again: no adjustments linger.
-    ctx.conversation.step, ctx.conversation.data = "open", {"id": decided.assessment.id}
-    await show_pending(ctx)
+    await triage.show(ctx)  # a list, where a number typed next only opens a case
 
 
 async def _already_decided(ctx: Context, a: Assessment) -> None:
-    decider = await ctx.session.scalar(
-        select(Profile.full_name).where(Profile.user_id == a.decided_by)
-    )
+    """Who decided first, and when ("by you" when it was this officer, on another screen
+    or another app)."""
+    if a.decided_by == ctx.user.id:
+        who = ctx._("chính Anh/Chị")
+    else:
+        who = await ctx.session.scalar(
+            select(Profile.full_name).where(Profile.user_id == a.decided_by)
+        ) or ctx._("một cán bộ khác")
+    when = a.decided_at.astimezone(LOCAL_TZ) if a.decided_at else None
     ctx.say(
-        ctx._("Bản tự đánh giá này đã được quyết định trước ({status}, bởi {who}).").format(
+        ctx._("Bản tự đánh giá này đã được quyết định trước ({status}, bởi {who}, {time}).").format(
             status=ctx._(STATUS_TEXT[AssessmentStatus(a.status)]),
-            who=decider or ctx._("một cán bộ khác"),
+            who=who,
+            time=f"{when:%H:%M} {ctx.t.date(when)}" if when else "?",
         )
     )

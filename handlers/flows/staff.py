@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.actions import Refused
 from handlers.actions import staff as act
 from handlers.context import Context, steps
-from handlers.flows.common import me, work
+from handlers.flows.common import go_home, me, work
 from handlers.i18n import N_
 from storage.models import StaffRole
 
@@ -34,4 +34,6 @@ async def join(ctx: Context, code: str) -> None:
                 "xác minh, tôi sẽ báo cho Anh/Chị tại đây."
             ).format(role=ctx._(ROLE_NAMES[StaffRole(joined.role.role)]), scope=joined.scope)
         )
+        await go_home(ctx)  # the officers' menu, not the citizens' sign-up
+        return
     await steps.enter(ctx)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -87,19 +87,71 @@ def covers(roles: list[Scope], a: Assessment, profile: Profile) -> bool:
     return False
 
 
-async def pending(
-    session: AsyncSession, roles: list[Scope], *, limit: int, offset: int = 0
-) -> list[tuple[Assessment, Profile]]:
-    """Submissions waiting in this scope, oldest first."""
+async def count_waiting(session: AsyncSession, roles: list[Scope]) -> int:
+    """How many submissions wait for a decision in this scope."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Assessment)
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .where(Assessment.status.in_(AWAITING), _in_scope(roles))
+    )
+    return found or 0
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A submission in an officer's list, with what the list is filtered by."""
+
+    assessment_id: int
+    user_id: int
+    full_name: str | None
+    birth_year: int | None
+    commune_code: str | None
+    unit_id: int | None
+
+
+async def listed(
+    session: AsyncSession,
+    roles: list[Scope],
+    statuses: tuple[AssessmentStatus, ...],
+    *,
+    decided_by: int | None = None,
+) -> list[Listed]:
+    """Submissions in these states in this scope (those `decided_by` someone, when given):
+    waiting ones oldest first, others latest decided first. Narrow rows, so a whole
+    scope's list can be filtered by name (without accents, which the database cannot do
+    alike everywhere) and counted."""
+    query = (
+        select(
+            Assessment.id,
+            Profile.user_id,
+            Profile.full_name,
+            Profile.birth_year,
+            Profile.commune_code,
+            Profile.unit_id,
+        )
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .where(Assessment.status.in_(statuses), _in_scope(roles))
+    )
+    if decided_by is not None:
+        query = query.where(Assessment.decided_by == decided_by)
+    if set(statuses) <= set(AWAITING):
+        query = query.order_by(Assessment.submitted_at, Assessment.id)
+    else:
+        query = query.order_by(Assessment.decided_at.desc(), Assessment.id.desc())
+    return [Listed(*row) for row in await session.execute(query)]
+
+
+async def loaded(session: AsyncSession, ids: list[int]) -> list[tuple[Assessment, Profile]]:
+    """These submissions with their answers and people, in the order of `ids`."""
     rows = await session.execute(
         select(Assessment, Profile)
         .join(Profile, Profile.user_id == Assessment.user_id)
-        .where(Assessment.status.in_(AWAITING), _in_scope(roles))
-        .order_by(Assessment.submitted_at, Assessment.id)
-        .limit(limit)
-        .offset(offset)
+        .where(Assessment.id.in_(ids))
+        .options(selectinload(Assessment.answers))
     )
-    return [(a, p) for a, p in rows.all()]
+    found = {a.id: (a, p) for a, p in rows.all()}
+    return [found[i] for i in ids if i in found]
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,6 +105,7 @@ async def test_after_delete_nothing_of_the_person_is_left(
         await officer.press(NAME, "sinh năm")
         await officer.press("Xem minh chứng", "Đã gửi 1 tệp minh chứng")
         await officer.press("Xem câu trả lời", "BẢN TỰ ĐÁNH GIÁ NĂM")
+        await officer.press("Duyệt", "Tổng điểm: ")  # the summary to confirm
         await officer.press("Duyệt", "Đã duyệt")
         await citizen.wait_for_document()  # the certificate
         await citizen.deliver(fake_telegram.user_text(citizen.id, "/mydata"))

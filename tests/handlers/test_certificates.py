@@ -18,6 +18,7 @@ async def approve(chat: Chat, bot_engine: Engine) -> Chat:
     officer, a = await submitted_to_officer(chat, bot_engine)
     await officer.payload(f"*review:{a.id}")
     await officer.press("Duyệt")
+    await officer.press("Duyệt")  # confirmed
     assert "Đã duyệt." in officer.text
     return officer
 

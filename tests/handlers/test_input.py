@@ -13,6 +13,7 @@ OPTIONS = ["Thường xuyên", "Không thường xuyên", "Thỉnh thoảng", "C
     ("typed", "index"),
     [
         ("1", 0),
+        ("2.", 1),
         (" 4 ", 3),
         ("Thường xuyên", 0),
         ("thuong xuyen", 0),
@@ -29,7 +30,9 @@ def test_option_is_matched(typed: str, index: int) -> None:
     assert match_choice(typed, OPTIONS) == index
 
 
-@pytest.mark.parametrize("typed", ["0", "5", "xuyen", "thuong xuyen lam", "có", "", "😀", "1.5"])
+@pytest.mark.parametrize(
+    "typed", ["0", "5", "-1", "+2", "−1", "xuyen", "thuong xuyen lam", "có", "", "😀", "1.5"]
+)
 def test_unclear_answers_match_nothing(typed: str) -> None:
     assert match_choice(typed, OPTIONS) is None
 

@@ -91,6 +91,10 @@ async def test_approve_from_the_notice_and_the_citizen_is_told(
     await officer.payload(f"*review:{a.id}")  # the notice's button
     assert "Nguyễn Thị Lan, sinh năm 1968, Tổ 5, Phường Hải Châu" in officer.text
     assert "BẢN TỰ ĐÁNH GIÁ NĂM 2026" in officer.text
+    await officer.press("Duyệt")  # asks first, with the name and the total
+    assert "Duyệt bản tự đánh giá của Nguyễn Thị Lan" in officer.text
+    assert "Tổng điểm: 100/100" in officer.text
+    assert (await state(bot_engine)).status == AssessmentStatus.SUBMITTED
     await officer.press("Duyệt")
     assert "Đã duyệt." in officer.text
     decided = await state(bot_engine)
@@ -105,8 +109,11 @@ async def test_a_failing_result_cannot_be_approved_but_can_be_rejected_with_a_re
     officer, a = await submitted_to_officer(chat, bot_engine, passing=False)
     await officer.command("review", str(a.id))
     await officer.press("Duyệt")
+    assert "CHƯA ĐẠT" in officer.text
+    await officer.press("Duyệt")
     assert "Không thể duyệt" in officer.text and "chỉ đạt 0 điểm, dưới 5" in officer.text
     assert (await state(bot_engine)).status == AssessmentStatus.SUBMITTED
+    await officer.press("Hủy")
     await officer.press("Từ chối")
     await officer.send("ít")
     assert "Lý do quá ngắn" in officer.text
@@ -130,7 +137,8 @@ async def test_two_officers_at_once_the_first_wins_and_the_second_is_told(
     await first.payload(f"*review:{a.id}")
     await second.payload(f"*review:{a.id}")
     await first.press("Duyệt")
-    await second.payload("approve")  # still on screen, pressed after the first decided
+    await first.press("Duyệt")
+    await second.payload(f"approve:{a.id}")  # still on screen, pressed after the first decided
     assert "đã được quyết định trước" in second.text
     assert "đã được công nhận" in second.text
     assert (await state(bot_engine)).status == AssessmentStatus.APPROVED
@@ -165,9 +173,13 @@ async def test_the_queue_is_oldest_first_in_pages(chat: Chat, bot_engine: Engine
     await officer.command("pending")
     labels = [b.label for b in officer.buttons]
     assert labels[0].startswith("Người Thứ A") and labels[9].startswith("Người Thứ J")
-    assert labels[-1] == "Trang sau »"
+    assert "Trang sau »" in labels and "« Trang trước" not in labels
+    assert "Tổng: 11 bản; đang xem 1–10." in officer.text
     await officer.press("Trang sau")
     assert officer.buttons[0].label.startswith("Người Thứ K")
+    assert "« Trang trước" in [b.label for b in officer.buttons]
+    await officer.press("« Trang trước")
+    assert officer.buttons[0].label.startswith("Người Thứ A")
 
 
 async def test_return_reopens_only_the_flagged_indicators_and_comes_back_showing_changes(

@@ -20,19 +20,25 @@ async def test_adjust_then_approve_records_the_adjustment_and_tells_the_citizen_
     officer, a = await submitted_to_officer(chat, bot_engine)
     await officer.payload(f"*review:{a.id}")
     await officer.press("Điều chỉnh điểm")
-    await officer.press("2. Có kế hoạch học tập: 10")
-    assert [b.label for b in officer.buttons][:2] == ["10 điểm (người dân tự chấm)", "8 điểm"]
+    [label] = [b.label for b in officer.buttons if b.label.startswith("2. Có kế hoạch học tập: ")]
+    assert label.endswith(": 10 điểm")  # the answer in words, then the points
+    await officer.press("2.")
+    assert "Người dân trả lời: Có, và đã làm theo" in officer.text
+    assert [b.label for b in officer.buttons][:2] == [
+        "10 điểm: Có, và đã làm theo (người dân tự chấm)",
+        "8 điểm: Có, làm được phần lớn",
+    ]
     await officer.press("5 điểm")
     await officer.send("ít")
     assert "Lý do quá ngắn" in officer.text
     await officer.send(REASON)
-    assert "2. Có kế hoạch học tập: 10 → 5/10" in officer.text
+    assert "2. Có kế hoạch học tập: " in officer.text and ": 10 → 5/10 điểm" in officer.text
     assert f"- chỉ số 2: 10 → 5 điểm ({REASON})" in officer.text
     assert "Tổng điểm: 95/100. Mức cần đạt: 80 điểm." in officer.text
     assert "ĐẠT các tiêu chí" in officer.text
     await officer.payload(f"*evidence:{a.id}")  # a look at the evidence in between
     await officer.press("Duyệt")  # the evidence message's button: the adjustment is kept
-    assert "2. Có kế hoạch học tập: 10 → 5/10" in officer.text
+    assert "2. Có kế hoạch học tập: " in officer.text and ": 10 → 5/10 điểm" in officer.text
     await officer.press("Duyệt")
     assert "Đã duyệt." in officer.text
 
@@ -73,8 +79,10 @@ async def test_an_adjustment_that_fails_the_rules_is_refused_and_can_be_taken_ba
 
     # Back to the citizen's own points: the adjustment goes, and approval goes through.
     await officer.press("Điều chỉnh điểm")
-    await officer.press("6. Sử dụng ngoại ngữ: 10 → 0")
-    await officer.press("10 điểm (người dân tự chấm)")
+    [label] = [b.label for b in officer.buttons if b.label.startswith("6. Sử dụng ngoại ngữ: ")]
+    assert label.endswith(": 10 → 0 điểm")
+    await officer.press("6.")
+    await officer.press("10 điểm: Dùng tốt trong công việc (người dân tự chấm)")
     assert "→" not in officer.text and "Tổng điểm: 100/100" in officer.text
     await officer.press("Duyệt")
     approved = await state(bot_engine)

@@ -36,6 +36,7 @@ async def test_an_officer_reopens_an_approval_from_the_case_and_decides_again(
 
     assert "Trạng thái: Hội Khuyến học đã mở lại" in officer.text  # the case again, waiting
     await officer.press("Duyệt")
+    await officer.press("Duyệt")
     assert "Đã duyệt." in officer.text
     await chat.command("certificate")
     assert certificate.number in chat.text and "thu hồi" not in chat.text
@@ -52,9 +53,11 @@ async def test_the_same_person_twice_is_flagged_and_a_second_title_is_asked_abou
     await officer.payload(f"*review:{second}")
     assert f"Có thể trùng với: Nguyễn Thị Lan (mã {first}, đã được công nhận)" in officer.text
     await officer.press("Duyệt")
+    await officer.press("Duyệt")
     assert "có thể đã được công nhận năm nay" in officer.text
     await officer.press("Hủy")
     assert (await state_of(bot_engine, second)) == AssessmentStatus.SUBMITTED
+    await officer.press("Duyệt")
     await officer.press("Duyệt")
     await officer.press("Vẫn duyệt")
     assert "Đã duyệt." in officer.text

@@ -46,7 +46,10 @@ async def test_an_admin_joins_from_a_start_link_on_first_contact(chat: Chat) -> 
     code = await new_invite(chat, StaffRole.ADMIN, commune=None)
     await chat.command("start", f"o_{code}")
     assert "quản trị viên của Thành phố Đà Nẵng" in chat.text
-    assert "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN" in chat.text  # then the citizen's greeting
+    # An officer need not be a citizen: the officers' menu, not the citizens' consent notice.
+    assert "VIỆC CỦA CÁN BỘ" in chat.text and "THÔNG BÁO VỀ DỮ LIỆU" not in chat.text
+    await chat.send("xin chào")
+    assert "VIỆC CỦA CÁN BỘ" in chat.text and "THÔNG BÁO VỀ DỮ LIỆU" not in chat.text
     [role] = await roles(chat)
     assert (role.role, role.commune_code) == ("admin", None)
 
