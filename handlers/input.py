@@ -60,8 +60,10 @@ def words(text: str, particles: Collection[str] = ()) -> str:
     """A reply as plain words: no accents, case or punctuation, politeness particles at
     either end dropped ("Dạ, đồng ý ạ!" → "dong y") unless nothing else is left ("vâng")."""
     tokens = normalize(_INNER_PUNCTUATION.sub(" ", text)).split()
-    while len(tokens) > 1 and (tokens[0] in particles or tokens[-1] in particles):
-        tokens = tokens[1:] if tokens[0] in particles else tokens[:-1]
+    while len(tokens) > 1 and tokens[-1] in particles:  # "vâng ạ": the "ạ" goes first
+        tokens.pop()
+    while len(tokens) > 1 and tokens[0] in particles:
+        tokens.pop(0)
     return " ".join(tokens)
 
 

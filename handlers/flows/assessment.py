@@ -216,7 +216,10 @@ class Question:
 
 def _names_control(ctx: Context, text: str) -> bool:
     labels = [b.label for b in Question.buttons(ctx)]
-    return not text.isdigit() and match_choice(text, labels, vocabulary(ctx)) is not None
+    # Any digit makes it a number ("-3" is no control's number 3).
+    if any(ch.isdigit() for ch in text):
+        return False
+    return match_choice(text, labels, vocabulary(ctx)) is not None
 
 
 def _number_expected(ctx: Context, indicator: Indicator, problem: NumberProblem) -> str:
