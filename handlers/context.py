@@ -212,7 +212,10 @@ class _Registry:
         if inspect.isawaitable(shown):
             shown = await shown
         number_answer = getattr(cls, "number_answer", None)
-        return list(shown), bool(number_answer and number_answer(ctx))
+        wants_number = number_answer(ctx) if number_answer is not None else False
+        if inspect.isawaitable(wants_number):
+            wants_number = await wants_number
+        return list(shown), bool(wants_number)
 
 
 steps = _Registry()
