@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/certificate.py --count 50
 	$(BIN)/python bench/broadcast.py --people 100000 --rate 1000 --segments 100000,1000000
 	$(BIN)/python bench/report.py --citizens 1000000
+	$(BIN)/python bench/console.py --submissions 100000
 
 # Re-extract interface texts from the code into the catalogs after changing messages.
 messages: $(STAMP)

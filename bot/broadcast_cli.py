@@ -4,6 +4,7 @@ value checked), the segment in words, and a progress bar that follows a broadcas
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -47,6 +48,18 @@ def moment(value: str) -> datetime:
     except ValueError:
         raise OptionError(f"--at {value!r}: expected 'YYYY-MM-DD HH:MM'") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
+
+
+def send_time(at: str | None, now: datetime) -> datetime:
+    """When to start sending: now, or `--at`, which may not be before the current minute (a
+    past time would send at once, which is not what the admin asked for)."""
+    if at is None:
+        return now
+    when = moment(at)
+    if when < now.replace(second=0, microsecond=0):
+        shown = now.astimezone(LOCAL_TZ)
+        raise OptionError(f"--at {at!r} is in the past (it is {shown:%Y-%m-%d %H:%M} now)")
+    return when
 
 
 def _checked(option: str, values: list[str], known: list[str]) -> tuple[str, ...]:
@@ -115,7 +128,11 @@ def describe(chosen: Segment) -> str:
     if chosen.groups:
         parts.append("groups " + ", ".join(chosen.groups))
     if chosen.statuses:
-        parts.append(f"assessment {chosen.year} " + ", ".join(chosen.statuses))
+        named = [
+            f"{s} (no self-assessment, registered or not)" if s == NOT_STARTED else s
+            for s in chosen.statuses
+        ]
+        parts.append(f"assessment {chosen.year} " + ", ".join(named))
     if chosen.skills:
         parts.append("skills " + ", ".join(chosen.skills))
     if chosen.locales:
@@ -139,18 +156,29 @@ def _figures(b: Broadcast, stats: Stats) -> str:
     )
 
 
-async def follow_progress(url: str, broadcast_id: int, every: float = 1.0) -> bool:
-    """A progress bar until the broadcast is done or cancelled; False if there is none."""
+async def follow_progress(
+    url: str,
+    broadcast_id: int,
+    every: float = 1.0,
+    *,
+    lines: Callable[[str], None] | None = None,
+) -> bool:
+    """A progress bar until the broadcast is done or cancelled; False if there is none.
+    With `lines` (output that is no terminal: a log, a pipe), a line through it each time
+    the figures change instead: a bar draws nothing there."""
     db = create_engine(url)
     sessions = make_sessionmaker(db)
+    bar = Progress(
+        TextColumn(f"broadcast {broadcast_id}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        disable=lines is not None,
+    )
+    last = ""
     try:
-        with Progress(
-            TextColumn(f"broadcast {broadcast_id}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-        ) as bar:
+        with bar:
             task = bar.add_task("", total=None)
             while True:
                 async with sessions() as session:
@@ -158,12 +186,12 @@ async def follow_progress(url: str, broadcast_id: int, every: float = 1.0) -> bo
                 if found is None:
                     return False
                 b, stats = found
-                bar.update(
-                    task,
-                    completed=stats.finished,
-                    total=stats.total,
-                    description=_figures(b, stats),
-                )
+                figures = _figures(b, stats)
+                bar.update(task, completed=stats.finished, total=stats.total, description=figures)
+                line = f"broadcast {broadcast_id}: {stats.finished:,}/{stats.total:,} {figures}"
+                if lines is not None and line != last:
+                    lines(line)
+                    last = line
                 if b.status in (BroadcastStatus.CANCELLED, BroadcastStatus.DONE):
                     return True
                 await asyncio.sleep(every)

@@ -7,12 +7,13 @@ CPU work (tens of milliseconds): callers run it in a thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 
 import fontpkg
 import segno
 from fpdf import FPDF
 
+from bot.certificates import Sheet, Signature
 from content.certificate import CertificateWording, placeholders
 
 FONT = "BeVietnamPro"
@@ -22,19 +23,38 @@ ACCENT = (153, 27, 30)  # the dark red of Vietnamese certificates
 PAGE_W, PAGE_H = 297.0, 210.0
 MARGIN = 18.0
 QR_SIZE = 34.0
+SIGN_TOP = 128.0  # where the signature block begins, under the body
+SIGN_ROOM = 24.0  # height left for the signature and seal
 
 
-def render(wording: CertificateWording, values: Mapping[str, object], url: str) -> bytes:
-    """The PDF. `values` fills the wording's placeholders; a detail line whose value is
-    None is left out."""
+UNSIGNED = Signature()
+
+
+def render(wording: CertificateWording, sheet: Sheet, signature: Signature = UNSIGNED) -> bytes:
+    """The PDF of one certificate."""
+    return render_many(wording, [sheet], signature)
+
+
+def render_many(
+    wording: CertificateWording, sheets: Iterable[Sheet], signature: Signature = UNSIGNED
+) -> bytes:
+    """One page per certificate, in one PDF (a ceremony's printing); the font is embedded
+    once."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     for style, weight in _FILES.items():
         pdf.add_font(FONT, style, str(fontpkg.path("Be Vietnam Pro", weight=weight)))
     pdf.set_lang("vi")
     pdf.set_title(wording.document_title)
-    pdf.set_author(str(values["issuer"]))
     pdf.set_creator("CDHT bot")
+    for sheet in sheets:
+        pdf.set_author(str(sheet.values["issuer"]))
+        _page(pdf, wording, sheet, signature)
+    return bytes(pdf.output())
+
+
+def _page(pdf: FPDF, wording: CertificateWording, sheet: Sheet, signature: Signature) -> None:
+    values, url = sheet.values, sheet.url
     pdf.add_page()
     pdf.set_text_color(*INK)
 
@@ -49,32 +69,50 @@ def render(wording: CertificateWording, values: Mapping[str, object], url: str) 
     _lines(pdf, [(wording.nation, "B", 11), (wording.motto, "B", 11)], width)
 
     body = PAGE_W - 2 * MARGIN
-    pdf.set_y(52)
+    pdf.set_y(50)
     pdf.set_text_color(*ACCENT)
     _lines(pdf, [(wording.title, "B", 30), (fill(wording.subtitle), "B", 15)], body)
     pdf.set_text_color(*INK)
-    pdf.ln(4)
+    pdf.ln(3)
     _lines(pdf, [(fill(wording.certifies), "", 13)], body)
     pdf.ln(2)
     _lines(pdf, [(fill(wording.holder), "B", 20)], body)
     pdf.ln(1)
     details = [
-        d for d in wording.details if all(values.get(n) is not None for n in placeholders(d))
+        d
+        for d in wording.details_for(sheet.group)
+        if all(values.get(n) is not None for n in placeholders(d))
     ]
     _lines(pdf, [(fill(d), "", 13) for d in details], body)
     pdf.ln(2)
     _lines(pdf, [(fill(wording.achievement), "B", 13)], body)
 
-    # Bottom left: the QR code and how to verify; bottom right: date and issuer.
+    # Bottom left: the QR code and how to verify; bottom right: date, issuer, signer.
     top = PAGE_H - MARGIN - QR_SIZE - 12
     _qr(pdf, url, MARGIN + 4, top)
     pdf.set_xy(MARGIN + QR_SIZE + 8, top + QR_SIZE - 15)
     _lines(pdf, [(fill(wording.code), "B", 10), (fill(wording.verify), "", 8)], 95, align="L")
-    pdf.set_xy(MARGIN + width, top + 4)
-    _lines(pdf, [(fill(wording.dated), "", 12), (fill(wording.signer).upper(), "B", 12)], width)
+    _signature(pdf, fill(wording.dated), fill(wording.signer), signature, MARGIN + width, width)
     pdf.set_xy(MARGIN, PAGE_H - MARGIN - 7)
     _lines(pdf, [(fill(wording.footnote), "", 7.5)], body)
-    return bytes(pdf.output())
+
+
+def _signature(
+    pdf: FPDF, dated: str, signer: str, signature: Signature, x: float, width: float
+) -> None:
+    """The date, the issuer, the signer's title, the room for the signature and seal (or
+    their scan), the signer's name; centred in the right half."""
+    pdf.set_xy(x, SIGN_TOP)
+    head = [(dated, "", 12), (signer.upper(), "B", 12)]
+    if signature.title:
+        head.append((signature.title.upper(), "B", 12))
+    _lines(pdf, head, width)
+    room = pdf.get_y() + 1
+    if signature.image is not None:
+        pdf.image(str(signature.image), x=x, y=room, w=width, h=SIGN_ROOM, keep_aspect_ratio=True)
+    if signature.name:
+        pdf.set_xy(x, room + SIGN_ROOM + 1)
+        _lines(pdf, [(signature.name, "B", 12)], width)
 
 
 def _lines(pdf: FPDF, lines: list[tuple[str, str, float]], width: float, align: str = "C") -> None:

@@ -1,12 +1,18 @@
 """Certificates on the runtime's side: the PDF made when the message carrying it is sent
-(the `certificate` document maker), and verification by code for the CLI and the web page.
-Verification shows only name, commune, year and status."""
+(the `certificate` document maker), a unit's certificates in one PDF for a ceremony, and
+verification by code for the CLI and the web page. Verification shows only name, commune,
+year and status."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +22,27 @@ from content import Content
 from handlers.context import LOCAL_TZ
 from storage.models import Certificate
 from storage.repositories import certificates
+from storage.repositories.reports import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """Who signs under the issuer: title and name (empty: not printed) and a scanned
+    signature and seal (None: room to sign by hand)."""
+
+    title: str = ""
+    name: str = ""
+    image: Path | None = None
+
+
+class Sheet(NamedTuple):
+    """One certificate: the values of the wording's placeholders (a detail line whose value
+    is None is left out), its verification address, and the holder's target group (which
+    can change the detail lines)."""
+
+    values: Mapping[str, object]
+    url: str
+    group: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +57,65 @@ class Verdict:
     def valid(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def revoked_on(self) -> date | None:
+        """The day of the revocation in Vietnam."""
+        return self.revoked_at.astimezone(LOCAL_TZ).date() if self.revoked_at else None
+
+
+def public_url_problem(public_url: str) -> str | None:
+    """Why certificates and links made with this address could not be opened by anyone
+    else (None when they can): PUBLIC_URL unset, not http(s), or on this machine."""
+    if not public_url:
+        return (
+            "PUBLIC_URL is not set: the certificates' QR codes and the download links would "
+            "point at this machine, and no printed certificate could ever be verified. Set "
+            "PUBLIC_URL to the bot's public address (https://...)."
+        )
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"PUBLIC_URL {public_url!r} is not an http(s) address"
+    host = parts.hostname
+    try:
+        local = ipaddress.ip_address(host)
+        here = local.is_loopback or local.is_unspecified
+    except ValueError:
+        here = host == "localhost" or host.endswith(".localhost")
+    if here:
+        return (
+            f"PUBLIC_URL {public_url!r} points at this machine: no one else could verify a "
+            "certificate or open a link. Set PUBLIC_URL to the bot's public address."
+        )
+    return None
+
 
 class Certificates:
-    def __init__(self, content: Content, *, issuer: str, public_url: str) -> None:
+    def __init__(
+        self,
+        content: Content,
+        *,
+        issuer: str,
+        public_url: str,
+        signature: Signature | None = None,
+    ) -> None:
         self.content = content
         self.issuer = issuer
         self.public_url = public_url.rstrip("/")
+        self.signature = signature or Signature()
 
     @classmethod
     def of(cls, settings: Settings, content: Content) -> Certificates:
-        return cls(content, issuer=settings.issuer, public_url=settings.site_url)
+        image = settings.certificate_signature_image
+        return cls(
+            content,
+            issuer=settings.issuer,
+            public_url=settings.site_url,
+            signature=Signature(
+                settings.certificate_signer_title,
+                settings.certificate_signer_name,
+                Path(image) if image else None,
+            ),
+        )
 
     def verify_url(self, code: str) -> str:
         return f"{self.public_url}/verify/{code}"
@@ -53,10 +129,19 @@ class Certificates:
         # which verification and the other commands do not need.
         from bot.certificate_pdf import render
 
-        values = self.fields(certificate)
+        sheet = self.sheet(certificate)
         wording = self.content.certificate
-        pdf = await asyncio.to_thread(render, wording, values, self.verify_url(certificate.code))
-        return Document(pdf, wording.file_name.format_map(values))
+        pdf = await asyncio.to_thread(render, wording, sheet, self.signature)
+        return Document(pdf, wording.file_name.format_map(sheet.values))
+
+    async def batch(self, session: AsyncSession, year: int, scope: Scope) -> tuple[bytes, int]:
+        """Every valid certificate of the year in a commune or unit, one page each in one
+        PDF, and how many."""
+        from bot.certificate_pdf import render_many
+
+        sheets = [self.sheet(c) for c in await certificates.valid_in(session, year, scope)]
+        pdf = await asyncio.to_thread(render_many, self.content.certificate, sheets, self.signature)
+        return pdf, len(sheets)
 
     async def verify(self, session: AsyncSession, code: str) -> Verdict | None:
         certificate = await certificates.by_code(session, code)
@@ -74,17 +159,22 @@ class Certificates:
         commune = self.content.units.get(code or "")
         return commune.name if commune is not None else (code or "")
 
+    def sheet(self, c: Certificate) -> Sheet:
+        return Sheet(self.fields(c), self.verify_url(c.code), c.target_group)
+
     def fields(self, c: Certificate) -> dict[str, object]:
         """What fills the wording's placeholders (content/certificate.yaml)."""
         group = self.content.criteria_for(c.target_group, c.year)
         issued = c.issued_at.astimezone(LOCAL_TZ)
+        commune = self.commune_name(c.commune_code) or None
         return {
             "issuer": self.issuer,
             "number": c.number,
             "code": certificates.shown_code(c.code),
             "name": c.full_name,
             "birth_year": c.birth_year,
-            "commune": self.commune_name(c.commune_code) or None,
+            "commune": commune,
+            "place_commune": ", ".join(p for p in (c.place, commune) if p) or None,
             "province": self.content.units.province_name,
             "group": group.title.vi,
             "year": c.year,

@@ -6,12 +6,14 @@ import asyncio
 import getpass
 import json
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy.exc import IntegrityError
 
+from bot import certificate_cli, unit_cli
 from bot.audit_cli import audit_app, note, set_operator
 from bot.inbox_cli import inbox_app
 from bot.settings import Settings
@@ -77,6 +79,10 @@ def _operator(
     set_operator(as_)
 
 
+certificate_app.command("batch")(certificate_cli.batch)
+unit_app.command("communes")(unit_cli.communes)
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -113,26 +119,36 @@ def run() -> None:
     if settings.telegram_bot_token or settings.zalo_bot_token:
         poll()
     else:
-        chat(as_=getpass.getuser())
+        chat(as_=getpass.getuser(), web=True)
 
 
-def _service(mode: str, **options: bool) -> None:
+def _serving(start) -> None:
+    """Build the runtime; `start(runtime)` gives the event that stops the part and the part
+    to run; SIGINT and SIGTERM set that event; the runtime is closed after."""
     import signal
-
-    from bot.services import Services
 
     async def main() -> None:
         runtime = _runtime()
         try:
-            services = Services(runtime)
+            stop, part = start(runtime)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, services.stop.set)
-            await getattr(services, mode)(**options)
+                loop.add_signal_handler(sig, stop.set)
+            await part
         finally:
             await runtime.close()
 
     asyncio.run(main())
+
+
+def _service(mode: str, **options: bool) -> None:
+    from bot.services import Services
+
+    def start(runtime):
+        services = Services(runtime)
+        return services.stop, getattr(services, mode)(**options)
+
+    _serving(start)
 
 
 @app.command()
@@ -147,10 +163,27 @@ def serve(
     workers: Annotated[
         bool, typer.Option(help="Also process the inbox and deliver (else leave it to `worker`)")
     ] = True,
+    verify_only: Annotated[
+        bool,
+        typer.Option(help="Only the certificates' verification pages and /healthz: no token"),
+    ] = False,
 ) -> None:
     """Run the web server (webhooks at /telegram/webhook and /zalo/webhook, /healthz) with the
     inbox processor and a delivery worker per platform."""
+    if verify_only:
+        _verify_site()
+        return
     _service("serve", with_workers=workers)
+
+
+def _verify_site() -> None:
+    from bot.services import verify_site
+
+    def start(runtime):
+        stop = asyncio.Event()
+        return stop, verify_site(runtime, stop)
+
+    _serving(start)
 
 
 @app.command()
@@ -385,23 +418,62 @@ def outbox_retry_dead(
 @app.command()
 def chat(
     as_: Annotated[str, typer.Option("--as", help="Play this user (one name per person)")] = "me",
+    web: Annotated[
+        bool, typer.Option(help="Also serve the web console (and /verify) on HOST:PORT")
+    ] = False,
 ) -> None:
     """Chat with the bot in this terminal (or pipe a script in, one message per line)."""
     from bot.channels.console import ConsoleChannel
 
     async def main() -> None:
         runtime = _runtime()
+        documents = runtime.documents(runtime.engine.sessions)
         try:
-            await ConsoleChannel(
-                runtime.engine,
-                as_,
-                documents=runtime.documents(runtime.engine.sessions),
-                folder=Path(runtime.settings.documents_dir),
-            ).run()
+            async with _console_site(runtime, documents, serve=web):
+                await ConsoleChannel(
+                    runtime.engine,
+                    as_,
+                    documents=documents,
+                    folder=Path(runtime.settings.documents_dir),
+                ).run()
         finally:
             await runtime.close()
 
     asyncio.run(main())
+
+
+@asynccontextmanager
+async def _console_site(runtime, documents, *, serve: bool):
+    """The web console beside the terminal chat: a newcomer is a citizen in the terminal and
+    an officer in the browser (`/web` in the chat prints the sign-in link)."""
+    if not serve:
+        yield
+        return
+    from aiohttp import web
+
+    from bot.web.server import make_app
+
+    sessions = runtime.engine.sessions
+    settings = runtime.settings
+    app = make_app(
+        sessions,
+        webhook_secret="",
+        certificates=runtime.certificates,
+        catalogs=runtime.engine.catalogs,
+        documents=documents,
+        console=runtime.console(sessions, documents),
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        typer.echo(f"Trang quản lý / web console: {settings.site_url}/web/ (gõ /web để đăng nhập)")
+    except OSError as exc:  # the port is taken: the chat works without the console
+        typer.echo(f"web console not started: {exc}", err=True)
+    try:
+        yield
+    finally:
+        await runner.cleanup()
 
 
 @db_app.command("upgrade")
@@ -613,7 +685,9 @@ def report_annual(
         raise _fail("--out must end in .xlsx or .csv")
     settings = Settings()
     content = load_content(None, province_code=settings.province_code)
-    report = AnnualReport(content, Translator(load_catalogs(), "vi"), year, utcnow())
+    report = AnnualReport(
+        content, Translator(load_catalogs(), "vi"), year, utcnow(), settings.issuer
+    )
     try:
         asyncio.run(write_annual(settings.database_url, report, unit, out))
     except UnknownScope as exc:
@@ -784,7 +858,7 @@ def certificate_verify(
     if verdict.valid:
         typer.echo("status: valid")
         return
-    typer.echo(f"status: REVOKED on {verdict.revoked_at:%Y-%m-%d} ({verdict.revoke_reason})")
+    typer.echo(f"status: REVOKED on {verdict.revoked_on:%Y-%m-%d} ({verdict.revoke_reason})")
     raise typer.Exit(1)
 
 
@@ -846,7 +920,10 @@ def broadcast_create(
     group: Annotated[list[str] | None, typer.Option(help="Target group id, e.g. residents")] = None,
     status: Annotated[
         list[str] | None,
-        typer.Option(help="This year's assessment: none (not started), draft, submitted, ..."),
+        typer.Option(
+            help="This year's assessment: none (not started; includes people who consented "
+            "but have not finished registering), draft, submitted, ..."
+        ),
     ] = None,
     skills_level: Annotated[
         list[str] | None,
@@ -934,7 +1011,7 @@ def broadcast_send(
     ] = None,
 ) -> None:
     """Schedule a draft: the running workers (`worker`, `serve`, `poll`) send it from then."""
-    from bot.broadcast_cli import OptionError, moment
+    from bot.broadcast_cli import OptionError, send_time
     from bot.pushes import rules_from
     from handlers.i18n import LOCAL_TZ
     from storage.models import utcnow
@@ -942,7 +1019,7 @@ def broadcast_send(
 
     now = utcnow()
     try:
-        when = moment(at) if at else now
+        when = send_time(at, now)
     except OptionError as exc:
         raise _fail(str(exc)) from None
 
@@ -1025,7 +1102,9 @@ def broadcast_status(
     from bot.broadcast_cli import follow_progress, stats_of
 
     if follow:
-        if not asyncio.run(follow_progress(Settings().database_url, broadcast_id)):
+        # A bar on a terminal; elsewhere (a log, a pipe) lines as the figures change.
+        lines = None if sys.stdout.isatty() else typer.echo
+        if not asyncio.run(follow_progress(Settings().database_url, broadcast_id, lines=lines)):
             raise _fail(f"no broadcast {broadcast_id}", 1)
         return
     found = _database(lambda session: stats_of(session, broadcast_id))

@@ -17,10 +17,12 @@ from bot.document_links import DocumentLinks, link_code_key
 from bot.documents import Documents
 from bot.reports.document import report_maker
 from bot.settings import Settings
+from bot.web.console import ConsoleConfig
 from content import Content, load_content
 from handlers.context import Settings as ConversationSettings
 from handlers.engine import Engine
 from storage.db import create_engine, make_sessionmaker
+from storage.models import utcnow
 
 
 @dataclass
@@ -46,9 +48,27 @@ class Runtime:
                     self.db.url.render_as_string(hide_password=False),
                     self.content,
                     self.engine.catalogs,
+                    association=self.settings.issuer,
                 ),
             },
             DocumentLinks.of(self.settings),
+        )
+
+    def console(
+        self, sessions: async_sessionmaker[AsyncSession], documents: Documents
+    ) -> ConsoleConfig:
+        """The web console as the settings want it."""
+        return ConsoleConfig(
+            sessions=sessions,
+            content=self.content,
+            catalogs=self.engine.catalogs,
+            clock=utcnow,
+            session_idle=timedelta(hours=self.settings.web_session_hours),
+            secure_cookies=self.settings.site_url.startswith("https://"),
+            documents=documents,
+            telegram_bot=self.settings.telegram_bot_username,
+            public_stats=self.settings.public_stats,
+            association=self.settings.issuer,
         )
 
     async def close(self) -> None:
@@ -83,6 +103,7 @@ def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engi
             evidence_types=frozenset(t.lower().lstrip(".") for t in settings.evidence_types),
             evidence_max_bytes=int(settings.evidence_max_mb * 1024 * 1024),
             link_code_key=link_code_key(settings),
+            site_url=settings.site_url,
         ),
         reply_windows=reply_windows(),
         deferred_expiry=timedelta(days=settings.deferred_expiry_days),

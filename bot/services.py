@@ -9,6 +9,9 @@
 - worker: inbox processor and delivery worker only (run several for more throughput).
 Each mode also runs the scheduler (digests, reminders and campaigns, clean-up) and the
 broadcast runner. Every part is safe to run in several processes at once.
+- serve --verify-only: the verification pages and /healthz alone, without any chat token.
+A real channel (one on the platform's own servers) starts only with a PUBLIC_URL that others
+can open: the QR codes of certificates printed meanwhile would be unverifiable for ever.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from aiohttp import web
 
 from bot import jobs
 from bot.broadcasts import BroadcastRunner
+from bot.certificates import public_url_problem
 from bot.channels import telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
 from bot.delivery.sender import Sender
@@ -34,11 +38,75 @@ from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from bot.web import HealthRules, make_app
+from bot.settings import Settings
+from bot.web.server import HealthRules, make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NewUpdate
 
 log = logging.getLogger(__name__)
+# Zalo Bot's older API address, still served: as official as the current one.
+ZALO_BOT_OLD_API = "https://bot-api.zapps.me"
+
+
+def official_channels(settings: Settings) -> list[str]:
+    """The configured channels that talk to the platform's own servers (not to a fake or
+    another API server given in the settings): people reach the bot through these."""
+    default = Settings.model_fields
+    return [
+        name
+        for name, configured, official in (
+            ("Telegram", settings.telegram_bot_token, settings.telegram_api_url is None),
+            (
+                "Zalo Bot",
+                settings.zalo_bot_token,
+                settings.zalo_bot_api_url
+                in (default["zalo_bot_api_url"].default, ZALO_BOT_OLD_API),
+            ),
+            (
+                "Zalo OA",
+                settings.zalo_oa_app_id,
+                settings.zalo_oa_api_url == default["zalo_oa_api_url"].default,
+            ),
+        )
+        if configured and official
+    ]
+
+
+@asynccontextmanager
+async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[None]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("listening on http://%s:%s", host, port)
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
+def health_rules(settings: Settings) -> HealthRules:
+    return HealthRules(
+        settings.health_token,
+        timedelta(seconds=settings.health_max_delay_seconds),
+        timedelta(hours=settings.health_dead_letter_hours),
+    )
+
+
+async def verify_site(runtime: Runtime, stop: asyncio.Event) -> None:
+    """`serve --verify-only`: the certificates' verification pages and /healthz until stop,
+    and nothing else: no chat token needed, no inbox read, nothing sent (webhooks refuse
+    every update, as no secret is set)."""
+    settings = runtime.settings
+    app = make_app(
+        make_sessionmaker(runtime.db),
+        webhook_secret="",
+        health={"mode": "verify-only"},
+        certificates=runtime.certificates,
+        catalogs=runtime.engine.catalogs,
+        health_rules=health_rules(settings),
+    )
+    async with listening(app, settings.host, settings.port):
+        await stop.wait()
 
 
 class Services:
@@ -46,6 +114,9 @@ class Services:
         settings = runtime.settings
         if not (settings.telegram_bot_token or settings.zalo_bot_token or settings.zalo_oa_app_id):
             raise SystemExit("None of TELEGRAM_BOT_TOKEN, ZALO_BOT_TOKEN, ZALO_OA_APP_ID is set")
+        live = official_channels(settings)
+        if live and (problem := public_url_problem(settings.public_url)) is not None:
+            raise SystemExit(f"{problem} (refused to start {' and '.join(live)})")
         self.runtime = runtime
         self.sessions = make_sessionmaker(runtime.db)
         self.documents = documents = runtime.documents(self.sessions)
@@ -259,21 +330,12 @@ class Services:
             certificates=self.runtime.certificates,
             catalogs=self.runtime.engine.catalogs,
             documents=self.documents,
-            health_rules=HealthRules(
-                settings.health_token,
-                timedelta(seconds=settings.health_max_delay_seconds),
-                timedelta(hours=settings.health_dead_letter_hours),
-            ),
+            health_rules=health_rules(settings),
             zalo_oa_max_age=timedelta(days=settings.dedupe_retention_days),
+            console=self.runtime.console(self.sessions, self.documents),
         )
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, settings.host, settings.port).start()
-        log.info("listening on http://%s:%s", settings.host, settings.port)
-        try:
+        async with listening(app, settings.host, settings.port):
             yield
-        finally:
-            await runner.cleanup()
 
     async def worker(self) -> None:
         await self._run(*self._workers())

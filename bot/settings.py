@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import Settings as ConversationSettings
@@ -26,12 +28,27 @@ class Settings(BaseSettings):
         description="Public address of the web server (https://...), for the certificates' "
         "verification links and the download links on Zalo; default http://HOST:PORT",
     )
+    certificate_signer_title: str = Field(
+        "",
+        description="Printed under the issuer on certificates, e.g. CHỦ TỊCH (default: none)",
+    )
+    certificate_signer_name: str = Field(
+        "", description="The signer's full name printed under the signature (default: none)"
+    )
+    certificate_signature_image: str = Field(
+        "",
+        description="A scanned signature and seal (PNG or JPEG, transparent background best) "
+        "drawn above the signer's name on certificates (default: room to sign by hand)",
+    )
     notice_version: str = Field("2026-01", description="Version of the data notice consented to")
     content_dir: str | None = Field(None, description="Content folder (default: the package's)")
     log_level: str = Field("INFO", description="Logging level")
 
     telegram_bot_token: str | None = Field(
         None, description="Token from @BotFather; when set, `make run` runs on Telegram"
+    )
+    telegram_bot_username: str = Field(
+        "", description="The bot's @username without the @, for invite links in the web console"
     )
     telegram_api_url: str | None = Field(
         None, description="Another Bot API server (self-hosted telegram-bot-api, a test fake)"
@@ -152,6 +169,12 @@ class Settings(BaseSettings):
     document_link_hours: int = Field(
         24, ge=1, le=24 * 30, description="Hours a download link keeps working"
     )
+    web_session_hours: int = Field(
+        8, ge=1, le=24 * 7, description="Hours a web console session lasts without activity"
+    )
+    public_stats: bool = Field(
+        False, description="Serve the public progress page (/web/progress): figures, no names"
+    )
     scheduled_jobs: str = Field(
         "all",
         pattern=r"^(all|none|[a-z.]+(,[a-z.]+)*)$",
@@ -178,6 +201,13 @@ class Settings(BaseSettings):
         description="/healthz answers 503 while an update set aside as a dead letter in "
         "these last hours is neither retried nor dropped",
     )
+
+    @field_validator("certificate_signature_image")
+    @classmethod
+    def _image_exists(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
     @property
     def issuer(self) -> str:

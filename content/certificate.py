@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from content.base import NonEmptyStr, Sourced
+from content.base import NonEmptyStr, Slug, Sourced
 from content.issues import ContentIssue
 from content.yaml_source import KeyPath, YamlDoc
 
@@ -19,6 +19,7 @@ PLACEHOLDERS = frozenset(
         "name",
         "birth_year",
         "commune",
+        "place_commune",
         "province",
         "group",
         "year",
@@ -30,6 +31,8 @@ PLACEHOLDERS = frozenset(
         "url",
     }
 )
+# Lines the holder's target group changes: each replaces `details` for that group.
+DetailsByGroup = dict[Slug, list[NonEmptyStr]]
 
 
 class CertificateWording(Sourced):
@@ -43,6 +46,8 @@ class CertificateWording(Sourced):
     certifies: NonEmptyStr
     holder: NonEmptyStr
     details: list[NonEmptyStr]
+    # Workers and pupils are certified where they work or study, not where they live.
+    details_by_group: DetailsByGroup = Field(default_factory=dict)
     achievement: NonEmptyStr
     dated: NonEmptyStr
     signer: NonEmptyStr
@@ -50,11 +55,20 @@ class CertificateWording(Sourced):
     code: NonEmptyStr
     footnote: NonEmptyStr
 
+    def details_for(self, group: str) -> list[str]:
+        return self.details_by_group.get(group, self.details)
+
     def texts(self) -> Iterator[tuple[KeyPath, str]]:
         for name, value in self:
             if name in ("status", "source"):
                 continue
-            if isinstance(value, list):
+            if isinstance(value, dict):
+                yield from (
+                    ((name, group, i), line)
+                    for group, lines in value.items()
+                    for i, line in enumerate(lines)
+                )
+            elif isinstance(value, list):
                 yield from (((name, i), line) for i, line in enumerate(value))
             else:
                 yield (name,), value
@@ -65,8 +79,14 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
 
 
-def check_certificate(doc: YamlDoc, data: CertificateWording) -> list[ContentIssue]:
-    issues = []
+def check_certificate(
+    doc: YamlDoc, data: CertificateWording, groups: set[str]
+) -> list[ContentIssue]:
+    issues = [
+        doc.issue(("details_by_group", group), f"unknown target group {group!r}")
+        for group in data.details_by_group
+        if group not in groups
+    ]
     for path, text in data.texts():
         try:
             unknown = placeholders(text) - PLACEHOLDERS

@@ -56,9 +56,6 @@ class _Loading:
     def run(self) -> tuple[Content | None, list[ContentIssue]]:
         resources = self._read(self.root / "resources.yaml", ResourcesFile, check_resources)
         targets_doc = self._read_doc(self.root / "targets.yaml", Targets)
-        certificate = self._read(
-            self.root / "certificate.yaml", CertificateWording, check_certificate
-        )
         disadvantaged = self._read(
             self.root / "units" / "disadvantaged.yaml", DisadvantagedFile, check_disadvantaged
         )
@@ -85,6 +82,11 @@ class _Loading:
             self.root / "units" / "routing.yaml",
             Routing,
             lambda doc, data: check_routing(doc, data, groups),
+        )
+        certificate = self._read(
+            self.root / "certificate.yaml",
+            CertificateWording,
+            lambda doc, data: check_certificate(doc, data, groups),
         )
         targets = None
         if targets_doc is not None:

@@ -16,7 +16,9 @@ Percent = Annotated[int, Field(ge=0, le=100)]
 PopulationRatio = Literal["adults_in_learning_communities_titled", "staff_in_learning_units_titled"]
 
 
-class TargetRatios(FrozenModel):
+class TargetRatios(Sourced):
+    """The targets to reach by a milestone year; ``status`` draft while a figure is unsure."""
+
     adults_in_learning_communities_titled: Percent
     staff_in_learning_units_titled: Percent
     titled_with_digital_skills: Percent
@@ -43,7 +45,8 @@ class ProvinceTargets(Sourced):
     years: dict[int, TargetRatios]
 
     def milestone(self, year: int) -> tuple[int, TargetRatios] | None:
-        """The target a year works toward: the first milestone in or after it."""
+        """The target a year works toward: the first milestone in or after it (2021-2025
+        report against the 2025 targets, 2026-2030 against the 2030 ones)."""
         ahead = sorted(y for y in self.years if y >= year)
         return (ahead[0], self.years[ahead[0]]) if ahead else None
 

@@ -50,6 +50,8 @@ class Settings:
     evidence_max_bytes: int = 10 * 1024 * 1024
     # Keys the hashes of link codes (storage/repositories/links.py).
     link_code_key: bytes = b""
+    # Where the web server answers, for the links the bot sends (the console's sign-in).
+    site_url: str = "http://127.0.0.1:8080"
 
 
 async def translators(

@@ -24,9 +24,12 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     column,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from content.text import normalize
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -221,6 +224,9 @@ class Profile(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The name folded for search (no accents, lower case), kept by `_fold_name`: the
+    # console finds "Nguyễn Văn Ánh" from "nguyen van anh" on both databases alike.
+    name_key: Mapped[str | None] = mapped_column(String(120))
 
     user: Mapped[User] = relationship(
         back_populates="profile", lazy="raise", foreign_keys=[user_id]
@@ -256,6 +262,8 @@ class Assessment(Base):
         # The annual report: one year's assessments in one state (its lists), and its counts
         # read from the index alone, without the rows' answers and notes.
         Index("ix_assessments_report", "year", "status", "user_id", "target_group"),
+        # The console's queue: one year's state, oldest first, read a page at a time.
+        Index("ix_assessments_queue", "year", "status", "submitted_at", "id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -629,6 +637,9 @@ class Certificate(Base):
     year: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The village, agency, enterprise or school the holder chose or typed: where a worker or
+    # a pupil is certified.
+    place: Mapped[str | None] = mapped_column(String(120))
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     # Who revoked it: None for the server's command line (and for a person since erased).
@@ -741,3 +752,39 @@ class OAToken(Base):
     error: Mapped[str | None] = mapped_column(Text)
     error_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Profile, "before_insert")
+@event.listens_for(Profile, "before_update")
+def _fold_name(_mapper: Any, _connection: Any, profile: Profile) -> None:
+    profile.name_key = normalize(profile.full_name) if profile.full_name else None
+
+
+class WebSignin(Base):
+    """A one-time link into the web console, sent in a staff member's chat (`/web`). Only a
+    hash of its token is kept; it works once, within minutes."""
+
+    __tablename__ = "web_signins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds the session id; the row only its hash (a leaked
+    table opens no session). Every request re-reads the person's roles, so a revoked
+    officer's sessions stop at once."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Sent back in every form and htmx request that changes something.
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

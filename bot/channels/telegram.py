@@ -1,7 +1,7 @@
 """Telegram through aiogram: updates become Events, Replies become Bot API calls.
 
 This module only translates; it never decides what to say. Updates arrive by long polling or
-webhook (bot/web.py) and are stored in the inbox before anything else happens.
+webhook (bot/web/server.py) and are stored in the inbox before anything else happens.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ URL, a sticker and a typing action; no keyboards, no file upload. So options go 
 numbered list (bot/channels/options.py) and a made document cannot be sent at all.
 
 Like the Telegram channel this module only translates; updates arrive by long polling or by
-webhook (bot/web.py) and are stored in the inbox before anything else happens.
+webhook (bot/web/server.py) and are stored in the inbox before anything else happens.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""What a report file is made of: sheets of typed columns, written row by row."""
+"""What a report file is made of: sheets of typed columns, written row by row, each with the
+blocks a filed document carries around its table."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 Cell = str | int | float | date | None
 
@@ -26,9 +27,31 @@ class Column:
     width: int = 12
 
 
+class Halves(NamedTuple):
+    """One line of a header or signature block: a text over the left half of the page and
+    one over the right half, centred, as Vietnamese official documents lay them out."""
+
+    left: str
+    right: str
+    strong: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What a sheet shows around its table: the header block, the title and the lines under
+    it (the first line is the title), notes under the table, the signature block, and the
+    footer of each printed page ({page} and {pages} are filled by the spreadsheet)."""
+
+    lines: Sequence[str]
+    head: Sequence[Halves] = ()
+    notes: Sequence[str] = ()
+    sign: Sequence[Halves] = ()
+    footer: str = ""
+
+
 class Writer(Protocol):
-    def sheet(self, name: str, lines: Sequence[str], columns: Sequence[Column]) -> None:
-        """Start a sheet: its title and note lines, then the column headers."""
+    def sheet(self, name: str, page: Page, columns: Sequence[Column]) -> None:
+        """Start a sheet: its blocks, then the column headers; the rows follow."""
 
     def rows(self, rows: Iterable[Sequence[Cell]], *, strong: bool = False) -> None: ...
 

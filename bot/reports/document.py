@@ -37,7 +37,11 @@ def _write(database_url: str, report: AnnualReport, code: str) -> bytes | None:
 
 
 def report_maker(
-    database_url: str, content: Content, catalogs: Mapping[str, NullTranslations]
+    database_url: str,
+    content: Content,
+    catalogs: Mapping[str, NullTranslations],
+    *,
+    association: str,
 ) -> Maker:
     async def make(session: AsyncSession, argument: str) -> Document | None:
         parsed = parse(argument)
@@ -48,7 +52,7 @@ def report_maker(
         if code not in allowed and allowed != [""]:
             return None
         await session.rollback()  # give the bot its connection back before the long part
-        report = AnnualReport(content, Translator(catalogs, "vi"), year, utcnow())
+        report = AnnualReport(content, Translator(catalogs, "vi"), year, utcnow(), association)
         data = await asyncio.to_thread(_write, database_url, report, code)
         if data is None:
             return None

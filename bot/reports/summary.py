@@ -10,19 +10,20 @@ from dataclasses import dataclass, field, fields
 from content import Content
 from content.targets import PopulationRatio, RatioRule
 from storage.models import AssessmentStatus, Unit, UnitPopulation
-from storage.repositories.reports import Count, SkillCount
+from storage.repositories.reports import REVOKED, Count, SkillCount
 
-STATES = ("registered", "submitted", "approved", "returned", "rejected", "pending")
+STATES = ("registered", "submitted", "approved", "returned", "rejected", "pending", "revoked")
 
 
 @dataclass
 class Tally:
     registered: int = 0
     submitted: int = 0  # every assessment that reached the association, whatever became of it
-    approved: int = 0
+    approved: int = 0  # recognised: approved, and the certificate not revoked
     returned: int = 0
     rejected: int = 0
     pending: int = 0  # submitted (or reopened) and still waiting for a decision
+    revoked: int = 0  # approved, then the certificate was revoked
     # Of the approved, those whose latest digital-skills check reached the plan's levels.
     skilled: int = 0
     proficient: int = 0
@@ -30,6 +31,10 @@ class Tally:
     def add(self, count: Count) -> None:
         if count.status is None:
             self.registered += count.n
+            return
+        if count.status == REVOKED:
+            self.submitted += count.n
+            self.revoked += count.n
             return
         status = AssessmentStatus(count.status)
         if status == AssessmentStatus.DRAFT:

@@ -24,6 +24,7 @@ from handlers.flows import (
     review,
     skills,
     staff,
+    web_signin,
 )
 from handlers.flows.common import contact_line, go_home
 from handlers.i18n import LANGUAGE_NAMES, LOCALES, N_
@@ -72,6 +73,8 @@ ALIASES = {
     "lienket": "link",
     "unlink": "unlink",
     "huylienket": "unlink",
+    "web": "web",
+    "trangquanly": "web",
 }
 
 
@@ -321,4 +324,5 @@ _ACTIONS = {
     "report": reports.send_report,
     "link": linking.link,
     "unlink": linking.unlink,
+    "web": web_signin.send_link,
 }

@@ -76,8 +76,10 @@ async def show_pending(ctx: Context, page: int = 0) -> None:
         ctx.say(ctx._("Lệnh này dành cho cán bộ Hội Khuyến học."))
         await steps.enter(ctx)
         return
+    # The officer's screen also leads to the web console (a sign-in link, `/web`).
+    web = Button(ctx._("Mở trang quản lý trên web"), "*web")
     if not waiting:
-        ctx.say(ctx._("Không có bản tự đánh giá nào đang chờ xác minh."))
+        ctx.say(ctx._("Không có bản tự đánh giá nào đang chờ xác minh."), [web])
         return
     buttons = [
         Button(
@@ -85,6 +87,7 @@ async def show_pending(ctx: Context, page: int = 0) -> None:
         )
         for a, p in waiting[:PAGE]
     ]
+    buttons.append(web)
     if len(waiting) > PAGE:
         buttons.append(Button(ctx._("Trang sau »"), f"*pending:{page + 1}"))
     ctx.say(

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Assessment, Certificate, Profile
+from storage.models import Assessment, Certificate, Profile, Unit
+from storage.repositories.reports import Scope
 
 # No 0/O or 1/I: the code is read off paper and typed by hand. 12 of these are 60 random
 # bits, far beyond guessing through the verification page.
@@ -40,18 +41,20 @@ async def issue(
     province_code: int,
     now: datetime,
 ) -> Certificate:
-    """A new certificate for an approved assessment, with what it shows copied in. Its
-    number, `<province>-<year>-<row id>`, comes from the row id, so concurrent approvals can
-    never be given the same one. An assessment approved again after its decision was taken
-    back gets its certificate back: the same number and code, valid again, showing what
-    holds now."""
+    """A new certificate for an approved assessment, with what it shows copied in (its
+    place: the unit chosen from the commune's list, or the one typed). Its number,
+    `<province>-<year>-<row id>`, comes from the row id, so concurrent approvals can never be
+    given the same one. An assessment approved again after its decision was taken back gets
+    its certificate back: the same number and code, valid again, showing what holds now."""
     if assessment.total is None:
         raise ValueError(f"assessment {assessment.id} has no total to certify")
+    unit = await session.get(Unit, holder.unit_id) if holder.unit_id is not None else None
+    place = unit.name if unit is not None else holder.subunit_name
     before = await session.scalar(
         select(Certificate).where(Certificate.assessment_id == assessment.id)
     )
     if before is not None:
-        _copy(before, assessment, holder)
+        _copy(before, assessment, holder, place)
         before.issued_at = now
         before.revoked_at = before.revoked_by = before.revoke_reason = None
         return before
@@ -63,19 +66,22 @@ async def issue(
         user_id=holder.user_id,
         issued_at=now,
     )
-    _copy(certificate, assessment, holder)
+    _copy(certificate, assessment, holder, place)
     session.add(certificate)
     await session.flush()
     certificate.number = f"{province_code}-{assessment.year}-{certificate.id:06d}"
     return certificate
 
 
-def _copy(certificate: Certificate, assessment: Assessment, holder: Profile) -> None:
+def _copy(
+    certificate: Certificate, assessment: Assessment, holder: Profile, place: str | None
+) -> None:
     # Composed form: some keyboards send "ê" + combining accents, which a PDF font without
     # shaping would draw apart.
     certificate.full_name = unicodedata.normalize("NFC", holder.full_name or "")
     certificate.birth_year = holder.birth_year
     certificate.commune_code = holder.commune_code
+    certificate.place = place
     certificate.target_group = assessment.target_group
     certificate.year = assessment.year
     certificate.total = assessment.total or 0
@@ -151,5 +157,18 @@ async def of_year(session: AsyncSession, year: int) -> list[Certificate]:
     return list(
         await session.scalars(
             select(Certificate).where(Certificate.year == year).order_by(Certificate.id)
+        )
+    )
+
+
+async def valid_in(session: AsyncSession, year: int, scope: Scope) -> list[Certificate]:
+    """The year's certificates still valid of the people a commune or unit covers (as their
+    profile says now), by commune, then in issue order."""
+    return list(
+        await session.scalars(
+            select(Certificate)
+            .join(Profile, Profile.user_id == Certificate.user_id)
+            .where(Certificate.year == year, Certificate.revoked_at.is_(None), scope.covers())
+            .order_by(Profile.commune_code, Certificate.id)
         )
     )

@@ -8,13 +8,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Assessment, AssessmentStatus, Profile, SkillCheck, Unit, UnitPopulation
+from storage.models import (
+    Assessment,
+    AssessmentStatus,
+    Certificate,
+    Profile,
+    SkillCheck,
+    Unit,
+    UnitPopulation,
+)
 
 # Rows fetched at a time from the lists: the report's memory stays flat whatever their length.
 CHUNK = 5000
+# The state counted for an approval whose certificate was revoked: listed apart, and never
+# among the recognised.
+REVOKED = "revoked"
+# An approval's certificate, if it has one (each approval issues one).
+_certificate = Certificate.assessment_id == Assessment.id
+_not_revoked = Certificate.revoked_at.is_(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +49,7 @@ class Scope:
 @dataclass(frozen=True, slots=True)
 class Count:
     """How many citizens of one place and target group are in one state; ``status`` None
-    counts registrations."""
+    counts registrations, REVOKED the approvals whose certificate was revoked."""
 
     commune_code: str | None
     unit_id: int | None
@@ -49,6 +63,15 @@ async def counts(
 ) -> list[Count]:
     """Registrations (up to ``registered_before``) and the year's assessments by state, per
     commune, unit and target group: two grouped queries, each one pass over its table."""
+    state = case(
+        (
+            and_(
+                Assessment.status == AssessmentStatus.APPROVED, Certificate.revoked_at.is_not(None)
+            ),
+            literal(REVOKED),
+        ),
+        else_=Assessment.status,
+    )
     registered = await session.execute(
         select(Profile.commune_code, Profile.unit_id, Profile.target_group, func.count())
         .where(
@@ -63,12 +86,13 @@ async def counts(
             Profile.commune_code,
             Profile.unit_id,
             Assessment.target_group,
-            Assessment.status,
+            state,
             func.count(),
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
+        .outerjoin(Certificate, _certificate)
         .where(Assessment.year == year, scope.covers())
-        .group_by(Profile.commune_code, Profile.unit_id, Assessment.target_group, Assessment.status)
+        .group_by(Profile.commune_code, Profile.unit_id, Assessment.target_group, state)
     )
     return [Count(c, u, g, None, n) for c, u, g, n in registered] + [
         Count(c, u, g, s, n) for c, u, g, s, n in assessed
@@ -95,7 +119,8 @@ async def skills(
     skilled: Collection[str],
     proficient: Collection[str],
 ) -> list[SkillCount]:
-    """The year's approved citizens per commune, unit and target group, counted by the
+    """The year's recognised citizens (approved, certificate not revoked) per commune, unit
+    and target group, counted by the
     overall level of their latest check finished before ``checked_before``: ``skilled`` and
     ``proficient`` are the level ids that count for each figure. One grouped query; each
     user's latest check is picked by a window over the checks, one pass over that table.
@@ -125,9 +150,11 @@ async def skills(
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .join(ranked, (ranked.c.user_id == Assessment.user_id) & (ranked.c.n == 1))
+        .outerjoin(Certificate, _certificate)
         .where(
             Assessment.year == year,
             Assessment.status == AssessmentStatus.APPROVED,
+            _not_revoked,
             scope.covers(),
         )
         .group_by(Profile.commune_code, Profile.unit_id, Assessment.target_group)
@@ -167,12 +194,17 @@ async def set_population(
     row.updated_at = now
 
 
+def _place() -> Any:
+    """A citizen's village or unit: the one chosen from the list, or the one typed."""
+    return func.coalesce(Unit.name, Profile.subunit_name, "")
+
+
 def _listed(
-    year: int, statuses: tuple[AssessmentStatus, ...], scope: Scope, at: Any
+    year: int, statuses: tuple[AssessmentStatus, ...], scope: Scope, at: Any, *extra: Any
 ) -> Select[Any]:
-    """One row per citizen: name, birth year, group, commune, unit (chosen or typed), total
-    and a date; by commune, then village or unit, then that date."""
-    place = func.coalesce(Unit.name, Profile.subunit_name, "")
+    """One row per citizen: name, birth year, group, commune, unit (chosen or typed), the
+    ``extra`` columns, total and a date; by commune, then village or unit, then that date."""
+    place = _place()
     return (
         select(
             Profile.full_name,
@@ -180,6 +212,7 @@ def _listed(
             Assessment.target_group,
             Profile.commune_code,
             place,
+            *extra,
             Assessment.total,
             at,
         )
@@ -201,10 +234,12 @@ async def _stream(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[Seq
 
 
 def recognised(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
-    """The year's approved citizens, dated by the decision."""
-    return _stream(
-        session, _listed(year, (AssessmentStatus.APPROVED,), scope, Assessment.decided_at)
+    """The year's approved citizens whose certificate stands, with its number, dated by the
+    decision."""
+    stmt = _listed(
+        year, (AssessmentStatus.APPROVED,), scope, Assessment.decided_at, Certificate.number
     )
+    return _stream(session, stmt.outerjoin(Certificate, _certificate).where(_not_revoked))
 
 
 def waiting(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
@@ -212,3 +247,34 @@ def waiting(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Seq
     the submission."""
     waiting = (AssessmentStatus.SUBMITTED, AssessmentStatus.REOPENED)
     return _stream(session, _listed(year, waiting, scope, Assessment.submitted_at))
+
+
+def revoked(session: AsyncSession, year: int, scope: Scope) -> AsyncIterator[Sequence[Row]]:
+    """The year's revoked certificates of assessments still approved (a decision taken back
+    revokes its certificate too, and counts as what the assessment became): name, birth year
+    and group as the certificate showed them, commune, village or unit, number, when and
+    why; by commune, then date."""
+    return _stream(
+        session,
+        select(
+            Certificate.full_name,
+            Certificate.birth_year,
+            Certificate.target_group,
+            Profile.commune_code,
+            _place(),
+            Certificate.number,
+            Certificate.revoked_at,
+            Certificate.revoke_reason,
+        )
+        .join(Profile, Profile.user_id == Certificate.user_id)
+        .join(Assessment, _certificate)
+        .outerjoin(Unit, Unit.id == Profile.unit_id)
+        .where(
+            Certificate.year == year,
+            Certificate.revoked_at.is_not(None),
+            Assessment.status == AssessmentStatus.APPROVED,
+            scope.covers(),
+        )
+        .order_by(Profile.commune_code, Certificate.revoked_at, Certificate.id)
+        .execution_options(yield_per=CHUNK),
+    )

@@ -21,7 +21,7 @@ from bot.channels.console import ConsoleChannel
 from bot.cli import app
 from bot.documents import Document, Documents
 from bot.settings import Settings
-from bot.web import make_app
+from bot.web.server import make_app
 from content import Content, load_content
 from handlers.engine import Engine
 from handlers.events import Attachment, Reply

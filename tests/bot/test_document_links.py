@@ -15,7 +15,7 @@ from bot.channels.capabilities import ZALO_BOT
 from bot.document_links import DocumentLinks
 from bot.documents import Document, Documents
 from bot.settings import Settings
-from bot.web import make_app
+from bot.web.server import make_app
 from handlers.events import Attachment, Reply
 from storage.repositories import outbox
 from tests.bot.test_delivery import FakeSender, Platform, make_worker

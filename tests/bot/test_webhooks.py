@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.channels import zalo_oa
-from bot.web import HealthRules, make_app
+from bot.web.server import HealthRules, make_app
 from storage.models import InboxUpdate
 from storage.repositories import inbox, outbox
 from tests.fakes.zalo_oa import FakeZaloOA

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.channels import raw, zalo_oa
 from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
 from bot.delivery.errors import OutsideWindow, Rejected, RetryAfter, Temporary, Unreachable
-from bot.web import make_app
+from bot.web.server import make_app
 from handlers.events import Attachment, Button, EventKind, Reply
 from storage.models import InboxUpdate
 from storage.repositories import oa_tokens

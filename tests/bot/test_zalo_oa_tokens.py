@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bot.channels import zalo_oa_tokens
 from bot.channels.zalo_oa_tokens import OAuthClient, OAuthError, TokenKeeper
 from bot.cli import app
-from bot.web import HealthRules, make_app
+from bot.web.server import HealthRules, make_app
 from storage.repositories import oa_tokens
 from tests.bot.test_zalo_oa import store_grant
 from tests.e2e.telegram_stack import free_port

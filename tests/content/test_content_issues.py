@@ -210,6 +210,16 @@ def test_certificate_placeholders_are_checked(content_copy: Path) -> None:
     ]
 
 
+def test_certificate_wording_by_group_names_known_groups(content_copy: Path) -> None:
+    file = "certificate.yaml"
+    group = edit(content_copy, file, "  learners:", "  pupils:", after="details_by_group:")
+    place = edit(content_copy, file, "{place_commune}", "{workplace}", after="  workers:")
+    assert issues(content_copy) == [
+        f"content/{file}:{group} details_by_group.pupils: unknown target group 'pupils'",
+        f"content/{file}:{place} details_by_group.workers[1]: unknown placeholder {{workplace}}",
+    ]
+
+
 def test_routing_names_only_known_groups_and_kinds(content_copy: Path) -> None:
     file = "units/routing.yaml"
     group = edit(content_copy, file, "learners: [school]", "pupils: [school]")

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.runtime import Runtime, conversations
 from bot.services import Services
 from bot.settings import Settings
-from bot.web import HealthRules, make_app
+from bot.web.server import HealthRules, make_app
 from content import Content
 from storage.models import Answer, Assessment, ChannelIdentity, OutboxMessage, OutboxStatus, Profile
 from tests.fakes.telegram import FakeTelegram

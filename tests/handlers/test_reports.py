@@ -42,17 +42,26 @@ async def test_an_officer_gets_their_communes_report_made_at_send_time(
 
     documents = Documents(
         bot_engine.sessions,
-        {"report": report_maker(db_url, bot_engine.content, bot_engine.catalogs)},
+        {
+            "report": report_maker(
+                db_url, bot_engine.content, bot_engine.catalogs, association="Hội Khuyến học"
+            )
+        },
     )
     made = await documents.attach(reply)
     assert made.attachment is not None
     assert made.attachment.name == "bao-cao-cdht-2026-20242.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(made.attachment.content), read_only=True)
-    summary = [r for r in book["Tổng hợp"].iter_rows(values_only=True) if r]
-    assert ("Phạm vi: Phường Hải Châu",) in summary
-    hai_chau = next(r for r in summary if r[0] == "20242" and r[2] == "Tất cả")
-    assert hai_chau[3:9] == (1, 1, 0, 0, 0, 1)  # registered, submitted and waiting
-    waiting = list(book["Danh sách chờ xác minh"].iter_rows(values_only=True))
+    summary = [r[0] for r in book["Tổng hợp"].iter_rows(values_only=True) if r]
+    assert "Phạm vi: Phường Hải Châu" in summary
+    detail = [r for r in book["Chi tiết"].iter_rows(values_only=True) if r]
+    hai_chau = next(r for r in detail if r[0] == "20242" and r[2] == "Tất cả")
+    assert hai_chau[3:10] == (1, 1, 0, 0, 0, 1, 0)  # registered, submitted and waiting
+    waiting = [
+        r
+        for r in book["Danh sách chờ xác minh"].iter_rows(values_only=True)
+        if r and isinstance(r[0], int)
+    ]
     assert waiting[-1][1] == "Nguyễn Thị Lan"
 
     # A role revoked before the message leaves: the report is not made.
@@ -100,7 +109,11 @@ async def test_a_forged_argument_makes_nothing(
 ) -> None:
     documents = Documents(
         bot_engine.sessions,
-        {"report": report_maker(db_url, bot_engine.content, bot_engine.catalogs)},
+        {
+            "report": report_maker(
+                db_url, bot_engine.content, bot_engine.catalogs, association="Hội Khuyến học"
+            )
+        },
     )
     with pytest.raises(Rejected):
         await documents.attach(Reply("x", attachment=Attachment(document=f"report:{argument}")))

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from bot.channels import telegram, zalo_bot, zalo_oa
 from bot.inbox import Inbound, InboxProcessor
-from bot.web import make_app
+from bot.web.server import make_app
 from content import Content, load_content
 from handlers.engine import Engine
 from storage.models import InboxUpdate, OutboxMessage

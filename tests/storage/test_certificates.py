@@ -8,14 +8,24 @@ import unicodedata
 from sqlalchemy import delete, func, select
 
 from storage.models import Assessment, AssessmentStatus, Certificate, Profile, User
-from storage.repositories import certificates
+from storage.repositories import certificates, staff
+from storage.repositories.reports import Scope
 from tests.storage.factories import T0, Sessions, create_user
 
 # "Nguyễn" typed as "e" + combining marks, as some keyboards send it.
 DECOMPOSED = unicodedata.normalize("NFD", "Nguyễn Thị Ợt")
 
 
-async def approved(session_factory: Sessions, name: str = "Lê Văn Đức", year: int = 2026) -> int:
+async def approved(
+    session_factory: Sessions,
+    name: str = "Lê Văn Đức",
+    year: int = 2026,
+    *,
+    commune: str = "20242",
+    group: str = "residents",
+    unit_id: int | None = None,
+    typed_place: str | None = None,
+) -> int:
     """A registered citizen with an approved assessment; returns the user id."""
     user_id = await create_user(session_factory)
     async with session_factory() as session, session.begin():
@@ -24,8 +34,10 @@ async def approved(session_factory: Sessions, name: str = "Lê Văn Đức", yea
                 user_id=user_id,
                 full_name=name,
                 birth_year=1970,
-                target_group="residents",
-                commune_code="20242",
+                target_group=group,
+                commune_code=commune,
+                unit_id=unit_id,
+                subunit_name=typed_place,
                 consent_at=T0,
                 notice_version="2026-01",
                 registered_at=T0,
@@ -37,7 +49,7 @@ async def approved(session_factory: Sessions, name: str = "Lê Văn Đức", yea
                 year=year,
                 criteria_set_id="khvn-2023",
                 criteria_set_version="1",
-                target_group="residents",
+                target_group=group,
                 status=AssessmentStatus.APPROVED,
                 total=88,
             )
@@ -139,3 +151,41 @@ async def test_erasing_the_holder_erases_the_certificate(session_factory: Sessio
     async with session_factory() as session:
         assert await certificates.by_code(session, c.code) is None
         assert await session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+async def test_a_units_valid_certificates_by_commune_then_issue_order(
+    session_factory: Sessions,
+) -> None:
+    async with session_factory() as session, session.begin():
+        unit = await staff.add_unit(
+            session, commune_code="20242", name="Tổ 1", kind="village", now=T0
+        )
+    later = await issue(session_factory, await approved(session_factory, "B", commune="20257"))
+    first = await issue(session_factory, await approved(session_factory, "A", unit_id=unit.id))
+    second = await issue(session_factory, await approved(session_factory, "C"))
+    gone = await issue(session_factory, await approved(session_factory, "D"))
+    await issue(session_factory, await approved(session_factory, "E", year=2025))
+    async with session_factory() as session, session.begin():
+        await certificates.revoke(session, gone.code, reason="Sai", now=T0)
+
+    async with session_factory() as session:
+        everywhere = await certificates.valid_in(session, 2026, Scope())
+        hai_chau = await certificates.valid_in(session, 2026, Scope(commune_code="20242"))
+        in_unit = await certificates.valid_in(session, 2026, Scope(unit_id=unit.id))
+    assert [c.id for c in everywhere] == [first.id, second.id, later.id]
+    assert [c.id for c in hai_chau] == [first.id, second.id]
+    assert [c.id for c in in_unit] == [first.id]
+
+
+async def test_the_place_is_the_unit_chosen_or_the_one_typed(session_factory: Sessions) -> None:
+    async with session_factory() as session, session.begin():
+        unit = await staff.add_unit(
+            session, commune_code="20242", name="Trường THCS Lê Lợi", kind="school", now=T0
+        )
+    chosen = await approved(session_factory, group="learners", unit_id=unit.id)
+    typed = await approved(session_factory, group="workers", typed_place="Công ty May Hòa Thọ")
+    neither = await approved(session_factory)
+
+    places = [(await issue(session_factory, u)).place for u in (chosen, typed, neither)]
+
+    assert places == ["Trường THCS Lê Lợi", "Công ty May Hòa Thọ", None]

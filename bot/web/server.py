@@ -29,6 +29,7 @@ from bot.channels import raw, telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import health as token_health
 from bot.documents import Documents
 from bot.inbox import InboxWriter
+from bot.web.console import ConsoleConfig, make_console
 from handlers.i18n import N_, Translator, load_catalogs
 from storage.models import utcnow
 from storage.repositories import health, inbox, oa_tokens, outbox
@@ -82,13 +83,14 @@ def make_app(
     documents: Documents | None = None,
     health_rules: HealthRules | None = None,
     zalo_oa_max_age: timedelta = timedelta(days=30),
+    console: ConsoleConfig | None = None,
 ) -> web.Application:
     """`health` is a live dict that the running workers update (for /healthz). With
     `certificates`, the app also serves their verification page at /verify/CODE; with
     `documents` that sign links, the documents those links name at /files/TOKEN. With
     `zalo_oa` (app id, OA secret key), it takes the OA's webhook and /healthz reports the
     OA's tokens; its events older than `zalo_oa_max_age` (the dedupe keys' retention) are
-    refused."""
+    refused. With `console`, the association's web console is served under /web."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SESSIONS] = sessions
     app[WRITER] = InboxWriter(sessions, clock=clock)
@@ -113,6 +115,8 @@ def make_app(
         app[DOCUMENTS] = documents
         app.setdefault(CATALOGS, catalogs if catalogs is not None else load_catalogs())
         app.router.add_get("/files/{token}", download)
+    if console is not None:
+        app.add_subapp("/web", make_console(console))
     return app
 
 

@@ -1,0 +1,1 @@
+"""The aiohttp server (webhooks, health, verification, files) and the association's console."""
