@@ -208,16 +208,15 @@ class _Registry:
         is shown whole."""
         cls = self._classes[(ctx.conversation.flow, ctx.conversation.step)]
         buttons = getattr(cls, "buttons", None)
+        if getattr(cls, "shown_whole", False):  # a list to choose from is its own prompt
+            return None
         if buttons is None or len(inspect.signature(buttons).parameters) != 1:
             return None
         shown = buttons(ctx)
         if inspect.isawaitable(shown):
             shown = await shown
         number_answer = getattr(cls, "number_answer", None)
-        wants_number = number_answer(ctx) if number_answer is not None else False
-        if inspect.isawaitable(wants_number):
-            wants_number = await wants_number
-        return list(shown), bool(wants_number)
+        return list(shown), bool(number_answer and number_answer(ctx))
 
 
 steps = _Registry()

@@ -28,6 +28,8 @@ def _assess_label(ctx: Context) -> str:
 
 @steps.step(FLOW, "main")
 class Main:
+    shown_whole = True  # re-prompted with the menu itself: it is the list of what to do
+
     @staticmethod
     async def buttons(ctx: Context) -> list[Button]:
         mine = [Button(_assess_label(ctx), "*assess"), Button(ctx._("Kết quả của tôi"), "*result")]

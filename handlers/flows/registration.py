@@ -322,25 +322,12 @@ class Subunit:
         question = _SUBUNIT_QUESTIONS.get(
             ctx.profile.target_group or "", _SUBUNIT_QUESTIONS["residents"]
         )
-        ctx.say(
-            ctx._(question), await Subunit.buttons(ctx), number_answer=not await _units_shown(ctx)
-        )
-
-    @staticmethod
-    async def number_answer(ctx: Context) -> bool:
-        return not await _units_shown(ctx)
+        ctx.say(ctx._(question), await Subunit.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
         text = typed_text(ctx)
         assert ctx.profile is not None
-        if text is not None and text.isdigit() and not await _units_shown(ctx):
-            # With no list to pick from, "1" is no choice: skipping takes a word.
-            await reprompt(
-                ctx,
-                ctx._('Anh/Chị gõ tên (ví dụ: Tổ 5), hoặc gõ "bỏ qua" nếu không muốn ghi.'),
-            )
-            return
         if text is None or text.isdigit() or _skips(ctx, text):
             buttons = await Subunit.buttons(ctx)
             choice = await pick(ctx, buttons)
@@ -358,11 +345,6 @@ class Subunit:
         else:
             picked = details.Subunit(None, " ".join(text.split()))
         await answered(ctx, Detail.SUBUNIT, picked)
-
-
-async def _units_shown(ctx: Context) -> bool:
-    """Whether the step lists units to pick by number (else its only button is the skip)."""
-    return len(await Subunit.buttons(ctx)) > 1
 
 
 def _skips(ctx: Context, text: str) -> bool:

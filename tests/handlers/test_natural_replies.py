@@ -195,16 +195,3 @@ async def test_a_passing_assessment_gets_no_warning(talk: Chat) -> None:
     await talk.press("Nộp bản tự đánh giá")
     assert "CHƯA ĐẠT" not in talk.text
     assert "Nộp ngay?" in talk.text
-
-
-async def test_the_village_step_skips_by_a_word_not_by_one(talk: Chat) -> None:
-    await talk.run(REGISTER[:7])
-    assert await step_of(talk) == ("register", "subunit")
-    replies = await talk.send("1")  # on Zalo Bot the skip was option [1]
-    assert await step_of(talk) == ("register", "subunit")
-    assert "bỏ qua" in replies[0].text
-    await talk.send("bo qua a")
-    assert "MENU" in talk.text
-    async with talk.engine.sessions() as session:
-        c = await session.scalar(select(Conversation))
-    assert c is not None and c.flow == "menu"
