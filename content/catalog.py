@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from content.campaigns import CampaignRule
 from content.certificate import CertificateWording
+from content.contacts import Contacts
 from content.criteria import CriteriaGroup, CriteriaSet
 from content.digital_skills import DigitalSkills
+from content.replies import Replies
 from content.resources import Resource, rank_resources
 from content.routing import Routing
 from content.targets import Targets
@@ -23,6 +25,8 @@ class Content:
     campaigns: list[CampaignRule]
     certificate: CertificateWording
     routing: Routing  # which kinds of unit verify which target groups
+    replies: Replies  # typed words for yes, no, commands and languages
+    contacts: Contacts  # whom to call when the bot does not help
 
     def criteria_for(self, group_id: str, year: int) -> CriteriaGroup:
         """The group's criteria in the set that covers the assessed year."""

@@ -8,7 +8,7 @@ import math
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt, model_validator
 
 from content.base import FrozenModel, LocalText, NonEmptyStr, Slug, Sourced
 
@@ -76,7 +76,15 @@ class Band(FrozenModel):
 
 class NumberInput(FrozenModel):
     unit: LocalText
+    # Answers run from 0 to this; beyond it is a slip of the finger, asked again.
+    max_value: PositiveInt
     bands: Annotated[list[Band], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _bands_within_range(self) -> "NumberInput":
+        if any(band.min > self.max_value for band in self.bands):
+            raise ValueError(f"a band starts above max_value {self.max_value}")
+        return self
 
     def points_for(self, value: float) -> int:
         if math.isnan(value) or value < 0:

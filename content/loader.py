@@ -9,12 +9,14 @@ from pydantic import BaseModel
 from content.campaigns import Campaigns, check_campaigns
 from content.catalog import Content
 from content.certificate import CertificateWording, check_certificate
+from content.contacts import Contacts, check_contacts
 from content.criteria import CriteriaGroup, CriteriaSet, GroupSpec, SetSpec
 from content.criteria_checks import check_group, check_set, check_years_apart
 from content.digital_skills import DigitalSkills, check_digital_skills
 from content.disadvantaged import DisadvantagedFile, check_disadvantaged
 from content.issues import ContentError, ContentIssue
-from content.official_units import province_name
+from content.official_units import commune_names, province_name
+from content.replies import Replies, check_replies
 from content.resources import ResourcesFile, check_resources
 from content.routing import Routing, check_routing
 from content.targets import Targets, check_ratio_groups, check_targets
@@ -66,6 +68,14 @@ class _Loading:
             lambda doc, data: check_digital_skills(doc, data, tags),
         )
         campaigns = self._read(self.root / "campaigns.yaml", Campaigns, check_campaigns)
+        replies = self._read(self.root / "replies.yaml", Replies, check_replies)
+        contacts = self._read(
+            self.root / "contacts.yaml",
+            Contacts,
+            lambda doc, data: check_contacts(
+                doc, data, self.province_code, commune_names(self.province_code)
+            ),
+        )
         # Groups as set.yaml lists them: a group whose own file is broken is still known.
         groups = {g for _, spec in self.set_specs for g in spec.groups}
         routing = self._read(
@@ -92,6 +102,8 @@ class _Loading:
             or campaigns is None
             or certificate is None
             or routing is None
+            or replies is None
+            or contacts is None
         ):
             return None, self.issues
         units = Units(self.province_code, disadvantaged.flags_for(self.province_code))
@@ -104,6 +116,8 @@ class _Loading:
             campaigns.rules,
             certificate,
             routing,
+            replies,
+            contacts,
         )
         return content, []
 

@@ -11,10 +11,14 @@ _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 
 
-def normalize(s: str) -> str:
-    """Lower case, no accents, single spaces, no punctuation at either end."""
+def fold(s: str) -> str:
+    """Lower case, no accents, single spaces; punctuation kept (a minus sign matters)."""
     s = s.lower().replace("đ", "d")
     # NFD splits "ế" into "e" plus combining marks; dropping the marks leaves plain letters.
     s = "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
-    s = _SPACES.sub(" ", s).strip()
-    return _EDGE_PUNCTUATION.sub("", s)
+    return _SPACES.sub(" ", s).strip()
+
+
+def normalize(s: str) -> str:
+    """Lower case, no accents, single spaces, no punctuation at either end."""
+    return _EDGE_PUNCTUATION.sub("", fold(s))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,11 +181,13 @@ class _Registry:
     def __init__(self) -> None:
         self._enter: dict[tuple[str, str], StepFn] = {}
         self._handle: dict[tuple[str, str], EventFn] = {}
+        self._classes: dict[tuple[str, str], type] = {}
 
     def step(self, flow: str, name: str) -> Callable[[type], type]:
         def register(cls: type) -> type:
             self._enter[(flow, name)] = cls.enter
             self._handle[(flow, name)] = cls.handle
+            self._classes[(flow, name)] = cls
             return cls
 
         return register
@@ -197,6 +200,24 @@ class _Registry:
 
     async def handle(self, ctx: Context, event: Event) -> None:
         await self._handle[(ctx.conversation.flow, ctx.conversation.step)](ctx, event)
+
+    async def controls(self, ctx: Context) -> tuple[list[Button], bool] | None:
+        """The current step's buttons (its `buttons(ctx)`, sync or async, if any) and
+        whether it wants a number of the person's own (its optional `number_answer(ctx)`):
+        what a short re-prompt shows again instead of the whole question. None for a step
+        whose buttons are unknown or need more than the conversation (a review screen): it
+        is shown whole."""
+        cls = self._classes[(ctx.conversation.flow, ctx.conversation.step)]
+        buttons = getattr(cls, "buttons", None)
+        if getattr(cls, "shown_whole", False):  # a list to choose from is its own prompt
+            return None
+        if buttons is None or len(inspect.signature(buttons).parameters) != 1:
+            return None
+        shown = buttons(ctx)
+        if inspect.isawaitable(shown):
+            shown = await shown
+        number_answer = getattr(cls, "number_answer", None)
+        return list(shown), bool(number_answer and number_answer(ctx))
 
 
 steps = _Registry()

@@ -51,6 +51,10 @@ async def dispatch(ctx: Context) -> None:
         # Opting out works in words too, from anywhere, even mid-questionnaire.
         await commands.run(ctx, "stop")
         return
+    if event.kind is EventKind.TEXT and (payload := commands.typed(ctx, event.text)):
+        # "menu", "tro giup", "English" without a slash: from anywhere too.
+        await commands.run_payload(ctx, payload)
+        return
     if event.kind is EventKind.BUTTON and event.payload.startswith("*"):
         await commands.run_payload(ctx, event.payload)
         return

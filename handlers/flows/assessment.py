@@ -6,9 +6,9 @@ from content import CriteriaGroup, Indicator
 from handlers.context import Context, EventFn, StepFn, steps
 from handlers.events import Button, Event, EventKind
 from handlers.flows import evidence_limits, learning, menu, notices
-from handlers.flows.common import pick, reprompt, typed_text
+from handlers.flows.common import pick, reprompt, typed_text, vocabulary
 from handlers.flows.results import evaluate, group_of, summary
-from handlers.input import first_number
+from handlers.input import NumberProblem, match_choice, read_number
 from handlers.scores import own_points
 from storage.models import Answer, Assessment, AssessmentStatus
 from storage.repositories import chats
@@ -233,6 +233,10 @@ class Question:
         ]
 
     @staticmethod
+    def number_answer(ctx: Context) -> bool:
+        return _current(ctx)[2].number_input is not None
+
+    @staticmethod
     async def enter(ctx: Context) -> None:
         a, group, indicator = _current(ctx)
         t = ctx.t
@@ -270,9 +274,15 @@ class Question:
             return
         index = ctx.data["i"]
         text = typed_text(ctx)
-        if indicator.number_input is not None and text and first_number(text) is not None:
-            value = first_number(text)
-            assert value is not None
+        reading: float | NumberProblem = NumberProblem.NONE
+        # "tam dung" is Tạm dừng, not eight ("tám"): a control's words come first.
+        if indicator.number_input is not None and text and not _names_control(ctx, text):
+            reading = read_number(text, indicator.number_input.max_value)
+        if reading is NumberProblem.SEVERAL or reading is NumberProblem.OUT_OF_RANGE:
+            await reprompt(ctx, _number_expected(ctx, indicator, reading))
+            return
+        if isinstance(reading, float) and indicator.number_input is not None:
+            value = reading
             _save(
                 ctx,
                 a,
@@ -283,7 +293,12 @@ class Question:
             )
             await ctx.go(FLOW, "evidence", i=index, review=ctx.data.get("review", False))
             return
-        choice = await pick(ctx, Question.buttons(ctx))
+        expected = (
+            None
+            if indicator.number_input is None
+            else _number_expected(ctx, indicator, NumberProblem.NONE)
+        )
+        choice = await pick(ctx, Question.buttons(ctx), expected)
         if choice is None:
             return
         if choice == "back":
@@ -302,6 +317,26 @@ class Question:
             option = indicator.options[int(choice.rsplit(":", 1)[1])]
             _save(ctx, a, indicator, option_id=option.id, raw_value=None, points=option.points)
             await ctx.go(FLOW, "evidence", i=index, review=ctx.data.get("review", False))
+
+
+def _names_control(ctx: Context, text: str) -> bool:
+    labels = [b.label for b in Question.buttons(ctx)]
+    # Any digit makes it a number ("-3" is no control's number 3).
+    if any(ch.isdigit() for ch in text):
+        return False
+    return match_choice(text, labels, vocabulary(ctx)) is not None
+
+
+def _number_expected(ctx: Context, indicator: Indicator, problem: NumberProblem) -> str:
+    """The one line that says which number is wanted."""
+    assert indicator.number_input is not None
+    number = indicator.number_input
+    unit, high = ctx.t.text(number.unit), ctx.t.number(number.max_value)
+    if problem is NumberProblem.SEVERAL:
+        return ctx._("Anh/Chị gõ một số thôi ({unit}), từ 0 đến {high}.").format(
+            unit=unit, high=high
+        )
+    return ctx._("Anh/Chị gõ một số từ 0 đến {high} ({unit}).").format(high=high, unit=unit)
 
 
 def _save(
@@ -471,10 +506,23 @@ class Confirm:
 
     @staticmethod
     async def enter(ctx: Context) -> None:
+        assert ctx.assessment is not None
+        warning = falling_short(ctx, ctx.assessment)
         ctx.say(
-            ctx._(
-                "Sau khi nộp, bản tự đánh giá được gửi tới Hội Khuyến học để xác minh và "
-                "Anh/Chị không sửa được nữa, trừ khi Hội trả lại để bổ sung. Nộp ngay?"
+            "\n".join(
+                [
+                    *warning,
+                    ctx._(
+                        "Sau khi nộp, bản tự đánh giá được gửi tới Hội Khuyến học để xác minh "
+                        "và Anh/Chị không sửa được nữa, trừ khi Hội trả lại để bổ sung. "
+                        "Nộp ngay?"
+                    )
+                    if not warning
+                    else ctx._(
+                        "Anh/Chị vẫn nộp bản tự đánh giá chưa đạt này? Sau khi nộp sẽ không "
+                        'sửa được nữa; bấm "Chưa nộp" để xem lại và sửa câu trả lời.'
+                    ),
+                ]
             ),
             Confirm.buttons(ctx),
         )
@@ -488,6 +536,54 @@ class Confirm:
             await ctx.go(FLOW, "summary")
         elif choice == "yes":
             await _submit(ctx)
+
+
+IMPROVABLE_SHOWN = 3  # the indicators with the most points to gain, not all of them
+
+
+def falling_short(ctx: Context, a: Assessment) -> list[str]:
+    """Before a failing assessment is sent: that it fails, by how much, and where points
+    could still come from. Nothing for one that passes."""
+    result = evaluate(ctx, a)
+    if result.passed:
+        return []
+    group = group_of(ctx, a)
+    lines = [ctx._("Lưu ý: theo bộ tiêu chí, bản tự đánh giá này CHƯA ĐẠT.")]
+    if "min_total" in result.failed_rules:
+        lines.append(
+            ctx._("Tổng điểm {total}, mức cần đạt {threshold}: còn thiếu {gap} điểm.").format(
+                total=result.total,
+                threshold=result.threshold,
+                gap=result.threshold - result.total,
+            )
+        )
+    if result.low_indicators:
+        lines.append(
+            ctx._("Chỉ số dưới mức tối thiểu {minimum} điểm: {numbers}.").format(
+                minimum=group.pass_rules.min_indicator.value,
+                numbers=", ".join(str(group.indicator(i).number) for i in result.low_indicators),
+            )
+        )
+    gains = sorted(
+        (
+            (ind.max_points - result.per_indicator[ind.id], ind)
+            for ind in group.indicators
+            if ind.id in result.per_indicator and result.per_indicator[ind.id] < ind.max_points
+        ),
+        key=lambda gain: -gain[0],
+    )[:IMPROVABLE_SHOWN]
+    if gains:
+        lines.append(
+            ctx._("Có thể cải thiện: {items}.").format(
+                items="; ".join(
+                    ctx._("chỉ số {n} ({title}, thêm tới {gain} điểm)").format(
+                        n=ind.number, title=ctx.t.text(ind.title), gain=gain
+                    )
+                    for gain, ind in gains
+                )
+            )
+        )
+    return lines
 
 
 async def _submit(ctx: Context) -> None:

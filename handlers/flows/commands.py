@@ -5,6 +5,7 @@ here (a person who has not registered cannot start an assessment by forging one)
 
 from __future__ import annotations
 
+from content.text import normalize
 from handlers.context import Context, steps
 from handlers.events import Button
 from handlers.flows import (
@@ -27,8 +28,9 @@ from handlers.flows import (
     triage,
     web_signin,
 )
-from handlers.flows.common import go_home
+from handlers.flows.common import contact_line, go_home
 from handlers.i18n import LANGUAGE_NAMES, LOCALES, N_
+from handlers.input import words
 from storage.repositories import outbox
 
 # Telegram allows only Latin command names; Vietnamese aliases help people who type them.
@@ -98,6 +100,17 @@ async def run(ctx: Context, command: str) -> None:
         await steps.enter(ctx)
         return
     await run_payload(ctx, "*" + name)
+
+
+def typed(ctx: Context, text: str) -> str | None:
+    """The menu payload of a command typed as words ("tro giup ạ", "English"), if it is one."""
+    replies = ctx.content.replies
+    plain = words(text, {normalize(p) for p in replies.particles})
+    if (command := replies.command_for(plain)) is not None:
+        return "*" + command
+    if (locale := replies.language_for(plain)) is not None and locale in LOCALES:
+        return "*lang:" + locale
+    return None
 
 
 async def run_payload(ctx: Context, payload: str) -> None:
@@ -202,6 +215,7 @@ async def _help(ctx: Context) -> None:
             "lựa chọn, có dấu hay không dấu đều được."
         ),
         *(f"/{command}: {ctx._(text)}" for command, text in HELP_LINES),
+        contact_line(ctx),
     ]
     if await menu.is_staff(ctx):
         lines += [

@@ -7,27 +7,54 @@ from collections.abc import Sequence
 from handlers.actions import Actor, Work
 from handlers.context import Context, steps
 from handlers.events import Button, EventKind
-from handlers.input import clean, match_choice
+from handlers.input import Vocabulary, clean, match_choice
+
+MISSES = "misses"  # "not understood" in a row at this step, in the conversation's data
+YES, NO = "yes", "no"  # the payloads of a step that asks a yes or no
 
 
-async def reprompt(ctx: Context, message: str | None = None) -> None:
-    """A polite word on what went wrong, then the current question again."""
-    ctx.say(
-        message
-        or ctx._(
-            "Xin lỗi, tôi chưa hiểu câu trả lời. Anh/Chị vui lòng bấm một nút "
-            "hoặc gõ số thứ tự của lựa chọn (ví dụ: 1)."
-        )
+async def reprompt(ctx: Context, message: str | None = None, *, whole: bool = False) -> None:
+    """One line on what is expected, with the step's buttons again (not the whole question,
+    unless `whole`: the person is looking at another one); from the second "not understood"
+    in a row, whom to turn to as well."""
+    misses = int(ctx.data.get(MISSES, 0)) + 1
+    ctx.conversation.data = {**ctx.data, MISSES: misses}  # a new dict: JSON edits are unseen
+    line = message or ctx._(
+        "Xin lỗi, tôi chưa hiểu. Anh/Chị bấm một nút hoặc gõ số thứ tự (ví dụ: 1)."
     )
-    await steps.enter(ctx)
+    if misses >= 2:
+        line = f"{line}\n{contact_line(ctx)}"
+    controls = None if whole else await steps.controls(ctx)
+    if controls is None:
+        ctx.say(line)
+        await steps.enter(ctx)
+        return
+    buttons, number_answer = controls
+    ctx.say(line, buttons, number_answer=number_answer)
 
 
-async def pick(ctx: Context, buttons: Sequence[Button]) -> str | None:
+def contact_line(ctx: Context) -> str:
+    """The person's commune association (or the province's), in their language."""
+    contact = ctx.content.contacts.for_commune(ctx.profile.commune_code if ctx.profile else None)
+    name = ctx.t.text(contact.name)
+    if contact.phone is None:
+        return ctx._("Cần người giúp? Anh/Chị liên hệ {name}.").format(name=name)
+    return ctx._("Cần người giúp? Anh/Chị gọi {name}: {phone}.").format(
+        name=name, phone=contact.phone
+    )
+
+
+def vocabulary(ctx: Context) -> Vocabulary:
+    replies = ctx.content.replies
+    return Vocabulary.of(replies.particles, replies.yes, replies.no)
+
+
+async def pick(ctx: Context, buttons: Sequence[Button], expected: str | None = None) -> str | None:
     """The payload of the button a person chose, by press, number or typed label.
 
     Payloads are never trusted: one that is not among this step's buttons now (an old
-    message, a forged press) is refused. On anything unclear the person is asked again and
-    None comes back."""
+    message, a forged press) is refused. On anything unclear the person is asked again
+    (with `expected`, the step's own line on what it wants, if given) and None comes back."""
     event = ctx.event
     if event.kind is EventKind.BUTTON:
         if any(b.payload == event.payload for b in buttons):
@@ -38,16 +65,23 @@ async def pick(ctx: Context, buttons: Sequence[Button]) -> str | None:
                 "Nút này thuộc một câu hỏi trước nên không còn dùng được. "
                 "Mời Anh/Chị trả lời câu hỏi hiện tại:"
             ),
+            whole=True,
         )
         return None
     if event.kind is EventKind.TEXT:
-        index = match_choice(clean(event.text), [b.label for b in buttons])
+        payloads = [b.payload for b in buttons]
+        asks_yes = YES in payloads and NO in payloads
+        yes_no = (payloads.index(YES), payloads.index(NO)) if asks_yes else None
+        labels = [b.label for b in buttons]
+        index = match_choice(clean(event.text), labels, vocabulary(ctx), yes_no)
         if index is not None:
             return buttons[index].payload
     if event.kind is EventKind.FILE:
-        await reprompt(ctx, ctx._("Ở bước này chưa cần gửi tệp. Mời Anh/Chị trả lời câu hỏi:"))
+        await reprompt(
+            ctx, ctx._("Ở bước này chưa cần gửi tệp. Mời Anh/Chị trả lời câu hỏi:"), whole=True
+        )
         return None
-    await reprompt(ctx)
+    await reprompt(ctx, expected)
     return None
 
 

@@ -38,6 +38,8 @@ def _assess_label(ctx: Context) -> str:
 
 @steps.step(FLOW, "main")
 class Main:
+    shown_whole = True  # re-prompted with the menu itself: it is the list of what to do
+
     @staticmethod
     async def buttons(ctx: Context) -> list[Button]:
         officer = [Button(ctx._("Việc của cán bộ"), "*staff")] if await is_staff(ctx) else []

@@ -11,7 +11,7 @@ from handlers.events import Button, Event
 from handlers.flows import menu, privacy, profile
 from handlers.flows.common import pick, reprompt, typed_text
 from handlers.i18n import N_
-from handlers.input import first_number
+from handlers.input import first_number, words
 from storage.repositories import guardians, links, staff
 
 FLOW = "register"
@@ -91,6 +91,10 @@ class BirthYear:
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
         return [] if _editing(ctx) else [Button(ctx._("Sửa họ tên"), "rename")]
+
+    @staticmethod
+    def number_answer(ctx: Context) -> bool:
+        return True
 
     @staticmethod
     async def enter(ctx: Context) -> None:
@@ -299,9 +303,6 @@ _SUBUNIT_QUESTIONS = {
 }
 
 
-_SKIP_WORDS = {"bo qua", "skip", "khong"}
-
-
 @steps.step(FLOW, "subunit")
 class Subunit:
     """Village, agency or school: picked from the commune's units of the kinds that verify
@@ -327,7 +328,7 @@ class Subunit:
     async def handle(ctx: Context, event: Event) -> None:
         text = typed_text(ctx)
         assert ctx.profile is not None
-        if text is None or text.isdigit() or normalize(text) in _SKIP_WORDS:
+        if text is None or text.isdigit() or _skips(ctx, text):
             buttons = await Subunit.buttons(ctx)
             choice = await pick(ctx, buttons)
             if choice is None:
@@ -344,6 +345,12 @@ class Subunit:
         else:
             picked = details.Subunit(None, " ".join(text.split()))
         await answered(ctx, Detail.SUBUNIT, picked)
+
+
+def _skips(ctx: Context, text: str) -> bool:
+    replies = ctx.content.replies
+    typed = words(text, {normalize(p) for p in replies.particles})
+    return typed in {normalize(p) for p in replies.skip}
 
 
 async def finish(ctx: Context) -> None:

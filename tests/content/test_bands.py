@@ -30,6 +30,7 @@ def test_a_gap_between_bands_is_refused_not_scored() -> None:
     gappy = NumberInput.model_validate(
         {
             "unit": {"vi": "giờ", "en": "hours"},
+            "max_value": 10,
             "bands": [{"min": 0, "max": 1, "points": 0}, {"min": 2, "points": 10}],
         }
     )

@@ -1,0 +1,57 @@
+"""The words people type instead of pressing a button: yes and no, politeness particles,
+command words without a slash, and language names. Phrases are compared without accents,
+case or punctuation (`content.text.normalize` plus the handlers' own cleaning)."""
+
+from typing import Annotated
+
+from pydantic import Field
+
+from content.base import NonEmptyStr, Slug, Sourced
+from content.duplicates import duplicates
+from content.issues import ContentIssue
+from content.text import normalize
+from content.yaml_source import YamlDoc
+
+Phrases = Annotated[list[NonEmptyStr], Field(min_length=1)]
+
+
+class Replies(Sourced):
+    yes: Phrases
+    no: Phrases
+    # Dropped at either end of a reply ("đồng ý ạ", "dạ, có"): politeness and address words.
+    particles: Phrases
+    # Command name (as after a slash) -> what people type for it, anywhere in a conversation.
+    commands: dict[Slug, Phrases]
+    # Locale -> its names, to switch language by typing it.
+    languages: dict[Slug, Phrases]
+    # What skips an optional typed answer (the village step), where a number would be a name.
+    skip: Phrases
+
+    def command_for(self, words: str) -> str | None:
+        return next((c for c, ps in self.commands.items() if words in _normalized(ps)), None)
+
+    def language_for(self, words: str) -> str | None:
+        return next((c for c, ps in self.languages.items() if words in _normalized(ps)), None)
+
+
+def _normalized(phrases: list[str]) -> set[str]:
+    return {normalize(p) for p in phrases}
+
+
+def check_replies(doc: YamlDoc, data: Replies) -> list[ContentIssue]:
+    """A phrase may mean one thing only: yes and no, two commands or two languages must not
+    share one, since the reply would then be read at random."""
+    issues: list[ContentIssue] = []
+    meanings: list[tuple[tuple[str | int, ...], str]] = []
+    for key in ("yes", "no"):
+        meanings += [((key, i), normalize(p)) for i, p in enumerate(getattr(data, key))]
+    for section in ("commands", "languages"):
+        for name, phrases in getattr(data, section).items():
+            meanings += [((section, name, i), normalize(p)) for i, p in enumerate(phrases)]
+    for later, first in duplicates(words for _, words in meanings):
+        path, words = meanings[later]
+        issues.append(doc.issue(path, f"{words!r} already means {meanings[first][0][0]}"))
+    for i, particle in enumerate(data.particles):
+        if " " in normalize(particle):
+            issues.append(doc.issue(("particles", i), "a particle is one word"))
+    return issues
