@@ -78,6 +78,8 @@ class Main:
 class Staff:
     """What an officer does in the chat, and the way to the web console."""
 
+    shown_whole = True  # like the citizens' menu: the list of what to do is its own prompt
+
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
         registered = ctx.profile is not None and ctx.profile.is_registered
