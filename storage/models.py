@@ -6,7 +6,7 @@ query says what it loads.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -221,6 +221,10 @@ class Profile(Base):
     guardian_consent_how: Mapped[str | None] = mapped_column(String(8))
     guardian_consent_at: Mapped[datetime | None]
     consent_at: Mapped[datetime]
+    # How the person consented: "chat" (in their own chat), "paper" (a signed paper form an
+    # officer entered) or "in_person" (beside an officer in assisted entry, who witnessed it).
+    consent_how: Mapped[str] = mapped_column(String(12), default="chat", server_default="chat")
+    consent_witness: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     notice_version: Mapped[str] = mapped_column(String(16))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime | None]
@@ -291,6 +295,13 @@ class Assessment(Base):
     # The officer's changes at approval, {indicator id: {"points": n, "reason": text}};
     # the citizen's own answers stay as they gave them, `total` is the approved result.
     adjustments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Where the self-assessment came from: "chat" (the citizen), "paper" (a form an officer
+    # entered) or "assisted" (an officer took it with the citizen beside them). The report
+    # counts each source once; whoever entered it may not also decide it.
+    source: Mapped[str] = mapped_column(String(8), default="chat", server_default="chat")
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The date written on a paper form (the assessment's own date, not the day it was typed).
+    form_date: Mapped[date | None]
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="assessment",
@@ -324,6 +335,8 @@ class Answer(Base):
     points: Mapped[int] = mapped_column(Integer)
     # Platform file references with mime and size; never the file itself.
     evidence: Mapped[list[Any]] = mapped_column(default=list)
+    # The officer who entered this answer (paper or assisted entry); None when the citizen did.
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers", lazy="raise")
