@@ -44,6 +44,8 @@ async def test_an_officer_composes_counts_previews_sends_and_controls_their_broa
 
     status, _, page = await officer.post("/web/broadcasts", {"text": "Họp", "place": OTHER})
     assert status == 400 and "ngoài phạm vi" in page
+    status, _, page = await officer.post("/web/broadcasts", {"text": "Họp", "place": "20242-99"})
+    assert status == 400 and "ngoài phạm vi" in page  # a unit that does not exist
     status, _, page = await officer.post("/web/broadcasts", {"text": " ", "place": HAI_CHAU})
     assert status == 400 and "chưa gõ nội dung" in page
     async with session_factory() as session:

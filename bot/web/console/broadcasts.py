@@ -6,6 +6,7 @@ as the chat's and the command line's): the page only reads the form and says the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -51,24 +52,25 @@ class FormError(ValueError):
 
 
 async def _segment(w: Work, form: MultiMapping[str]) -> Segment:
-    """The segment the form chooses; values that name nothing are not applied, a place that
-    names nothing is out of scope (the action decides which places are)."""
+    """The segment the form chooses (whether the viewer may reach it is the action's to
+    say); a group or status that names nothing is not applied, a place that names nothing
+    is refused."""
     place = str(form.get("place", ""))
     segment = Segment()
     if "-" in place:
         unit = await staff.unit_by_code(w.session, place)
-        segment = Segment(units=(unit.id if unit else -1,))
+        if unit is None:
+            raise FormError(PROBLEMS[Reason.OUT_OF_SCOPE])
+        segment = Segment(units=(unit.id,))
     elif place:
         segment = Segment(communes=(place,))
     year = Context.year_of(w.now)
     group = str(form.get("group", ""))
     if group in {g.id for g in w.content.groups(year)}:
-        segment = Segment(segment.communes, segment.units, groups=(group,))
+        segment = replace(segment, groups=(group,))
     status = str(form.get("status", ""))
     if status in _statuses():
-        segment = Segment(
-            segment.communes, segment.units, segment.groups, statuses=(status,), year=year
-        )
+        segment = replace(segment, statuses=(status,), year=year)
     return segment
 
 
@@ -89,10 +91,12 @@ def _when(form: MultiMapping[str]) -> datetime | None:
 async def _preview(w: Work, request: web.Request, form: MultiMapping[str]) -> dict[str, Any]:
     """The count and the message as a citizen reads it, or why not."""
     who, cfg = viewer(request), config(request)
-    segment = await _segment(w, form)
     text = str(form.get("text", "")).strip()
     try:
+        segment = await _segment(w, form)
         audience = await act.audience(w, who.actor, segment)
+    except FormError as exc:
+        return {"audience": None, "problem": who.t._(str(exc))}
     except Refused as refused:
         return {"audience": None, "problem": _problem(who.t, refused)}
     citizen = Translator(cfg.catalogs, "vi")  # most citizens read Vietnamese
@@ -176,22 +180,19 @@ async def create(request: web.Request) -> web.Response:
     cfg, who = config(request), viewer(request)
     form = await request.post()
     text = str(form.get("text", ""))
-    try:
-        when = _when(form)
-    except FormError as exc:
-        return await _page(request, form, error=who.t._(str(exc)), status=400)
     async with cfg.sessions() as db, db.begin():
         w = work(request, db)
         try:
-            made = await act.create(
-                w, who.actor, text=text, segment=await _segment(w, form), send_at=when or w.now
-            )
+            when, segment = _when(form), await _segment(w, form)
+            made = await act.create(w, who.actor, text=text, segment=segment, send_at=when or w.now)
+        except FormError as exc:
+            failure = who.t._(str(exc))
         except Refused as refused:
-            failure: Refused | None = refused
+            failure = _problem(who.t, refused, text)
         else:
-            failure = None
-    if failure is not None:
-        return await _page(request, form, error=_problem(who.t, failure, text), status=400)
+            failure = ""
+    if failure:
+        return await _page(request, form, error=failure, status=400)
     return see_other(f"/web/broadcasts/{made.id}")
 
 
