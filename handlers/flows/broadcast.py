@@ -116,15 +116,19 @@ class Text:
             if await pick(ctx, [_cancel(ctx)]) == "cancel":
                 await _quit(ctx)
             return
-        if len(text) > MAX_TEXT:
-            await reprompt(
-                ctx,
-                ctx._("Nội dung dài {length} ký tự, quá {max}. Anh/Chị rút gọn giúp.").format(
-                    length=ctx.t.number(len(text)), max=ctx.t.number(MAX_TEXT)
-                ),
-            )
+        try:
+            text = act.clean_text(text)
+        except Refused:
+            await reprompt(ctx, too_long(ctx.t, text))
             return
         await ctx.go(FLOW, "place", text=text)
+
+
+def too_long(t: Translator, text: str) -> str:
+    """What a message longer than one broadcast may be is told."""
+    return t._("Nội dung dài {length} ký tự, quá {max}. Anh/Chị rút gọn giúp.").format(
+        length=t.number(len(text.strip())), max=t.number(MAX_TEXT)
+    )
 
 
 async def _place_buttons(ctx: Context, who: Reach) -> list[Button]:

@@ -24,7 +24,11 @@ HAI_CHAU, THANH_KHE = Segment(communes=("20242",)), Segment(communes=("20257",))
 async def test_whom_staff_reach_and_what_they_may_send(chat: Chat, bot_engine: Engine) -> None:
     await register(chat)  # a citizen of Phường Hải Châu
     citizen = await actor(chat)
-    officer = await actor(await join(bot_engine, "officer", StaffRole.OFFICER, "20242"))
+    officer_chat = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    officer = await actor(officer_chat)
+    await officer_chat.command("broadcast")  # the chat asks the same action about the text
+    await officer_chat.send("x" * (act.MAX_TEXT + 1))
+    assert "Nội dung dài 3.501 ký tự, quá 3.500." in officer_chat.text
 
     assert refused(await run(bot_engine, act.reach, citizen), Reason.NOT_STAFF)
     assert refused(await run(bot_engine, act.audience, citizen, HAI_CHAU), Reason.NOT_STAFF)

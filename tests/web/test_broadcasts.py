@@ -48,6 +48,8 @@ async def test_an_officer_composes_counts_previews_sends_and_controls_their_broa
     assert status == 400 and "ngoài phạm vi" in page  # a unit that does not exist
     status, _, page = await officer.post("/web/broadcasts", {"text": " ", "place": HAI_CHAU})
     assert status == 400 and "chưa gõ nội dung" in page
+    status, _, page = await officer.post("/web/broadcasts", {"text": "x" * 3501, "place": HAI_CHAU})
+    assert status == 400 and "Nội dung dài 3.501 ký tự, quá 3.500." in page
     async with session_factory() as session:
         assert list(await session.scalars(select(Broadcast))) == []
 

@@ -20,7 +20,7 @@ from bot.web.console.places import places
 from handlers.actions import Reason, Refused, Work
 from handlers.actions import broadcasts as act
 from handlers.context import Context
-from handlers.flows.broadcast import STATE_TEXT, message_text, status_name, words
+from handlers.flows.broadcast import STATE_TEXT, message_text, status_name, too_long, words
 from handlers.i18n import LOCAL_TZ, N_, Translator
 from storage.models import AssessmentStatus, BroadcastStatus
 from storage.repositories import staff
@@ -41,9 +41,7 @@ POLL = "2s"
 
 def _problem(t: Translator, refused: Refused, text: str = "") -> str:
     if refused.reason == Reason.TOO_LONG:
-        return t._("Nội dung dài {length} ký tự, quá {max}. Anh/Chị rút gọn giúp.").format(
-            length=t.number(len(text.strip())), max=t.number(act.MAX_TEXT)
-        )
+        return too_long(t, text)
     return t._(PROBLEMS.get(refused.reason, PROBLEMS[Reason.NOT_STAFF]))
 
 
