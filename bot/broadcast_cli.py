@@ -1,5 +1,6 @@
 """What the `broadcast` commands need beyond bot/cli.py: options read into a segment (each
-value checked), the segment in words, and a progress bar that follows a broadcast."""
+value checked), the segment in words, and a progress bar that follows a broadcast. What may
+be sent, to whom and when is the broadcast actions' (handlers/actions/broadcasts.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
-from handlers.flows.broadcast import MAX_TEXT
+from handlers.actions import Reason, Refused
+from handlers.actions.broadcasts import MAX_TEXT, WrongState
 from handlers.i18n import LOCAL_TZ, LOCALES
 from storage.db import create_engine, make_sessionmaker
 from storage.models import AssessmentStatus, Broadcast, BroadcastStatus
@@ -33,12 +35,25 @@ def message(text: str | None, file: Path | None) -> str:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise OptionError(f"{file}: cannot read: {exc}") from None
-    body = (text or "").strip()
-    if not body:
-        raise OptionError("the message is empty")
-    if len(body) > MAX_TEXT:
-        raise OptionError(f"the message has {len(body)} characters; at most {MAX_TEXT}")
-    return body
+    return text or ""
+
+
+def refusal(
+    refused: Refused, broadcast_id: int | None, *, text: str = "", wrong_state: str = ""
+) -> tuple[str, int]:
+    """What the command says when an action refuses, and its exit code (2: a value the
+    command cannot use; 1: no such broadcast, or not in a state for it, as `wrong_state`
+    says)."""
+    if isinstance(refused, WrongState):
+        return f"broadcast {broadcast_id} is {refused.broadcast.status}: {wrong_state}", 1
+    if refused.reason == Reason.EMPTY:
+        return "the message is empty", 2
+    if refused.reason == Reason.TOO_LONG:
+        return f"the message has {len(text.strip())} characters; at most {MAX_TEXT}", 2
+    if refused.reason == Reason.IN_THE_PAST:
+        shown = datetime.now(LOCAL_TZ)
+        return f"--at is in the past (it is {shown:%Y-%m-%d %H:%M} now)", 2
+    return f"no broadcast {broadcast_id}", 1
 
 
 def moment(value: str) -> datetime:
@@ -48,18 +63,6 @@ def moment(value: str) -> datetime:
     except ValueError:
         raise OptionError(f"--at {value!r}: expected 'YYYY-MM-DD HH:MM'") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
-
-
-def send_time(at: str | None, now: datetime) -> datetime:
-    """When to start sending: now, or `--at`, which may not be before the current minute (a
-    past time would send at once, which is not what the admin asked for)."""
-    if at is None:
-        return now
-    when = moment(at)
-    if when < now.replace(second=0, microsecond=0):
-        shown = now.astimezone(LOCAL_TZ)
-        raise OptionError(f"--at {at!r} is in the past (it is {shown:%Y-%m-%d %H:%M} now)")
-    return when
 
 
 def _checked(option: str, values: list[str], known: list[str]) -> tuple[str, ...]:

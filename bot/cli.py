@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import certificate_cli, unit_cli
 from bot.audit_cli import audit_app, note, set_operator
+from bot.audit_cli import operator as audit_operator
 from bot.inbox_cli import inbox_app
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
@@ -711,7 +712,8 @@ def _act(action):
 
     async def run(session):
         try:
-            return await action(Work(session, content, catalogs, utcnow()), Actor.operator())
+            work = Work(session, content, catalogs, utcnow())
+            return await action(work, Actor.operator(audit_operator()))
         except Refused as refused:
             return refused
 
@@ -936,38 +938,36 @@ def broadcast_create(
 ) -> None:
     """Make a draft broadcast; options narrow whom it reaches (several values of one option:
     any of them; several options: all of them). Prints its id and the recipient count."""
-    from bot.broadcast_cli import OptionError, message, segment
-    from storage.models import utcnow
-    from storage.repositories import broadcasts
+    from bot.broadcast_cli import OptionError, message, refusal, segment
+    from handlers.actions import Refused
+    from handlers.actions import broadcasts as act
 
-    content = load_content(None, province_code=Settings().province_code)
     try:
         body = message(text, file)
     except OptionError as exc:
         raise _fail(str(exc)) from None
 
-    async def action(session):
+    async def action(work, actor):
         chosen = await segment(
-            session,
-            content,
+            work.session,
+            work.content,
             units=unit or [],
             groups=group or [],
             statuses=status or [],
             skills=skills_level or [],
             locales=locale or [],
             active_since=active_since,
-            now=utcnow(),
+            now=work.now,
         )
-        made = await broadcasts.create(
-            session, text=body, segment=chosen, author_user_id=None, now=utcnow()
-        )
-        await note(session, "broadcast.created", f"broadcast:{made.id}")
-        return made.id
+        return await act.create(work, actor, text=body, segment=chosen)
 
     try:
-        broadcast_id = _database(action)
+        made = _act(action)
     except OptionError as exc:
         raise _fail(str(exc)) from None
+    if isinstance(made, Refused):
+        raise _fail(*refusal(made, None, text=body))
+    broadcast_id = made.id
     typer.echo(f"broadcast {broadcast_id} created (draft)")
     broadcast_preview(broadcast_id)
     typer.echo(f"send it with: python -m bot broadcast send {broadcast_id} [--at TIME]")
@@ -1011,36 +1011,26 @@ def broadcast_send(
     ] = None,
 ) -> None:
     """Schedule a draft: the running workers (`worker`, `serve`, `poll`) send it from then."""
-    from bot.broadcast_cli import OptionError, send_time
+    from bot.broadcast_cli import OptionError, moment, refusal
     from bot.pushes import rules_from
+    from handlers.actions import Refused
+    from handlers.actions import broadcasts as act
     from handlers.i18n import LOCAL_TZ
-    from storage.models import utcnow
-    from storage.repositories import broadcasts
 
-    now = utcnow()
     try:
-        when = send_time(at, now)
+        when = moment(at) if at is not None else None
     except OptionError as exc:
         raise _fail(str(exc)) from None
-
-    async def action(session):
-        found = await broadcasts.get(session, broadcast_id, lock=True)
-        if found is None:
-            return None
-        scheduled = broadcasts.schedule(found, when, now)
-        if scheduled:
-            await note(session, "broadcast.scheduled", f"broadcast:{broadcast_id}")
-        return scheduled, found.status
-
-    done = _database(action)
-    if done is None:
-        raise _fail(f"no broadcast {broadcast_id}", 1)
-    if not done[0]:
-        raise _fail(f"broadcast {broadcast_id} is {done[1]}: only a draft can be sent", 1)
-    typer.echo(f"broadcast {broadcast_id} scheduled for {when.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}")
+    done = _act(lambda work, actor: act.send(work, actor, broadcast_id, when))
+    if isinstance(done, Refused):
+        raise _fail(*refusal(done, broadcast_id, wrong_state="only a draft can be sent"))
+    assert done.send_at is not None
+    typer.echo(
+        f"broadcast {broadcast_id} scheduled for {done.send_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}"
+    )
     settings = Settings()
     rules = rules_from(settings)
-    if rules.quiet(max(when, now)):
+    if rules.quiet(done.send_at):
         typer.echo(
             f"that is in quiet hours ({settings.quiet_hours}): sending begins at "
             f"{rules.quiet_until:%H:%M}"
@@ -1048,31 +1038,15 @@ def broadcast_send(
 
 
 def _change(broadcast_id: int, verb: str) -> None:
-    from storage.models import utcnow
-    from storage.repositories import broadcasts
+    from bot.broadcast_cli import refusal
+    from handlers.actions import Refused
+    from handlers.actions import broadcasts as act
 
-    async def action(session):
-        found = await broadcasts.get(session, broadcast_id, lock=True)
-        if found is None:
-            return None
-        before = found.status
-        if verb == "pause":
-            done = await broadcasts.pause(session, found)
-        elif verb == "resume":
-            done = await broadcasts.resume(session, found, utcnow())
-        else:
-            done = await broadcasts.cancel(session, found, utcnow())
-        if done:
-            await note(session, f"broadcast.{verb}", f"broadcast:{broadcast_id}")
-        return done, before, found.status
-
-    result = _database(action)
-    if result is None:
-        raise _fail(f"no broadcast {broadcast_id}", 1)
-    done, before, after = result
-    if not done:
-        raise _fail(f"broadcast {broadcast_id} is {before}: cannot {verb} it", 1)
-    typer.echo(f"broadcast {broadcast_id}: {before} -> {after}")
+    change = {"pause": act.pause, "resume": act.resume, "cancel": act.cancel}[verb]
+    done = _act(lambda work, actor: change(work, actor, broadcast_id))
+    if isinstance(done, Refused):
+        raise _fail(*refusal(done, broadcast_id, wrong_state=f"cannot {verb} it"))
+    typer.echo(f"broadcast {broadcast_id}: {done.before} -> {done.broadcast.status}")
 
 
 @broadcast_app.command("pause")

@@ -24,6 +24,8 @@ Modules:
   (reason), `bulk_approve` (the selected that may be approved as they stand);
 - `staff`: `join`, `invite`, `invites`, `cancel_invite`, `revoke`, `people`, `scope_name`;
 - `certificates`: `revoke` (and `issue`/`withdraw`, parts of approve and reopen);
+- `broadcasts`: `reach`, `audience` (a segment's count), `create` (a draft, or scheduled),
+  `send` (now or at a time), `pause`, `resume`, `cancel`, `figures`, `history`;
 - `console`: `signin_link` (a one-time link to the web console);
 - `rules`: role and scope, conflict of interest, who decides a case, duplicates: the one
   place they live.

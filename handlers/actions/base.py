@@ -25,15 +25,17 @@ from storage.repositories import audit
 class Actor:
     """Who acts: a person by our user id, or the server's command line (`user_id` None,
     which may do anything an admin of the whole province may). `via` says from where
-    ("chat", "cli", "web"), for the audit log."""
+    ("chat", "cli", "web"), for the audit log; `name` names an actor who is no user (the
+    command line's "cli:<name>")."""
 
     user_id: int | None
     via: str = "chat"
+    name: str | None = None
 
     @classmethod
-    def operator(cls) -> Actor:
+    def operator(cls, name: str | None = None) -> Actor:
         """Whoever runs `python -m bot` on the server."""
-        return cls(None, "cli")
+        return cls(None, "cli", name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,9 @@ class Work:
         """One audit row, written now, saying from where unless from the chat. Details never
         hold personal data."""
         via = {} if actor.via == "chat" else {"via": actor.via}
-        entry = audit.NewEntry(actor.user_id, action, subject, {**details, **via})
+        entry = audit.NewEntry(
+            actor.user_id, action, subject, {**details, **via}, actor_name=actor.name
+        )
         await audit.record(self.session, [entry], self.now)
 
     async def speak_to(self, user_ids: Sequence[int]) -> dict[int, Translator]:
@@ -76,6 +80,10 @@ class Reason(StrEnum):
     BAD_ADJUSTMENT = "bad_adjustment"  # an unknown indicator, or points it cannot give
     BAD_SCOPE = "bad_scope"  # an invite's unknown commune or unit, or an admin of a unit
     NOT_FOUND = "not_found"  # no such open invite, active role or valid certificate
+    WRONG_STATE = "wrong_state"  # e.g. a broadcast cancelled or done cannot be resumed
+    EMPTY = "empty"  # a message with nothing in it
+    TOO_LONG = "too_long"  # a message longer than one message may be
+    IN_THE_PAST = "in_the_past"  # a time to send that has gone by
 
 
 @dataclass(frozen=True, slots=True)

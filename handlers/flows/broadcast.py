@@ -4,8 +4,9 @@ this year's assessment status, see a preview with the number of recipients, and 
 Sending is then the runner's (bot/broadcasts.py): it keeps one progress message in this chat
 up to date, with buttons to pause, resume or cancel.
 
-Every step re-checks on the server whom this person may reach: whatever the buttons or the
-saved state say, a segment never leaves an officer's scope. Refusals are audited.
+Every step re-checks on the server, through the broadcast actions (handlers/actions/
+broadcasts.py), whom this person may reach: whatever the buttons or the saved state say, a
+segment never leaves an officer's scope. Refusals are audited.
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ from dataclasses import replace
 from datetime import time
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from content import Content
+from handlers.actions import Refused
+from handlers.actions import broadcasts as act
+from handlers.actions.broadcasts import MAX_TEXT
 from handlers.context import Context, steps
 from handlers.events import Button, Event, Reply, ReplyKind
-from handlers.flows.common import go_home, pick, reprompt, typed_text
+from handlers.flows.common import go_home, me, pick, reprompt, typed_text, work
 from handlers.flows.results import STATUS_TEXT
 from handlers.i18n import N_, Translator
 from storage.models import AssessmentStatus, Broadcast, BroadcastStatus, Unit
-from storage.repositories import broadcasts, segments
 from storage.repositories.broadcasts import Stats
 from storage.repositories.segments import NOT_STARTED, Reach, Segment
 
 FLOW = "broadcast"
-# Room for the opt-out line within one Telegram message (4,096 characters).
-MAX_TEXT = 3500
 # Added to every broadcast, in each recipient's language.
 FOOTER = N_("Gõ /stop để ngừng nhận thông báo.")
 NOT_STARTED_TEXT = N_("chưa bắt đầu tự đánh giá")
@@ -39,12 +42,8 @@ STATE_TEXT = {
     BroadcastStatus.CANCELLED: N_("đã hủy"),
     BroadcastStatus.DONE: N_("đã gửi xong"),
 }
-# Button actions on the progress message ("*bcpause:<id>"), and what the audit log calls them.
-CONTROLS = {
-    "bcpause": "broadcast.paused",
-    "bcresume": "broadcast.resumed",
-    "bccancel": "broadcast.cancelled",
-}
+# Button actions on the progress message ("*bcpause:<id>"), and the action each one takes.
+CONTROLS = {"bcpause": act.pause, "bcresume": act.resume, "bccancel": act.cancel}
 
 
 def message_text(t: Translator, text: str) -> str:
@@ -53,15 +52,22 @@ def message_text(t: Translator, text: str) -> str:
 
 
 async def begin(ctx: Context) -> None:
-    if not (await segments.reach(ctx.session, ctx.user.id)).anyone:
-        _refuse(ctx)
+    if await _reach(ctx) is None:
         await steps.enter(ctx)
         return
     await ctx.go(FLOW, "text")
 
 
-def _refuse(ctx: Context, subject: str | None = None) -> None:
-    ctx.audit("broadcast.refused", subject=subject)
+async def _reach(ctx: Context) -> Reach | None:
+    """Whom this person may write to; a refusal (noted) if nobody."""
+    try:
+        return await act.reach(work(ctx), me(ctx))
+    except Refused:
+        _refuse(ctx)
+        return None
+
+
+def _refuse(ctx: Context) -> None:
     ctx.say(ctx._("Anh/Chị không có quyền gửi hoặc điều khiển thông báo này."))
 
 
@@ -78,12 +84,13 @@ async def _allowed_segment(ctx: Context) -> Segment | None:
     """The segment saved in the conversation, if this person may still reach all of it;
     otherwise a refusal (noted) and back home."""
     segment = Segment.from_json(ctx.data.get("segment") or {})
-    who = await segments.reach(ctx.session, ctx.user.id)
-    if who.anyone and await segments.allowed(ctx.session, who, segment):
-        return segment
-    _refuse(ctx)
-    await go_home(ctx)
-    return None
+    try:
+        await act.within_reach(work(ctx), me(ctx), segment)
+    except Refused:
+        _refuse(ctx)
+        await go_home(ctx)
+        return None
+    return segment
 
 
 async def _go_with(ctx: Context, step: str, segment: Segment) -> None:
@@ -109,15 +116,19 @@ class Text:
             if await pick(ctx, [_cancel(ctx)]) == "cancel":
                 await _quit(ctx)
             return
-        if len(text) > MAX_TEXT:
-            await reprompt(
-                ctx,
-                ctx._("Nội dung dài {length} ký tự, quá {max}. Anh/Chị rút gọn giúp.").format(
-                    length=ctx.t.number(len(text)), max=ctx.t.number(MAX_TEXT)
-                ),
-            )
+        try:
+            text = act.clean_text(text)
+        except Refused:
+            await reprompt(ctx, too_long(ctx.t, text))
             return
         await ctx.go(FLOW, "place", text=text)
+
+
+def too_long(t: Translator, text: str) -> str:
+    """What a message longer than one broadcast may be is told."""
+    return t._("Nội dung dài {length} ký tự, quá {max}. Anh/Chị rút gọn giúp.").format(
+        length=t.number(len(text.strip())), max=t.number(MAX_TEXT)
+    )
 
 
 async def _place_buttons(ctx: Context, who: Reach) -> list[Button]:
@@ -130,7 +141,7 @@ async def _place_buttons(ctx: Context, who: Reach) -> list[Button]:
             _cancel(ctx),
         ]
     places = [Button(_commune_name(ctx, code), f"c{code}") for code in sorted(who.communes)]
-    for unit in await _units(ctx, list(who.units)):
+    for unit in await _units_by_id(ctx.session, list(who.units)):
         places.append(
             Button(f"{unit.name}, {_commune_name(ctx, unit.commune_code)}", f"u{unit.id}")
         )
@@ -142,22 +153,28 @@ def _commune_name(ctx: Context, code: str) -> str:
     return commune.name if commune else code
 
 
-async def _units(ctx: Context, ids: list[int]) -> list[Unit]:
+async def _units_by_id(session: AsyncSession, ids: list[int]) -> list[Unit]:
     if not ids:
         return []
-    return list(await ctx.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.id)))
+    return list(await session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.id)))
 
 
 @steps.step(FLOW, "place")
 class Place:
     @staticmethod
     async def enter(ctx: Context) -> None:
-        who = await segments.reach(ctx.session, ctx.user.id)
+        who = await _reach(ctx)
+        if who is None:
+            await go_home(ctx)
+            return
         ctx.say(ctx._("Gửi cho ai?"), await _place_buttons(ctx, who))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
-        who = await segments.reach(ctx.session, ctx.user.id)
+        who = await _reach(ctx)
+        if who is None:
+            await go_home(ctx)
+            return
         choice = await pick(ctx, await _place_buttons(ctx, who))
         if choice is None:
             return
@@ -220,36 +237,45 @@ class Commune:
 
 async def describe(ctx: Context, segment: Segment) -> str:
     """Whom a segment reaches, in words."""
-    places = [_commune_name(ctx, code) for code in segment.communes]
+    return await words(ctx.t, ctx.content, ctx.session, segment, ctx.year)
+
+
+async def words(
+    t: Translator, content: Content, session: AsyncSession, segment: Segment, year: int
+) -> str:
+    """Whom a segment reaches, in words, wherever it is shown (the chat, the console);
+    ``year``: the year whose target groups are named."""
+    units = content.units
+
+    def commune_name(code: str) -> str:
+        commune = units.get(code)
+        return commune.name if commune else code
+
+    places = [commune_name(code) for code in segment.communes]
     places += [
-        f"{u.name}, {_commune_name(ctx, u.commune_code)}"
-        for u in await _units(ctx, list(segment.units))
+        f"{u.name}, {commune_name(u.commune_code)}"
+        for u in await _units_by_id(session, list(segment.units))
     ]
-    parts = [
-        "; ".join(places)
-        or ctx._("toàn {province}").format(province=ctx.content.units.province_name)
-    ]
+    parts = ["; ".join(places) or t._("toàn {province}").format(province=units.province_name)]
     if segment.groups:
-        titles = {g.id: ctx.t.text(g.title) for g in ctx.content.groups(ctx.year)}
+        titles = {g.id: t.text(g.title) for g in content.groups(year)}
         parts.append(
-            ctx._("nhóm: {groups}").format(
-                groups=", ".join(titles.get(g, g) for g in segment.groups)
-            )
+            t._("nhóm: {groups}").format(groups=", ".join(titles.get(g, g) for g in segment.groups))
         )
     if segment.statuses:
         parts.append(
-            ctx._("năm {year}: {statuses}").format(
+            t._("năm {year}: {statuses}").format(
                 year=segment.year,
-                statuses=", ".join(_status_name(ctx, s) for s in segment.statuses),
+                statuses=", ".join(status_name(t, s) for s in segment.statuses),
             )
         )
     return "; ".join(parts)
 
 
-def _status_name(ctx: Context, status: str) -> str:
+def status_name(t: Translator, status: str) -> str:
     if status == NOT_STARTED:
-        return ctx._(NOT_STARTED_TEXT)
-    return ctx._(STATUS_TEXT[AssessmentStatus(status)])
+        return t._(NOT_STARTED_TEXT)
+    return t._(STATUS_TEXT[AssessmentStatus(status)])
 
 
 @steps.step(FLOW, "filters")
@@ -312,7 +338,7 @@ class Status:
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
         statuses = [NOT_STARTED, *(s.value for s in AssessmentStatus)]
-        named = [Button(_capitalised(_status_name(ctx, s)), s) for s in statuses]
+        named = [Button(_capitalised(status_name(ctx.t, s)), s) for s in statuses]
         return [*named, Button(ctx._("Mọi trạng thái"), "any")]
 
     @staticmethod
@@ -348,7 +374,7 @@ class Preview:
         segment = await _allowed_segment(ctx)
         if segment is None:
             return
-        audience = await segments.audience(ctx.session, segment)
+        audience = await act.audience(work(ctx), me(ctx), segment)
         ctx.say(
             ctx._(
                 "XEM TRƯỚC\n\n{message}\n\n———\nGửi đến: {who}.\nSố người sẽ nhận: {count} "
@@ -375,16 +401,14 @@ class Preview:
         elif choice == "filters":
             await _go_with(ctx, "filters", segment)
         elif choice == "send":
-            broadcast = await broadcasts.create(
-                ctx.session,
+            broadcast = await act.create(
+                work(ctx),
+                me(ctx),
                 text=ctx.data["text"],
                 segment=segment,
-                author_user_id=ctx.user.id,
-                now=ctx.now,
+                send_at=ctx.now,
                 progress_chat=(ctx.event.channel, ctx.event.chat_id),
             )
-            broadcasts.schedule(broadcast, ctx.now, ctx.now)
-            ctx.audit("broadcast.created", subject=f"broadcast:{broadcast.id}")
             ctx.say(
                 ctx._(
                     "Đã bắt đầu gửi thông báo #{id}. Tin nhắn tiếp theo cho biết tiến độ."
@@ -399,21 +423,14 @@ class Preview:
 async def control(ctx: Context, action: str, broadcast_id: int) -> None:
     """Pause, resume or cancel from the progress message: admins any broadcast within their
     reach, officers only their own and only while it is within their scope."""
-    subject = f"broadcast:{broadcast_id}"
-    found = await broadcasts.get(ctx.session, broadcast_id, lock=True)
-    who = await segments.reach(ctx.session, ctx.user.id)
-    if found is None or not await _may_control(ctx, who, found):
-        _refuse(ctx, subject)
+    try:
+        found = (await CONTROLS[action](work(ctx), me(ctx), broadcast_id)).broadcast
+    except act.WrongState as wrong:
+        found = wrong.broadcast  # shown as it stands, with what can still be done
+    except Refused:
+        _refuse(ctx)
         await steps.enter(ctx)
         return
-    if action == "bcpause":
-        done = await broadcasts.pause(ctx.session, found)
-    elif action == "bcresume":
-        done = await broadcasts.resume(ctx.session, found, ctx.now)
-    else:
-        done = await broadcasts.cancel(ctx.session, found, ctx.now)
-    if done:
-        ctx.audit(CONTROLS[action], subject=subject)
     # The next controls come with the answer, and last: where the progress message cannot
     # be edited (Zalo) they are shown nowhere else, and a typed number picks among the last
     # message's options. So the current step is not asked again here; it still takes what
@@ -424,13 +441,6 @@ async def control(ctx: Context, action: str, broadcast_id: int) -> None:
         ),
         controls(ctx.t, found),
     )
-
-
-async def _may_control(ctx: Context, who: Reach, broadcast: Broadcast) -> bool:
-    if who.everyone:
-        return True
-    mine = who.admin or broadcast.author_user_id == ctx.user.id
-    return mine and await segments.allowed(ctx.session, who, broadcasts.segment_of(broadcast))
 
 
 def progress(t: Translator, broadcast: Broadcast, stats: Stats, resumes: time | None) -> Reply:

@@ -418,7 +418,7 @@ def test_changes_at_the_command_line_are_audited_with_who_ran_them(
     assert listed.exit_code == 0, listed.output
     rows = [line.split("\t") for line in listed.output.splitlines()]
     assert [(r[1], r[2], r[3]) for r in rows] == [
-        ("cli:minh", "broadcast.cancel", "broadcast:1"),
+        ("cli:minh", "broadcast.cancelled", "broadcast:1"),
         ("cli:minh", "broadcast.created", "broadcast:1"),
         ("cli:root", "population.set", code),
         ("cli:lan", "unit.added", code),
@@ -431,7 +431,7 @@ def test_changes_at_the_command_line_are_audited_with_who_ran_them(
 
     assert actions("--actor", "lan") == ["unit.added"]
     assert actions("--actor", "cli:root") == ["population.set"]
-    assert actions("--subject", "broadcast:1") == ["broadcast.cancel", "broadcast.created"]
+    assert actions("--subject", "broadcast:1") == ["broadcast.cancelled", "broadcast.created"]
     assert actions("--since", "2999-01-01") == []
     assert len(actions("--since", "2000-01-01")) == 4
     assert runner.invoke(app, ["audit", "list", "--since", "hôm qua"]).exit_code == 2
