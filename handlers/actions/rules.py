@@ -104,6 +104,12 @@ async def case(work: Work, actor: Actor, assessment_id: int) -> tuple[Assessment
     return found
 
 
+def entered_by_actor(assessment: Assessment, actor: Actor) -> bool:
+    """Whether the actor entered this assessment for the citizen (a paper form, assisted
+    entry): they may not also decide it."""
+    return actor.user_id is not None and assessment.entered_by == actor.user_id
+
+
 async def likeness(work: Work, a: Assessment, citizen: Profile) -> list[Likeness]:
     """Other people's records of the same year that may be this person again: the same
     name (without accents, case and spaces), birth year and commune."""
