@@ -135,9 +135,15 @@ async def relay(ctx: Context) -> None:
     if _ends(ctx):
         await _finish(ctx, theirs)
         return
+    start = len(ctx.replies)
     await dispatch(theirs)
     a = theirs.assessment
     if a is not None and a.status == AssessmentStatus.SUBMITTED:
+        # The person's menu and suggestions are of no use in the officer's chat now; they
+        # find them in their own once they claim the record.
+        ctx.replies[start:] = [
+            r for r in ctx.replies[start:] if not r.buttons or r.to_user_id is not None
+        ]
         await _finish(ctx, theirs)
 
 
