@@ -21,7 +21,7 @@ from storage.models import (
 )
 from tests.handlers.actions_helpers import act, actor, refused
 from tests.handlers.conftest import Chat, register
-from tests.handlers.test_notices import answer_and_submit, join
+from tests.handlers.test_notices import answer_and_submit, join, notices
 
 # The person's registration, typed by the officer: the officer's commune is preset.
 PERSON = ["Lê Thị Hoa", "1950", "#Người dân", "Tổ 5"]
@@ -43,6 +43,7 @@ async def test_an_officer_takes_the_questionnaire_for_someone_and_gets_their_cod
     bot_engine: Engine,
 ) -> None:
     officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await join(bot_engine, "admin", StaffRole.ADMIN)
     await officer.command("staff")
     me = (await actor(officer)).user_id
 
@@ -73,7 +74,9 @@ async def test_an_officer_takes_the_questionnaire_for_someone_and_gets_their_cod
         )
         assert consent.actor_user_id == me and consent.details["for_user"] == hoa.user_id
         assert consent.details["how"] == "in_person"
-    # Whoever entered it may not decide it.
+    # Whoever entered it may not decide it: the scope above is told, and they are refused.
+    assert len(await notices(officer, "admin")) == 1
+    assert not [n for n in await notices(officer, "officer") if "cần xác minh" in n]
     assert refused(
         await act(bot_engine, review.approve, await actor(officer), a.id), Reason.OWN_CASE
     )
