@@ -132,7 +132,7 @@ async def relay(ctx: Context) -> None:
         ctx.say(ctx._("Hồ sơ đang nhập hộ không còn nữa."))
         await _resume_own(ctx)
         return
-    if _ends(ctx):
+    if _ends(ctx) or not await rules.roles_of(work(ctx), me(ctx)):  # or the role ended
         await _finish(ctx, theirs)
         return
     start = len(ctx.replies)

@@ -158,7 +158,8 @@ class BirthYear:
     async def handle(ctx: Context, event: Event) -> None:
         year = first_number(typed_text(ctx) or "")
         if year is None or year != int(year) or not 1000 <= year <= 9999:
-            if await pick(ctx, BirthYear.buttons(ctx), _year_expected(ctx)) == "cancel":
+            expected = ctx._("Anh/Chị gõ năm sinh bằng 4 chữ số, ví dụ: 1965.")
+            if await pick(ctx, BirthYear.buttons(ctx), expected) == "cancel":
                 await go_home(ctx)
             return
         live = await claims.still_live(ctx.session, int(ctx.data.get("code", 0)))
@@ -184,10 +185,6 @@ class BirthYear:
             await _gone(ctx)
             return
         await _take_over(ctx, target)
-
-
-def _year_expected(ctx: Context) -> str:
-    return ctx._("Anh/Chị gõ năm sinh bằng 4 chữ số, ví dụ: 1965.")
 
 
 async def _gone(ctx: Context) -> None:

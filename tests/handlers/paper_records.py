@@ -22,28 +22,23 @@ def _answers(content: Content, year: int, entered_by: int | None) -> list[Answer
     """The best answer of every indicator: a form that passes."""
     found = []
     for indicator in content.criteria_for("residents", year).indicators:
+        option_id, raw_value = None, None
         if indicator.number_input is not None:
             top = max(indicator.number_input.bands, key=lambda b: b.points)
-            found.append(
-                Answer(
-                    indicator_id=indicator.id,
-                    raw_value=top.min,
-                    points=top.points,
-                    evidence=[],
-                    entered_by=entered_by,
-                )
-            )
+            raw_value, points = top.min, top.points
         else:
             best = max(indicator.options, key=lambda o: o.points)
-            found.append(
-                Answer(
-                    indicator_id=indicator.id,
-                    option_id=best.id,
-                    points=best.points,
-                    evidence=[],
-                    entered_by=entered_by,
-                )
+            option_id, points = best.id, best.points
+        found.append(
+            Answer(
+                indicator_id=indicator.id,
+                option_id=option_id,
+                raw_value=raw_value,
+                points=points,
+                evidence=[],
+                entered_by=entered_by,
             )
+        )
     return found
 
 
