@@ -110,6 +110,20 @@ async def test_assisting_survives_a_restart_and_an_unfinished_person_is_not_kept
         assert await session.scalar(select(func.count()).select_from(User)) == 1
 
 
+async def test_a_registered_person_keeps_their_record_when_the_officer_stops_early(
+    bot_engine: Engine,
+) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await officer.command("assist")
+    await officer.press("Người dân đồng ý")
+    await officer.run(PERSON)
+    await officer.command("assist")  # registered, not yet assessed: they go on in their chat
+
+    assert "MÃ NHẬN HỒ SƠ" in officer.text
+    hoa = await citizen_of(bot_engine)
+    assert hoa.is_registered
+
+
 async def test_the_person_may_decline_and_citizens_cannot_assist(
     bot_engine: Engine, chat: Chat
 ) -> None:
