@@ -25,6 +25,8 @@ Modules:
 - `staff`: `join`, `invite`, `invites`, `cancel_invite`, `revoke`, `people`, `scope_name`;
 - `certificates`: `revoke` (and `issue`/`withdraw`, parts of approve and reopen);
 - `console`: `signin_link` (a one-time link to the web console);
+- `claims`: `receipts` (fresh claim codes for a unit's people without a chat; audited),
+  `for_assisted` (the code of a person whose consent the officer witnessed);
 - `rules`: role and scope, conflict of interest, who decides a case, duplicates: the one
   place they live.
 
