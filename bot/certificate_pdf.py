@@ -40,17 +40,24 @@ def render_many(
 ) -> bytes:
     """One page per certificate, in one PDF (a ceremony's printing); the font is embedded
     once."""
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
-    for style, weight in _FILES.items():
-        pdf.add_font(FONT, style, str(fontpkg.path("Be Vietnam Pro", weight=weight)))
-    pdf.set_lang("vi")
-    pdf.set_title(wording.document_title)
-    pdf.set_creator("CDHT bot")
+    pdf = document("L", wording.document_title)
     for sheet in sheets:
         pdf.set_author(str(sheet.values["issuer"]))
         _page(pdf, wording, sheet, signature)
     return bytes(pdf.output())
+
+
+def document(orientation: str, title: str) -> FPDF:
+    """An empty A4 document in millimetres with the font (regular and bold) embedded; pages
+    are placed by hand, never broken automatically."""
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    for style, weight in _FILES.items():
+        pdf.add_font(FONT, style, str(fontpkg.path("Be Vietnam Pro", weight=weight)))
+    pdf.set_lang("vi")
+    pdf.set_title(title)
+    pdf.set_creator("CDHT bot")
+    return pdf
 
 
 def _page(pdf: FPDF, wording: CertificateWording, sheet: Sheet, signature: Signature) -> None:
@@ -89,7 +96,7 @@ def _page(pdf: FPDF, wording: CertificateWording, sheet: Sheet, signature: Signa
 
     # Bottom left: the QR code and how to verify; bottom right: date, issuer, signer.
     top = PAGE_H - MARGIN - QR_SIZE - 12
-    _qr(pdf, url, MARGIN + 4, top)
+    qr(pdf, url, MARGIN + 4, top)
     pdf.set_xy(MARGIN + QR_SIZE + 8, top + QR_SIZE - 15)
     _lines(pdf, [(fill(wording.code), "B", 10), (fill(wording.verify), "", 8)], 95, align="L")
     _signature(pdf, fill(wording.dated), fill(wording.signer), signature, MARGIN + width, width)
@@ -132,12 +139,12 @@ def _frame(pdf: FPDF) -> None:
     pdf.rect(11, 11, PAGE_W - 22, PAGE_H - 22)
 
 
-def _qr(pdf: FPDF, url: str, x: float, y: float) -> None:
+def qr(pdf: FPDF, url: str, x: float, y: float, size: float = QR_SIZE) -> None:
     """The QR code as filled squares (crisp at any zoom, no image to embed): each row's runs
     of dark modules become one rectangle."""
-    qr = segno.make(url, error="m", micro=False)
-    matrix = [list(row) for row in qr.matrix]
-    module = QR_SIZE / len(matrix)
+    code = segno.make(url, error="m", micro=False)
+    matrix = [list(row) for row in code.matrix]
+    module = size / len(matrix)
     pdf.set_fill_color(0, 0, 0)
     for r, row in enumerate(matrix):
         c = 0

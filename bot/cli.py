@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import IntegrityError
 
-from bot import certificate_cli, unit_cli
+from bot import certificate_cli, receipts_cli, unit_cli
 from bot.audit_cli import audit_app, note, set_operator
 from bot.audit_cli import operator as audit_operator
 from bot.inbox_cli import inbox_app
@@ -82,6 +82,9 @@ def _operator(
 
 certificate_app.command("batch")(certificate_cli.batch)
 unit_app.command("communes")(unit_cli.communes)
+paper_app = typer.Typer(help="Paper forms and their receipts.", no_args_is_help=True)
+app.add_typer(paper_app, name="paper")
+paper_app.command("receipts")(receipts_cli.receipts)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

@@ -80,6 +80,9 @@ class Context:
     audit_entries: list[audit.NewEntry] = field(default_factory=list)
     first_contact: bool = False  # the person's very first event: greet, whatever it says
     deleted: bool = False  # the person's data is gone; nothing more may be written for them
+    # The officer taking this person's conversation for them (handlers/flows/assist.py),
+    # who is then the one acting: audit rows and answers name them.
+    assisted_by: int | None = None
 
     # -- language -------------------------------------------------------------------------
     @property
@@ -167,7 +170,9 @@ class Context:
     ) -> None:
         """Note an action for the audit log (written with the batch). Details must never
         hold personal data; an anonymous entry does not name its actor."""
-        actor = None if anonymous else self.user.id
+        actor = None if anonymous else (self.assisted_by or self.user.id)
+        if self.assisted_by is not None:
+            details = {**details, "for_user": self.user.id}
         self.audit_entries.append(audit.NewEntry(actor, action, subject, details))
 
 

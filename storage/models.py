@@ -191,6 +191,24 @@ class GuardianCode(Base):
     expires_at: Mapped[datetime]
 
 
+class ClaimCode(Base):
+    """The code on a paper or assisted record's receipt: sent from a chat with the person's
+    birth year, it attaches that chat to the record (handlers/flows/claiming.py). Only a
+    keyed hash is kept, until it is used or a new receipt replaces it; `wrong_guesses`
+    counts wrong birth years given with it."""
+
+    __tablename__ = "claim_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    # The officer who issued it (printed receipts, or the end of assisted entry); None for
+    # the server's command line.
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    wrong_guesses: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Profile(Base):
     """Exists only once the person has consented to the data notice."""
 

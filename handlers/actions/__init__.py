@@ -27,6 +27,8 @@ Modules:
 - `broadcasts`: `reach`, `audience` (a segment's count), `create` (a draft, or scheduled),
   `send` (now or at a time), `pause`, `resume`, `cancel`, `figures`, `history`;
 - `console`: `signin_link` (a one-time link to the web console);
+- `claims`: `receipts` (fresh claim codes for a unit's people without a chat; audited),
+  `for_assisted` (the code of a person whose consent the officer witnessed);
 - `rules`: role and scope, conflict of interest, who decides a case, duplicates: the one
   place they live.
 

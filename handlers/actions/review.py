@@ -87,10 +87,20 @@ async def evidence(work: Work, actor: Actor, assessment_id: int) -> Case:
 async def waiting(work: Work, actor: Actor, assessment_id: int) -> tuple[Assessment, Profile]:
     """The case if the actor may act on it and it waits for a decision; DECIDED (with the
     case as it stands) when it does not."""
-    a, citizen = await rules.case(work, actor, assessment_id)
+    a, citizen = await _not_entered(work, actor, *await rules.case(work, actor, assessment_id))
     if a.status not in reviews.AWAITING:
         await work.record(actor, "review.too_late", str(a.id))
         raise Refused(Reason.DECIDED, assessment=a)
+    return a, citizen
+
+
+async def _not_entered(
+    work: Work, actor: Actor, a: Assessment, citizen: Profile
+) -> tuple[Assessment, Profile]:
+    """The case, unless the actor entered it for the citizen (conflict of interest)."""
+    if rules.entered_by_actor(a, actor):
+        await work.record(actor, "review.conflict", str(a.id), entered=True)
+        raise Refused(Reason.OWN_CASE)
     return a, citizen
 
 
@@ -304,7 +314,7 @@ async def reopen(work: Work, actor: Actor, assessment_id: int, *, reason: str) -
     decision again ("reopened"); an approval's certificate is revoked with it (so reports no
     longer count it), and the citizen is told why. NOT_DECIDED when there is no decision
     to take back."""
-    a, citizen = await rules.case(work, actor, assessment_id)
+    a, citizen = await _not_entered(work, actor, *await rules.case(work, actor, assessment_id))
     note = clean_note(reason)
     previous = AssessmentStatus(a.status)
     if previous not in reviews.DECIDED or not await reviews.reopen(

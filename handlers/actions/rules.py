@@ -57,16 +57,23 @@ def neutral(levels: Sequence[list[int]], own: Callable[[int], bool]) -> list[lis
 
 
 async def deciders(
-    session: AsyncSession, content: Content, citizen: Profile, target_group: str
+    session: AsyncSession,
+    content: Content,
+    citizen: Profile,
+    target_group: str,
+    *,
+    entered_by: int | None = None,
 ) -> list[int]:
     """Who is told of a citizen's submission: the nearest neutral level (user ids, in the
-    order they joined); none when there is no officer or admin for it yet."""
+    order they joined), without the officer who entered it (who may not decide it); none
+    when there is no officer or admin for it yet."""
     roster = await staff.roster(
         session, commune_code=citizen.commune_code or "", unit_id=citizen.unit_id
     )
-    levels = roster.levels(
+    every = roster.levels(
         citizen.commune_code, citizen.unit_id, content.routing.kinds_for(target_group)
     )
+    levels = [kept for level in every if (kept := [u for u in level if u != entered_by])]
     keys = await keys_of(session, roster.everyone)
     mine = profile_key(citizen)
     found = neutral(levels, lambda u: same_person(citizen.user_id, mine, u, keys.get(u)))
@@ -102,6 +109,12 @@ async def case(work: Work, actor: Actor, assessment_id: int) -> tuple[Assessment
         await work.record(actor, "review.conflict", str(assessment_id))
         raise Refused(Reason.OWN_CASE)
     return found
+
+
+def entered_by_actor(assessment: Assessment, actor: Actor) -> bool:
+    """Whether the actor entered this assessment for the citizen (a paper form, assisted
+    entry): they may not also decide it."""
+    return actor.user_id is not None and assessment.entered_by == actor.user_id
 
 
 async def likeness(work: Work, a: Assessment, citizen: Profile) -> list[Likeness]:

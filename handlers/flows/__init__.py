@@ -37,8 +37,16 @@ async def dispatch(ctx: Context) -> None:
         )
         await go_home(ctx)
         return
+    if assist.active(ctx):
+        # An officer taking the questionnaire for someone: it is that person's conversation.
+        await assist.relay(ctx)
+        return
     if event.kind is EventKind.COMMAND:
         await commands.run(ctx, event.command)
+        return
+    if event.kind is EventKind.TEXT and (code := claiming.typed(ctx, event.text)) is not None:
+        # Before the greeting too: a receipt's code may be a new chat's very first words.
+        await claiming.begin(ctx, code)
         return
     if event.kind is EventKind.TEXT and (command := linking.typed(event.text)):
         # Before the greeting: "lien ket 123456" may well be a new app's very first words.
@@ -104,7 +112,9 @@ async def apologise(ctx: Context) -> None:
 from handlers.flows import (  # noqa: E402, F401
     approval,
     assessment,
+    assist,
     broadcast,
+    claiming,
     commands,
     guardian,
     linking,

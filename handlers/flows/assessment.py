@@ -35,6 +35,8 @@ async def begin(ctx: Context) -> None:
             created_at=ctx.now,
             updated_at=ctx.now,
             answers=[],
+            source="assisted" if ctx.assisted_by else "chat",
+            entered_by=ctx.assisted_by,
         )
         ctx.session.add(a)
         ctx.assessment = a
@@ -355,6 +357,7 @@ def _save(
     answer.option_id = option_id
     answer.raw_value = raw_value
     answer.points = points
+    answer.entered_by = ctx.assisted_by
     answer.answered_at = ctx.now
     a.updated_at = ctx.now
     return answer

@@ -10,8 +10,10 @@ from handlers.context import Context, steps
 from handlers.events import Button
 from handlers.flows import (
     assessment,
+    assist,
     broadcast,
     certificates,
+    claiming,
     evidence,
     guardian,
     learning,
@@ -31,7 +33,7 @@ from handlers.flows import (
 from handlers.flows.common import contact_line, go_home
 from handlers.i18n import LANGUAGE_NAMES, LOCALES, N_
 from handlers.input import words
-from storage.repositories import outbox
+from storage.repositories import claims, outbox
 
 # Telegram allows only Latin command names; Vietnamese aliases help people who type them.
 ALIASES = {
@@ -85,6 +87,10 @@ ALIASES = {
     "huylienket": "unlink",
     "web": "web",
     "trangquanly": "web",
+    "claim": "claim",
+    "nhanhoso": "claim",
+    "assist": "assist",
+    "nhapho": "assist",
 }
 
 
@@ -115,6 +121,9 @@ def typed(ctx: Context, text: str) -> str | None:
 
 async def run_payload(ctx: Context, payload: str) -> None:
     action, _, argument = payload[1:].partition(":")
+    if ctx.assisted_by is not None and action not in assist.ALLOWED:
+        await assist.refuse(ctx)
+        return
     if action == "lang" and argument:
         await _set_language(ctx, argument)
         return
@@ -147,6 +156,9 @@ async def run_payload(ctx: Context, payload: str) -> None:
 async def _start(ctx: Context) -> None:
     if ctx.event.command == "start" and ctx.event.args.startswith("o_"):
         await staff.join(ctx, ctx.event.args[2:])  # an officer's invite link
+        return
+    if ctx.event.command == "start" and ctx.event.args.startswith(claims.LINK_PREFIX):
+        await claiming.begin(ctx, ctx.event.args[len(claims.LINK_PREFIX) :])  # a receipt's QR
         return
     commune = _linked_commune(ctx)
     if ctx.profile is None:
@@ -186,6 +198,7 @@ HELP_LINES = (
     ("certificate", N_("giấy chứng nhận Công dân học tập của tôi")),
     ("lang", N_("đổi ngôn ngữ")),
     ("link", N_("dùng bot trên một ứng dụng khác (Zalo, Telegram) với cùng hồ sơ")),
+    ("claim", N_("nhận hồ sơ phiếu giấy bằng mã trên biên nhận")),
     ("unlink", N_("gỡ liên kết ứng dụng này")),
     ("stop", N_("ngừng nhận thông báo, nhắc việc")),
     ("profile", N_("xem và sửa thông tin của tôi")),
@@ -203,6 +216,7 @@ STAFF_LINES = (
     ("decided", N_("các quyết định của tôi")),
     ("report", N_("báo cáo")),
     ("broadcast", N_("gửi thông báo")),
+    ("assist", N_("nhập hộ bản tự đánh giá cho người dân ngồi cạnh (gõ lại để kết thúc)")),
     ("web", N_("mở trang quản lý trên web (đường dẫn đăng nhập)")),
     ("officer", N_("nhận vai trò cán bộ bằng mã mời")),
 )
@@ -362,4 +376,6 @@ _ACTIONS = {
     "link": linking.link,
     "unlink": linking.unlink,
     "web": web_signin.send_link,
+    "claim": claiming.command,
+    "assist": assist.start,
 }

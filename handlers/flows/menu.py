@@ -90,6 +90,7 @@ class Staff:
             Button(ctx._("Quyết định của tôi"), "*decided"),
             Button(ctx._("Báo cáo"), "*report"),
             Button(ctx._("Gửi thông báo"), "*broadcast"),
+            Button(ctx._("Nhập hộ cho người dân"), "*assist"),
             Button(ctx._("Mở trang quản lý trên web"), "*web"),
             Button(ctx._("Trợ giúp cán bộ"), "*help"),
             Button(ctx._("Menu cá nhân"), "*menu")

@@ -29,7 +29,9 @@ async def submitted(
     assert p is not None
     # The nearest scope with none of the citizen's own person in it: an officer's own
     # submission goes to the scope above theirs.
-    recipients = await rules.deciders(ctx.session, ctx.content, p, a.target_group)
+    recipients = await rules.deciders(
+        ctx.session, ctx.content, p, a.target_group, entered_by=a.entered_by
+    )
     if not recipients:
         ctx.audit("assessment.unrouted", subject=str(a.id))  # no officer or admin yet
         return

@@ -16,6 +16,25 @@ async def begin(ctx: Context, commune: str | None = None) -> None:
     await ctx.go(FLOW, "consent", **({"commune": commune} if commune else {}))
 
 
+def notice(ctx: Context) -> str:
+    """The data notice a person consents to: in their chat, or read to them by an officer
+    (handlers/flows/assist.py)."""
+    return ctx._(
+        "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN\n"
+        "- Thông tin thu thập: họ tên, năm sinh, nhóm đối tượng, xã/phường (và thôn, "
+        "tổ dân phố hoặc cơ quan, trường nếu Anh/Chị muốn), các câu trả lời tự đánh giá "
+        "và minh chứng Anh/Chị gửi. Chúng tôi không bao giờ hỏi ảnh căn cước.\n"
+        "- Mục đích: đánh giá, công nhận danh hiệu Công dân học tập và gợi ý tài liệu "
+        "học tập phù hợp.\n"
+        "- Bên kiểm soát dữ liệu: {controller}.\n"
+        "- Bản tự đánh giá sẽ được gửi tới Hội Khuyến học xã/phường (hoặc chi hội tại "
+        "cơ quan, trường học) để xác minh và công nhận.\n"
+        "- Anh/Chị có quyền xem, sửa, rút lại sự đồng ý và xóa dữ liệu bất cứ lúc nào "
+        "(gõ /delete).\n"
+        "Anh/Chị có đồng ý cho chúng tôi xử lý dữ liệu như trên không?"
+    ).format(controller=ctx.settings.data_controller)
+
+
 @steps.step(FLOW, "consent")
 class Consent:
     @staticmethod
@@ -32,23 +51,7 @@ class Consent:
                 "xem xét, công nhận."
             ).format(association=ctx.settings.data_controller)
         )
-        ctx.say(
-            ctx._(
-                "THÔNG BÁO VỀ DỮ LIỆU CÁ NHÂN\n"
-                "- Thông tin thu thập: họ tên, năm sinh, nhóm đối tượng, xã/phường (và thôn, "
-                "tổ dân phố hoặc cơ quan, trường nếu Anh/Chị muốn), các câu trả lời tự đánh giá "
-                "và minh chứng Anh/Chị gửi. Chúng tôi không bao giờ hỏi ảnh căn cước.\n"
-                "- Mục đích: đánh giá, công nhận danh hiệu Công dân học tập và gợi ý tài liệu "
-                "học tập phù hợp.\n"
-                "- Bên kiểm soát dữ liệu: {controller}.\n"
-                "- Bản tự đánh giá sẽ được gửi tới Hội Khuyến học xã/phường (hoặc chi hội tại "
-                "cơ quan, trường học) để xác minh và công nhận.\n"
-                "- Anh/Chị có quyền xem, sửa, rút lại sự đồng ý và xóa dữ liệu bất cứ lúc nào "
-                "(gõ /delete).\n"
-                "Anh/Chị có đồng ý cho chúng tôi xử lý dữ liệu như trên không?"
-            ).format(controller=ctx.settings.data_controller),
-            Consent.buttons(ctx),
-        )
+        ctx.say(notice(ctx), Consent.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:

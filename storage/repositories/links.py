@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from storage.models import (
     AuditEntry,
     ChannelIdentity,
+    ClaimCode,
     Conversation,
     GuardianCode,
     LinkCode,
@@ -53,11 +54,14 @@ def shown(code: str) -> str:
 
 
 async def new_code(
-    session: AsyncSession, model: type[LinkCode] | type[GuardianCode], key: bytes
+    session: AsyncSession,
+    model: type[LinkCode] | type[GuardianCode] | type[ClaimCode],
+    key: bytes,
+    digits: int = CODE_DIGITS,
 ) -> tuple[str, str]:
     """A code that no row of `model` has, and its keyed hash."""
     while True:
-        code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+        code = "".join(secrets.choice("0123456789") for _ in range(digits))
         digest = code_hash(code, key)
         if not await session.scalar(select(exists().where(model.code_hash == digest))):
             return code, digest

@@ -33,6 +33,11 @@ async def join(
 
 async def submit(chat: Chat, steps: list[str] | None = None) -> None:
     await register(chat, steps)
+    await answer_and_submit(chat)
+
+
+async def answer_and_submit(chat: Chat) -> None:
+    """From a registered person's menu: every indicator at its lowest, then submitted."""
     await chat.press("Bắt đầu")
     for indicator in chat.engine.content.criteria_for("residents", 2026).indicators:
         if indicator.number_input is not None:
