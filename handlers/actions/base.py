@@ -25,15 +25,16 @@ from storage.repositories import audit
 class Actor:
     """Who acts: a person by our user id, or the server's command line (`user_id` None,
     which may do anything an admin of the whole province may). `via` says from where
-    ("chat", "cli", "web"), for the audit log."""
+    ("chat", "cli", "web"), for the audit log; `name` names an operator, "cli:<name>"."""
 
     user_id: int | None
     via: str = "chat"
+    name: str | None = None
 
     @classmethod
-    def operator(cls) -> Actor:
-        """Whoever runs `python -m bot` on the server."""
-        return cls(None, "cli")
+    def operator(cls, name: str | None = None) -> Actor:
+        """Whoever runs `python -m bot` on the server (named in the audit log if known)."""
+        return cls(None, "cli", name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,9 @@ class Work:
         """One audit row, written now, saying from where unless from the chat. Details never
         hold personal data."""
         via = {} if actor.via == "chat" else {"via": actor.via}
-        entry = audit.NewEntry(actor.user_id, action, subject, {**details, **via})
+        entry = audit.NewEntry(
+            actor.user_id, action, subject, {**details, **via}, actor_name=actor.name
+        )
         await audit.record(self.session, [entry], self.now)
 
     async def speak_to(self, user_ids: Sequence[int]) -> dict[int, Translator]:
@@ -76,6 +79,9 @@ class Reason(StrEnum):
     BAD_ADJUSTMENT = "bad_adjustment"  # an unknown indicator, or points it cannot give
     BAD_SCOPE = "bad_scope"  # an invite's unknown commune or unit, or an admin of a unit
     NOT_FOUND = "not_found"  # no such open invite, active role or valid certificate
+    BAD_KIND = "bad_kind"  # a unit's kind that the content does not know
+    NO_NAME = "no_name"  # a unit without a name
+    TAKEN = "taken"  # the commune already has a unit of that name
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.web.console import auth, case, dashboard, people, progress, queue, render
+from bot.web.console import (
+    audit,
+    auth,
+    case,
+    dashboard,
+    people,
+    progress,
+    queue,
+    render,
+    units,
+)
 from bot.web.console.config import CONFIG, ConsoleConfig
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -29,6 +39,8 @@ def make_console(config: ConsoleConfig) -> web.Application:
     case.routes(app)
     dashboard.routes(app)
     people.routes(app)
+    units.routes(app)
+    audit.routes(app)
     progress.routes(app)
     app.router.add_static("/static", STATIC, append_version=True, name="static")
     return app
