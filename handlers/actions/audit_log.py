@@ -54,6 +54,6 @@ async def log(
     )
     if actor.user_id is not None:
         asked = {k: str(v) for k, v in asdict(filters).items() if v is not None}
-        await work.record(actor, "audit.viewed", None, **asked)
+        await work.record(actor, "audit.viewed", None, filters=asked)
     older = found[limit - 1].id if len(found) > limit else None
     return Page(found[:limit], older)
