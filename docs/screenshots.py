@@ -21,7 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import segno  # noqa: E402
 from aiohttp import web  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
@@ -49,7 +48,7 @@ PEOPLE = [
     Citizen("Đỗ Văn Hùng", passed=False, days_ago=3, birth_year=1971),
     Citizen("Bùi Thị Thu", days_ago=2, group="learners", birth_year=2008),
     Citizen("Vũ Quang Huy", days_ago=1, birth_year=1988, evidence=3),
-    Citizen("Ngô Thị Hạnh", status=APPROVED, days_ago=20, birth_year=1965),
+    Citizen("Ngô Thị Hạnh", status=APPROVED, days_ago=20, group="officials", birth_year=1965),
     Citizen("Đặng Văn Tâm", status=APPROVED, days_ago=18, birth_year=1979),
     Citizen("Lý Thị Kim", status=APPROVED, days_ago=15, birth_year=1992),
     Citizen("Trương Văn Phúc", status=RETURNED, days_ago=11, birth_year=1970),
@@ -69,7 +68,7 @@ async def demo(url: str, evidence: Path) -> tuple[int, int, int]:
                 session, content, PEOPLE, 2026, NOW, evidence_file=str(evidence)
             )
             work = Work(session, content, catalogs, NOW)
-            for code, adults, staff in ((HAI_CHAU, 40, 12), (OTHER, 30, 8)):
+            for code, adults, staff in ((HAI_CHAU, 4, 2), (OTHER, 30, 8)):
                 await populations.set_figures(
                     work, Actor.operator("demo"), code, 2026, adults=adults, staff=staff
                 )
@@ -78,10 +77,25 @@ async def demo(url: str, evidence: Path) -> tuple[int, int, int]:
     return admin, officer, cases[0]
 
 
+def paper(path: Path) -> None:
+    """A photo of a paper certificate, as a citizen sends one: a page with a title, lines
+    of text and a stamp."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 240), "#fbf6e4")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((8, 8, 231, 231), outline="#9b1c1c", width=4)
+    draw.rectangle((40, 30, 200, 46), fill="#9b1c1c")
+    for y in range(70, 170, 18):
+        draw.line((32, y, 208, y), fill="#5b5b5b", width=3)
+    draw.ellipse((150, 160, 214, 224), outline="#c62828", width=5)
+    image.save(path)
+
+
 async def main(out: Path, tmp: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp}/demo.db"
     evidence = tmp / "giay-xac-nhan.png"
-    segno.make("Giấy xác nhận tham gia lớp tin học").save(str(evidence), scale=8)
+    paper(evidence)
     admin, officer, case = await demo(url, evidence)
     engine = create_engine(url)
     sessions = make_sessionmaker(engine)
@@ -118,6 +132,9 @@ async def main(out: Path, tmp: Path) -> None:
             await page.wait_for_url("**/web/")
             await page.screenshot(path=str(out / "console-queue.png"))
             await page.goto(f"/web/case/{case}")
+            await page.wait_for_function(  # the evidence thumbnails are drawn
+                "[...document.images].every(i => i.complete && i.naturalWidth > 0)"
+            )
             await page.screenshot(path=str(out / "console-case.png"))
             await page.goto("/web/dashboard")
             await page.screenshot(path=str(out / "console-dashboard.png"))
