@@ -92,6 +92,16 @@ def paper(path: Path) -> None:
     image.save(path)
 
 
+def shrink(path: Path) -> None:
+    """A screenshot in a palette of 64 colours: a third of the bytes, the same to the eye
+    (the pages are flat colours and text)."""
+    from PIL import Image
+
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
 async def main(out: Path, tmp: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp}/demo.db"
     evidence = tmp / "giay-xac-nhan.png"
@@ -132,9 +142,8 @@ async def main(out: Path, tmp: Path) -> None:
             await page.wait_for_url("**/web/")
             await page.screenshot(path=str(out / "console-queue.png"))
             await page.goto(f"/web/case/{case}")
-            await page.wait_for_function(  # the evidence thumbnails are drawn
-                "[...document.images].every(i => i.complete && i.naturalWidth > 0)"
-            )
+            for thumbnail in await page.locator("img").all():  # drawn before the picture
+                await thumbnail.evaluate("img => img.decode()")
             await page.screenshot(path=str(out / "console-case.png"))
             await page.goto("/web/dashboard")
             await page.screenshot(path=str(out / "console-dashboard.png"))
@@ -151,6 +160,7 @@ async def main(out: Path, tmp: Path) -> None:
         await runner.cleanup()
         await engine.dispose()
     for name in SHOTS:
+        shrink(out / name)
         print(f"{out / name}: {(out / name).stat().st_size // 1024} KiB")
 
 

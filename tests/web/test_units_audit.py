@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from content import Content
 from handlers.actions import Actor, Work, audit_log
 from handlers.i18n import load_catalogs
-from storage.models import AuditEntry, StaffRole, Unit, UnitPopulation
+from storage.models import AuditEntry, Invite, Staff, StaffRole, Unit, UnitPopulation
 from tests.web import seed
 from tests.web.conftest import Clock, World
 from tests.web.seed import HAI_CHAU, OTHER
@@ -164,3 +164,25 @@ async def test_the_audit_log_filters_pages_and_keeps_to_the_commune(
     assert len(rest.entries) == 1 and rest.older is None
     _, page = await admin.get(f"/web/people/audit?action=unit.added&before={first.older}")
     assert page.count("<code>unit.added</code>") == 1 and "« Mới nhất" in page
+
+
+async def test_a_commune_admin_manages_only_their_communes_people(
+    sign_in, world: World, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    local_admin = await commune_admin(session_factory, clock)
+    browser = await sign_in(local_admin)
+    status, page = await browser.get("/web/people")
+    assert status == 200 and "Cán Bộ Hải Châu" in page
+    assert "Cán Bộ Thanh Khê" not in page and "Thành phố Đà Nẵng" not in page
+    refused = await browser.post("/web/people/invite", {"role": "officer", "scope": OTHER})
+    assert refused[0] == 400 and "Phạm vi không hợp lệ" in refused[2]
+    async with session_factory() as session:
+        theirs = await session.scalar(select(Staff.id).where(Staff.user_id == world.other_officer))
+        assert await session.scalar(select(Invite)) is None
+    assert (await browser.post(f"/web/people/{theirs}/revoke", {}))[0] == 404
+    async with session_factory() as session:
+        listed = await session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.listed"))
+        assert (await session.get(Staff, theirs)).revoked_at is None  # type: ignore[union-attr]
+    # Reading the names is noted, with how many and from where, and no names.
+    assert listed is not None and listed.actor_user_id == local_admin
+    assert listed.details == {"roles": 2, "via": "web"}
