@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.actions.base import Actor, Reason, Refused, Work
 from handlers.actions.rules import roles_of
 from storage.models import Invite, Staff, StaffRole, Unit
-from storage.repositories import staff
+from storage.repositories import staff, web_sessions
 from storage.repositories.reviews import Scope
 
 Row = TypeVar("Row", Invite, Staff)
@@ -143,9 +143,14 @@ async def cancel_invite(work: Work, actor: Actor, invite_id: int) -> Invite:
 
 
 async def revoke(work: Work, actor: Actor, staff_id: int) -> Staff:
-    """End a role at once. NOT_FOUND when it is not active or not the actor's to end."""
+    """End a role at once: with no other role left, the person's console sessions end too
+    (deleted, not only refused at their next request). NOT_FOUND when it is not active or
+    not the actor's to end."""
     found = await _end(work, actor, Staff, staff_id, staff.revoke)
-    await work.record(actor, "staff.revoked", f"staff:{staff_id}")
+    ended = 0
+    if not await roles_of(work, Actor(found.user_id)):
+        ended = await web_sessions.end_all(work.session, found.user_id)
+    await work.record(actor, "staff.revoked", f"staff:{staff_id}", sessions_ended=ended)
     return found
 
 
