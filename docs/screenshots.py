@@ -70,7 +70,7 @@ async def demo(url: str, evidence: Path) -> tuple[int, int, int]:
             work = Work(session, content, catalogs, NOW)
             for code, adults, staff in ((HAI_CHAU, 4, 2), (OTHER, 30, 8)):
                 await populations.set_figures(
-                    work, Actor.operator("demo"), code, 2026, adults=adults, staff=staff
+                    work, Actor.operator("cli:demo"), code, 2026, adults=adults, staff=staff
                 )
     finally:
         await engine.dispose()
