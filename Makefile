@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Every dependency (with the dev extras) pinned with hashes: every machine gets the same.
 LOCK := requirements.lock
 
-.PHONY: run test lint format bench messages clean lock
+.PHONY: run test lint format bench messages clean lock screenshots
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/console.py --submissions 100000
 
 # Re-extract interface texts from the code into the catalogs after changing messages.
+screenshots: $(STAMP)
+	$(BIN)/python docs/screenshots.py
+
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o content/locales/messages.pot --no-location --sort-output --width 100 .
 	$(BIN)/pybabel update -i content/locales/messages.pot -d content/locales -D messages --no-fuzzy-matching --ignore-obsolete --width 100

@@ -55,7 +55,8 @@ def audit_list(
     limit: Annotated[int, typer.Option(help="At most this many, newest first")] = 200,
 ) -> None:
     """Audit entries, newest first: when, who, what, on which record, details."""
-    from bot.cli import _database, _fail
+    from bot.cli import _act, _fail
+    from handlers.actions import audit_log
     from handlers.i18n import LOCAL_TZ
 
     try:
@@ -67,10 +68,9 @@ def audit_list(
     except ValueError:
         raise _fail(f"--since must be a day as YYYY-MM-DD, not {since!r}") from None
 
-    async def action(session: AsyncSession) -> list[audit.Shown]:
-        return await audit.entries(session, actor=actor, subject=subject, since=start, limit=limit)
-
-    for e in _database(action):
+    asked = audit_log.Filters(who=actor, subject=subject, since=start)
+    page = _act(lambda work, who: audit_log.log(work, who, asked, limit=limit))
+    for e in page.entries:
         when = e.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
         details = json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else ""
         typer.echo("\t".join([when, e.actor, e.action, e.subject or "-", details]))

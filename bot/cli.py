@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import IntegrityError
 
 from bot import certificate_cli, receipts_cli, unit_cli
-from bot.audit_cli import audit_app, note, set_operator
-from bot.audit_cli import operator as audit_operator
+from bot.audit_cli import audit_app, note, operator, set_operator
 from bot.inbox_cli import inbox_app
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
@@ -563,32 +561,24 @@ def unit_add(
     ],
 ) -> None:
     """Create a unit under a commune; prints its code (for `officer invite --unit`)."""
-    from storage.models import utcnow
-    from storage.repositories import staff
+    from handlers.actions import Reason, Refused, units
 
-    content = _content()
-    units = content.units
-    commune = units.get(parent)
-    if commune is None:
-        raise _fail(f"unknown commune code {parent!r} in {units.province_name}")
-    if kind not in content.routing.kinds:
-        raise _fail(f"kind must be one of {', '.join(content.routing.kinds)}")
-    clean = " ".join(name.split())
-    if not clean:
-        raise _fail("the name is empty")
-
-    async def action(session):
-        unit = await staff.add_unit(
-            session, commune_code=parent, name=clean, kind=kind, now=utcnow()
+    done = _act(lambda work, actor: units.add(work, actor, commune=parent, name=name, kind=kind))
+    if isinstance(done, Refused):
+        clean = " ".join(name.split())
+        raise _fail(
+            {
+                Reason.BAD_KIND: f"kind must be one of {', '.join(_content().routing.kinds)}",
+                Reason.NO_NAME: "the name is empty",
+                Reason.TAKEN: f"{parent} already has a unit named {clean!r}",
+            }.get(
+                done.reason,
+                f"unknown commune code {parent!r} in {_content().units.province_name}",
+            )
         )
-        await note(session, "unit.added", unit.code, kind=kind)
-        return unit.code
-
-    try:
-        code = _database(action)
-    except IntegrityError:
-        raise _fail(f"{parent} already has a unit named {clean!r}") from None
-    typer.echo(f"{code}\t{clean} ({kind}), {commune.name}")
+    commune = _content().units.get(parent)
+    assert commune is not None
+    typer.echo(f"{done.code}\t{done.name} ({done.kind}), {commune.name}")
 
 
 @unit_app.command("list")
@@ -596,13 +586,19 @@ def unit_list(
     parent: Annotated[str | None, typer.Option(help="Only this commune's units")] = None,
 ) -> None:
     """Units with their codes."""
-    from storage.repositories import staff
+    from handlers.actions import units
 
-    async def action(session):
-        return [(u.code, u.name, u.kind) for u in await staff.units(session, parent)]
+    for unit in _act(units.listed):
+        if parent is None or unit.commune_code == parent:
+            typer.echo(f"{unit.code}\t{unit.name} ({unit.kind})")
 
-    for code, name, kind in _database(action):
-        typer.echo(f"{code}\t{name} ({kind})")
+
+def _bad_figures(bad, path: str | None = None) -> typer.Exit:
+    """A refused figure or CSV line, said in English with the file and line."""
+    from handlers.i18n import Translator, load_catalogs
+
+    where = f"{path}:{bad.line}: " if path and bad.line else ""
+    return _fail(where + bad.say(Translator(load_catalogs(), "en")))
 
 
 @population_app.callback()
@@ -618,30 +614,20 @@ def unit_population(
     ] = None,
 ) -> None:
     """Set a commune's or unit's figures for a year (only those given change)."""
-    from bot.populations import PopulationError, check_code, check_figures
-    from storage.models import utcnow
-    from storage.repositories import reports
+    from handlers.actions import populations
 
     if context.invoked_subcommand is not None:
         return
     if unit is None or year is None or (adults is None and staff_ is None):
         raise _fail("give --unit, --year and --adults and/or --staff (or: population import FILE)")
-    figures = {k: v for k, v in (("adults", adults), ("staff", staff_)) if v is not None}
     try:
-        check_figures(year, figures)
-    except PopulationError as exc:
-        raise _fail(str(exc)) from None
-    content = load_content(None, province_code=Settings().province_code)
-
-    async def action(session):
-        await check_code(session, content.units, unit)
-        await reports.set_population(session, unit, year, utcnow(), **figures)
-        await note(session, "population.set", unit, year=year, **figures)
-
-    try:
-        _database(action)
-    except PopulationError as exc:
-        raise _fail(str(exc)) from None
+        figures = _act(
+            lambda work, actor: populations.set_figures(
+                work, actor, unit, year, adults=adults, staff=staff_
+            )
+        )
+    except populations.BadFigures as bad:
+        raise _bad_figures(bad) from None
     typer.echo(f"{unit} {year}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
 
 
@@ -650,24 +636,18 @@ def unit_population_import(
     path: Annotated[Path, typer.Argument(help="CSV with the header unit_code,year,adults,staff")],
 ) -> None:
     """Create or update many units' figures from a CSV; any bad line changes nothing."""
-    from bot.populations import PopulationError, import_csv
-    from storage.models import utcnow
+    from handlers.actions import populations
 
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"{path}: cannot read: {exc}") from None
-    content = load_content(None, province_code=Settings().province_code)
-
-    async def action(session):
-        count = await import_csv(session, content.units, text, str(path), utcnow())
-        await note(session, "population.imported", None, rows=count, file=path.name)
-        return count
-
     try:
-        count = _database(action)
-    except PopulationError as exc:
-        raise _fail(str(exc)) from None
+        count = _act(
+            lambda work, actor: populations.import_csv(work, actor, text, source=path.name)
+        )
+    except populations.BadFigures as bad:
+        raise _bad_figures(bad, str(path)) from None
     typer.echo(f"imported {count} rows")
 
 
@@ -716,7 +696,7 @@ def _act(action):
     async def run(session):
         try:
             work = Work(session, content, catalogs, utcnow())
-            return await action(work, Actor.operator(audit_operator()))
+            return await action(work, Actor.operator(operator()))
         except Refused as refused:
             return refused
 

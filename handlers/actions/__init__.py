@@ -22,7 +22,13 @@ Modules:
   `queue` (waiting cases in scope, oldest first; audited), `approve` (adjustments,
   `confirm_duplicate`), `return_` (flagged indicators, comment), `reject` (reason), `reopen`
   (reason), `bulk_approve` (the selected that may be approved as they stand);
-- `staff`: `join`, `invite`, `invites`, `cancel_invite`, `revoke`, `people`, `scope_name`;
+- `staff`: `join`, `invite`, `invites`, `cancel_invite`, `revoke`, `people` (noted when a
+  person reads it), `scope_name`, and `manager`/`manages` (who manages which commune);
+- `units`: `listed`, `add`;
+- `populations`: `set_figures`, `import_csv` (all lines or none; `BadFigures` names the
+  line), `figures`;
+- `audit_log`: `log` (filtered, paged, within the admin's commune; noted when a person
+  reads it);
 - `certificates`: `revoke` (and `issue`/`withdraw`, parts of approve and reopen);
 - `broadcasts`: `reach`, `audience` (a segment's count), `create` (a draft, or scheduled),
   `send` (now or at a time), `pause`, `resume`, `cancel`, `figures`, `history`;

@@ -84,6 +84,9 @@ class Reason(StrEnum):
     EMPTY = "empty"  # a message with nothing in it
     TOO_LONG = "too_long"  # a message longer than one message may be
     IN_THE_PAST = "in_the_past"  # a time to send that has gone by
+    BAD_KIND = "bad_kind"  # a unit's kind that the content does not know
+    NO_NAME = "no_name"  # a unit without a name
+    TAKEN = "taken"  # the commune already has a unit of that name
 
 
 @dataclass(frozen=True, slots=True)

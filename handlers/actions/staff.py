@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.actions.base import Actor, Reason, Refused, Work
 from handlers.actions.rules import roles_of
 from storage.models import Invite, Staff, StaffRole, Unit
-from storage.repositories import staff
+from storage.repositories import staff, web_sessions
 from storage.repositories.reviews import Scope
 
 Row = TypeVar("Row", Invite, Staff)
@@ -34,12 +34,12 @@ async def scope_name(work: Work, commune_code: str | None, unit_id: int | None) 
     return f"{unit.name}, {name}" if unit is not None else name
 
 
-def _manages(roles: list[Scope], commune_code: str | None) -> bool:
+def manages(roles: list[Scope], commune_code: str | None) -> bool:
     """Whether these roles may give or end a role in this commune (None: the province)."""
     return any(r.province or (r.admin and r.commune_code == commune_code) for r in roles)
 
 
-async def _manager(work: Work, actor: Actor) -> list[Scope]:
+async def manager(work: Work, actor: Actor) -> list[Scope]:
     roles = [r for r in await roles_of(work, actor) if r.admin]
     if not roles:
         await work.record(actor, "staff.refused", None)
@@ -90,7 +90,7 @@ async def invite(work: Work, actor: Actor, *, role: StaffRole, scope: str | None
     """A one-time code that makes its sender `role` of `scope`: a commune code, a unit code
     (`<commune>-<id>`, officers only) or None (the province, admins only). BAD_SCOPE for an
     unknown commune or unit or a combination that means nothing."""
-    roles = await _manager(work, actor)
+    roles = await manager(work, actor)
     commune, unit_id = scope, None
     if scope is not None and "-" in scope:
         unit = await staff.unit_by_code(work.session, scope)
@@ -101,7 +101,7 @@ async def invite(work: Work, actor: Actor, *, role: StaffRole, scope: str | None
         raise Refused(Reason.BAD_SCOPE)
     if scope is None and role == StaffRole.OFFICER:
         raise Refused(Reason.BAD_SCOPE)
-    if not _manages(roles, commune):
+    if not manages(roles, commune):
         await work.record(actor, "staff.refused", None, commune=commune)
         raise Refused(Reason.OUT_OF_SCOPE)
     code = await staff.invite(
@@ -126,11 +126,11 @@ class OpenInvite:
 
 async def invites(work: Work, actor: Actor) -> list[OpenInvite]:
     """The open invites the actor manages, oldest first."""
-    roles = await _manager(work, actor)
+    roles = await manager(work, actor)
     return [
         OpenInvite(i, await scope_name(work, i.commune_code, i.unit_id))
         for i in await staff.open_invites(work.session, work.now)
-        if _manages(roles, i.commune_code)
+        if manages(roles, i.commune_code)
     ]
 
 
@@ -143,9 +143,14 @@ async def cancel_invite(work: Work, actor: Actor, invite_id: int) -> Invite:
 
 
 async def revoke(work: Work, actor: Actor, staff_id: int) -> Staff:
-    """End a role at once. NOT_FOUND when it is not active or not the actor's to end."""
+    """End a role at once: with no other role left, the person's console sessions end too
+    (deleted, not only refused at their next request). NOT_FOUND when it is not active or
+    not the actor's to end."""
     found = await _end(work, actor, Staff, staff_id, staff.revoke)
-    await work.record(actor, "staff.revoked", f"staff:{staff_id}")
+    ended = 0
+    if not await roles_of(work, Actor(found.user_id)):
+        ended = await web_sessions.end_all(work.session, found.user_id)
+    await work.record(actor, "staff.revoked", f"staff:{staff_id}", sessions_ended=ended)
     return found
 
 
@@ -156,11 +161,11 @@ async def _end(
     row_id: int,
     end: Callable[[AsyncSession, int, datetime], Awaitable[bool]],
 ) -> Row:
-    roles = await _manager(work, actor)
+    roles = await manager(work, actor)
     found = await work.session.get(kind, row_id)
     if (
         found is None
-        or not _manages(roles, found.commune_code)
+        or not manages(roles, found.commune_code)
         or not await end(work.session, row_id, work.now)
     ):
         raise Refused(Reason.NOT_FOUND)
@@ -175,10 +180,14 @@ class Member:
 
 
 async def people(work: Work, actor: Actor, *, include_revoked: bool = False) -> list[Member]:
-    """The roles the actor manages, in the order granted, with names and scopes."""
-    roles = await _manager(work, actor)
-    return [
+    """The roles the actor manages, in the order granted, with names and scopes. A person
+    reading these names is noted (the server's operator reads the database anyway)."""
+    roles = await manager(work, actor)
+    members = [
         Member(s, name, await scope_name(work, s.commune_code, s.unit_id))
         for s, name in await staff.named_roles(work.session, include_revoked=include_revoked)
-        if _manages(roles, s.commune_code)
+        if manages(roles, s.commune_code)
     ]
+    if actor.user_id is not None:
+        await work.record(actor, "staff.listed", None, roles=len(members))
+    return members

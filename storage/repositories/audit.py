@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,8 +44,10 @@ async def record(session: AsyncSession, entries: Sequence[NewEntry], now: dateti
 
 @dataclass(frozen=True, slots=True)
 class Shown:
-    """An entry as `audit list` shows it, with the acting user's name if they have one."""
+    """An entry as `audit list` and the console show it, with the acting user's name if
+    they have one."""
 
+    id: int
     created_at: datetime
     actor_user_id: int | None
     actor: str  # a user's name (or "user N"), the command line's "cli:<name>", or "-"
@@ -60,16 +62,34 @@ async def entries(
     actor: str | None = None,
     subject: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
+    action: str | None = None,
+    actors: Collection[int] | None = None,
+    before: int | None = None,
     limit: int = 200,
 ) -> list[Shown]:
     """The latest entries, newest first. `actor`: a user id, or a command-line operator's
-    name (with or without its "cli:")."""
+    name (with or without its "cli:"); `actors`: only these users' entries (a scope);
+    `action`: the action or its family ("review." is every review action); `until`: before
+    this time; `before`: entries older than this id (the next page)."""
     query = (
         select(AuditEntry, Profile.full_name)
         .outerjoin(Profile, Profile.user_id == AuditEntry.actor_user_id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .order_by(AuditEntry.id.desc())
         .limit(limit)
     )
+    if actors is not None:
+        query = query.where(AuditEntry.actor_user_id.in_(sorted(actors)))
+    if action:
+        query = query.where(
+            AuditEntry.action.startswith(action, autoescape=True)
+            if action.endswith(".")
+            else AuditEntry.action == action
+        )
+    if until is not None:
+        query = query.where(AuditEntry.created_at < until)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
     if actor is not None:
         query = query.where(
             AuditEntry.actor_user_id == int(actor)
@@ -82,6 +102,7 @@ async def entries(
         query = query.where(AuditEntry.created_at >= since)
     return [
         Shown(
+            e.id,
             e.created_at,
             e.actor_user_id,
             name or e.actor_name or (f"user {e.actor_user_id}" if e.actor_user_id else "-"),

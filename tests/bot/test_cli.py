@@ -423,7 +423,8 @@ def test_changes_at_the_command_line_are_audited_with_who_ran_them(
         ("cli:root", "population.set", code),
         ("cli:lan", "unit.added", code),
     ]
-    assert json.loads(rows[2][4]) == {"adults": 450, "year": 2026}
+    # The change went through the same action as the console's, which says from where.
+    assert json.loads(rows[2][4]) == {"adults": 450, "year": 2026, "via": "cli"}
 
     def actions(*options: str) -> list[str]:
         out = runner.invoke(app, ["audit", "list", *options]).output

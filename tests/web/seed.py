@@ -56,7 +56,8 @@ async def staff(
     unit_id: int | None = None,
 ) -> int:
     """A staff member reachable on the console channel; returns their user id."""
-    user = User(locale="vi", created_at=now)
+    # An explicit id, as `citizens` writes them: a sequence would not know of those.
+    user = User(id=await _next_id(session), locale="vi", created_at=now)
     session.add(user)
     await session.flush()
     session.add_all(

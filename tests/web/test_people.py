@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.web.console.auth import COOKIE
-from storage.models import Invite, Staff
+from storage.models import AuditEntry, Invite, Staff, WebSession
 from tests.web.conftest import World
 
 
@@ -68,5 +68,14 @@ async def test_the_revoked_officer_is_signed_out_at_once(
     jar.clear()
     jar.update_cookies(admin_cookies, client.make_url("/web/"))
     assert (await admin.post(f"/web/people/{staff_id}/revoke", {}))[0] == 303
+    async with session_factory() as session:  # ended, not merely refused when next used
+        assert (
+            await session.scalar(select(WebSession).where(WebSession.user_id == world.officer))
+            is None
+        )
+        revoked = await session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "staff.revoked")
+        )
+        assert revoked is not None and revoked.details == {"sessions_ended": 1, "via": "web"}
     jar.clear()
     assert await as_officer() == 303

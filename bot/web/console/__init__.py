@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.web.console import (
+    audit,
     auth,
     broadcasts,
     case,
@@ -19,6 +20,7 @@ from bot.web.console import (
     progress,
     queue,
     render,
+    units,
 )
 from bot.web.console.config import CONFIG, ConsoleConfig
 
@@ -39,6 +41,8 @@ def make_console(config: ConsoleConfig) -> web.Application:
     dashboard.routes(app)
     people.routes(app)
     broadcasts.routes(app)
+    units.routes(app)
+    audit.routes(app)
     progress.routes(app)
     app.router.add_static("/static", STATIC, append_version=True, name="static")
     return app

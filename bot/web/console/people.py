@@ -1,6 +1,8 @@
 """People (admins; a commune's admins within their commune): the officers and admins with
 their roles, scopes and last activity; invites with their code, link and QR; cancelling an
-invite; revoking a role. Each through the staff actions, which decide who may."""
+invite; revoking a role (their sessions end on their next request: every request re-reads
+the roles). Each through the staff actions, which decide who may. The units and figures
+(units.py) and the audit log (audit.py) are the People pages' other tabs."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ NOT_ADMIN = N_("Trang này dành cho quản trị viên.")
 BAD_SCOPE = N_("Phạm vi không hợp lệ: quản trị viên quản lý cả tỉnh hoặc một xã/phường.")
 
 
+def not_admin(request: web.Request) -> web.Response:
+    reason = viewer(request).t._(NOT_ADMIN)
+    return render.page(request, "refused.html", {"reason": reason}, status=403)
+
+
 def _qr(text: str, title: str) -> Markup:
     return Markup(segno.make(text, error="m").svg_inline(scale=4, title=title, border=2))
 
@@ -39,7 +46,7 @@ async def _page(
             members = await act.people(w, who.actor)
             invites = await act.invites(w, who.actor)
         except Refused:
-            return render.page(request, "refused.html", {"reason": who.t._(NOT_ADMIN)}, status=403)
+            return not_admin(request)
         seen = await web_sessions.last_active(db, [m.role.user_id for m in members])
         where = await places(db, cfg.content, who)
     context: dict[str, Any] = {
