@@ -141,3 +141,15 @@ async def scratch_postgres_database(
         yield _database(server_url, name)
     finally:
         await _admin(server_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+# Tests that kill and restart real bot processes and time how soon everyone is answered:
+# run one after another on one xdist worker (`make test` runs the suite on every core), so
+# they never compete with each other for the processor.
+REAL_PROCESSES = {"test_telegram_crash.py", "test_broadcast_crash.py", "test_heartbeat.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in REAL_PROCESSES:
+            item.add_marker(pytest.mark.xdist_group("real_processes"))

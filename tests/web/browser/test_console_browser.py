@@ -65,8 +65,12 @@ async def test_a_case_decision_and_its_reopening(
     await page.wait_for_url(f"**/web/case/{world.mine[0]}")
     thumbnails = page.locator("img[src*='/evidence/I1/']")
     assert await thumbnails.count() == 2
-    for thumbnail in await thumbnails.all():  # loaded and shown at a readable size
-        assert await thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Loaded (the browser may still be fetching them as the page settles) and shown.
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll(\"img[src*='/evidence/I1/']\")]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
+    for thumbnail in await thumbnails.all():  # at a readable size
         box = await thumbnail.bounding_box()
         assert box is not None and box["width"] >= 64
     assert await serious_violations(page) == []
