@@ -20,7 +20,7 @@ from handlers.actions.base import Actor, Likeness, Reason, Refused, Work, clean_
 from handlers.events import Reply, ReplyKind
 from handlers.scores import adjustment_lines, own_points, result_of
 from storage.models import Assessment, AssessmentStatus, Certificate, Profile
-from storage.repositories import reviews
+from storage.repositories import reviews, staff
 
 # {indicator id: {"points": n, "reason": text}}, as kept on the assessment.
 Adjustments = Mapping[str, Mapping[str, Any]]
@@ -91,6 +91,7 @@ async def waiting(work: Work, actor: Actor, assessment_id: int) -> tuple[Assessm
     if a.status not in reviews.AWAITING:
         await work.record(actor, "review.too_late", str(a.id))
         raise Refused(Reason.DECIDED, assessment=a)
+    await rules.not_entered(work, actor, a, citizen)
     return a, citizen
 
 
@@ -179,6 +180,15 @@ async def listed(
                 keys.get(actor.user_id),
             )
         ]
+        # The forms they entered wait for someone else, unless they may decide them.
+        if any(row.entered_by == actor.user_id for row in found):
+            sole = await staff.sole_places(work.session, actor.user_id)
+            found = [
+                row
+                for row in found
+                if row.entered_by != actor.user_id
+                or staff.in_places(sole, row.commune_code, row.unit_id)
+            ]
     return found
 
 
@@ -305,6 +315,7 @@ async def reopen(work: Work, actor: Actor, assessment_id: int, *, reason: str) -
     longer count it), and the citizen is told why. NOT_DECIDED when there is no decision
     to take back."""
     a, citizen = await rules.case(work, actor, assessment_id)
+    await rules.not_entered(work, actor, a, citizen)
     note = clean_note(reason)
     previous = AssessmentStatus(a.status)
     if previous not in reviews.DECIDED or not await reviews.reopen(

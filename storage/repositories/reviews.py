@@ -108,6 +108,7 @@ class Listed:
     birth_year: int | None
     commune_code: str | None
     unit_id: int | None
+    entered_by: int | None  # the officer who entered a paper form
 
 
 async def listed(
@@ -129,6 +130,7 @@ async def listed(
             Profile.birth_year,
             Profile.commune_code,
             Profile.unit_id,
+            Assessment.entered_by,
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .where(Assessment.status.in_(statuses), _in_scope(roles))
