@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import certificate_cli, unit_cli
 from bot.audit_cli import audit_app, note, set_operator
 from bot.inbox_cli import inbox_app
+from bot.paper_cli import paper_app
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
 from content.scoring import score as score_points
@@ -62,6 +63,7 @@ review_app = typer.Typer(help="Decisions on self-assessments.", no_args_is_help=
 app.add_typer(review_app, name="review")
 app.add_typer(inbox_app, name="inbox")
 app.add_typer(audit_app, name="audit")
+app.add_typer(paper_app, name="paper")
 
 
 @app.callback()

@@ -18,6 +18,7 @@ from content import Content, CriteriaGroup
 from content.criteria import Indicator
 from content.text import normalize
 from handlers.actions.profile import GUARDIAN_AGE, LEARNERS, MAX_AGE, MIN_AGE
+from handlers.i18n import N_, Translator
 from handlers.input import NumberProblem, Vocabulary, clean, match_choice, read_number
 
 NAME_MAX = 120
@@ -251,3 +252,46 @@ def _birth_year(value: object, year: int) -> int | None:
         return None
     born = int(text)
     return born if year - MAX_AGE <= born <= year - MIN_AGE else None
+
+
+# The workbook's fixed columns (the file's format, in Vietnamese whatever the reader's
+# language), and the fields they hold.
+COLUMNS = {
+    NAME: "Họ và tên",
+    BIRTH_YEAR: "Năm sinh",
+    GROUP: "Nhóm",
+    COMMUNE: "Xã/phường",
+    PLACE: "Thôn/tổ/đơn vị",
+    FORM_DATE: "Ngày đánh giá",
+}
+NOTE_COLUMN = "Ghi chú"
+INDICATOR_COLUMN = "Chỉ số {n}"
+
+TROUBLES = {
+    Trouble.MISSING: N_("chưa ghi"),
+    Trouble.TOO_LONG: N_("'{value}' quá dài"),
+    Trouble.BAD_YEAR: N_("'{value}' không phải năm sinh hợp lệ"),
+    Trouble.UNDER_AGE: N_("người dưới 16 tuổi chỉ thuộc nhóm học sinh, sinh viên, học viên"),
+    Trouble.UNKNOWN_GROUP: N_("'{value}' không phải nhóm đối tượng nào"),
+    Trouble.UNKNOWN_COMMUNE: N_("'{value}' không phải xã, phường nào của tỉnh"),
+    Trouble.BAD_DATE: N_("'{value}' không phải ngày hợp lệ (ngày/tháng/năm, không sau hôm nay)"),
+    Trouble.NO_CRITERIA: N_("chưa có bộ tiêu chí cho năm của ngày đánh giá"),
+    Trouble.NOT_A_NUMBER: N_("'{value}' không phải số"),
+    Trouble.SEVERAL_NUMBERS: N_("'{value}' có nhiều hơn một số"),
+    Trouble.OUT_OF_RANGE: N_("'{value}' nằm ngoài khoảng cho phép của chỉ số này"),
+    Trouble.NOT_AN_OPTION: N_("'{value}' không phải câu trả lời nào của chỉ số này"),
+}
+
+
+def column_of(field_name: str) -> str:
+    """The column (or form field) a problem is in, as the workbook names it."""
+    if field_name in COLUMNS:
+        return COLUMNS[field_name]
+    if field_name == NOTE:
+        return NOTE_COLUMN
+    return INDICATOR_COLUMN.format(n=field_name.removeprefix("I"))
+
+
+def describe(t: Translator, problem: Problem) -> str:
+    """What is wrong, in the reader's language: "'mười một' không phải số"."""
+    return t._(TROUBLES[problem.trouble]).format(value=problem.value)

@@ -172,34 +172,55 @@ class _Batch:
         return batch
 
     async def _load_known(self, communes: list[str], year: int, forms: list[Form]) -> None:
-        wanted = {_key(f) for f in forms}
-        rows = []
-        for start in range(0, len(communes), CHUNK):
-            rows += (
-                await self.work.session.execute(
-                    select(Profile, Assessment)
-                    .outerjoin(
-                        Assessment,
-                        and_(Assessment.user_id == Profile.user_id, Assessment.year == year),
-                    )
-                    .where(Profile.commune_code.in_(communes[start : start + CHUNK]))
-                    .options(selectinload(Assessment.answers))
-                )
-            ).all()
+        """The people of these communes with a form's key, and their record of the year:
+        narrow rows first, then the answers of the few that match."""
         by_key = {_key(f): f for f in forms}
-        for profile, a in rows:
-            key = rules.profile_key(profile)
-            if key is None or key not in wanted:
-                continue
-            same = a is not None and _same(a, by_key[key])
+        years = sorted({f.birth_year for f in forms})
+        matched: list[tuple[rules.Key, Any]] = []
+        for start in range(0, len(communes), CHUNK):
+            rows = await self.work.session.execute(
+                select(
+                    Profile.user_id,
+                    Profile.full_name,
+                    Profile.birth_year,
+                    Profile.commune_code,
+                    Assessment.id,
+                    Assessment.status,
+                    Assessment.source,
+                )
+                .outerjoin(
+                    Assessment,
+                    and_(Assessment.user_id == Profile.user_id, Assessment.year == year),
+                )
+                .where(
+                    Profile.commune_code.in_(communes[start : start + CHUNK]),
+                    Profile.birth_year.in_(years),
+                )
+            )
+            matched += [
+                (key, row)
+                for row in rows
+                if (key := rules.key_of(row[1], row[2], row[3])) is not None and key in by_key
+            ]
+        papers = [row[4] for _, row in matched if row[6] == PAPER]
+        held: dict[int, Assessment] = {}
+        for start in range(0, len(papers), CHUNK):
+            found = await self.work.session.scalars(
+                select(Assessment)
+                .where(Assessment.id.in_(papers[start : start + CHUNK]))
+                .options(selectinload(Assessment.answers))
+            )
+            held |= {a.id: a for a in found}
+        for key, (user_id, name, _, _, assessment_id, status, source) in matched:
+            a = held.get(assessment_id)
             self.known.setdefault((key, year), []).append(
                 Known(
-                    profile.user_id,
-                    profile.full_name or "",
-                    a.id if a else None,
-                    a.status if a else None,
-                    a.source if a else None,
-                    same,
+                    user_id,
+                    name or "",
+                    assessment_id,
+                    status,
+                    source,
+                    a is not None and _same(a, by_key[key]),
                 )
             )
 
