@@ -97,7 +97,7 @@ async def not_entered(work: Work, actor: Actor, a: Assessment, citizen: Profile)
     entered the form."""
     if not await may_decide_entered(work.session, actor.user_id, a, citizen):
         await work.record(actor, "review.conflict_entered", str(a.id))
-        raise Refused(Reason.ENTERED, assessment=a)
+        raise Refused(Reason.ENTERED)
 
 
 async def roles_of(work: Work, actor: Actor) -> list[Scope]:

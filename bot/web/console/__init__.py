@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.web.console import auth, case, dashboard, people, progress, queue, render
+from bot.web.console import auth, case, dashboard, paper, people, progress, queue, render
 from bot.web.console.config import CONFIG, ConsoleConfig
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -30,5 +30,6 @@ def make_console(config: ConsoleConfig) -> web.Application:
     dashboard.routes(app)
     people.routes(app)
     progress.routes(app)
+    paper.routes(app)
     app.router.add_static("/static", STATIC, append_version=True, name="static")
     return app
