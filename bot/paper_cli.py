@@ -130,9 +130,10 @@ def import_(
             for start in range(0, len(entries), BATCH):
                 chunk = entries[start : start + BATCH]
                 done += await act.enter_many(
-                    work, Actor.operator(), chunk, choice=act.Choice(matched)
+                    work, Actor.operator(), chunk, choice=act.Choice(matched), tell=False
                 )
                 bar.advance(task, len(chunk))
+        await act.tell_deciders(work, Actor.operator(), done)
         counts = {o.value: sum(d.outcome == o for d in done) for o in act.Outcome}
         await note(session, "paper.imported", None, file=file.name, **counts)
         return done, counts

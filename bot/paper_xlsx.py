@@ -257,6 +257,7 @@ def read(
         )
     rows: list[Row] = []
     first: dict[tuple[Any, ...], int] = {}
+    reader = paper_form.Reader(content, today)
     for number, values in enumerate(lines, 2):
         if progress is not None:
             progress()
@@ -278,7 +279,7 @@ def read(
             note=cell(paper_form.NOTE) or "",
         )
         row = Row(number, list(values))
-        got = paper_form.read(content, written, today)
+        got = reader.read(written)
         if isinstance(got, list):
             row.problems = [
                 t._("[{sheet}] Hàng {row}, cột {column}: {problem}").format(

@@ -9,10 +9,11 @@ already known) is the action's (handlers/actions/paper.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from content import Content, CriteriaGroup
 from content.criteria import Indicator
@@ -116,58 +117,81 @@ def text_of(value: object) -> str:
 
 def read(content: Content, written: Written, today: date) -> Form | list[Problem]:
     """The form, or every problem with it (each field checked, not only the first)."""
-    problems: list[Problem] = []
+    return Reader(content, today).read(written)
 
-    def bad(name: str, trouble: Trouble, value: object) -> None:
-        problems.append(Problem(name, trouble, text_of(value)))
 
-    name = " ".join(text_of(written.full_name).split())
-    if not name:
-        bad(NAME, Trouble.MISSING, written.full_name)
-    elif len(name) > NAME_MAX:
-        bad(NAME, Trouble.TOO_LONG, written.full_name)
-    form_date = _date(written.form_date)
-    if form_date is None or form_date > today:
-        bad(FORM_DATE, Trouble.BAD_DATE, written.form_date)
-    year = form_date.year if form_date is not None else today.year
-    birth_year = _birth_year(written.birth_year, year)
-    if birth_year is None:
-        bad(BIRTH_YEAR, Trouble.BAD_YEAR, written.birth_year)
-    commune = commune_of(content, text_of(written.commune))
-    if commune is None:
-        trouble = Trouble.UNKNOWN_COMMUNE if text_of(written.commune) else Trouble.MISSING
-        bad(COMMUNE, trouble, written.commune)
-    place = " ".join(text_of(written.place).split()) or None
-    if place is not None and len(place) > NAME_MAX:
-        bad(PLACE, Trouble.TOO_LONG, written.place)
-    note = text_of(written.note)
-    if len(note) > NOTE_MAX:
-        bad(NOTE, Trouble.TOO_LONG, written.note)
-    try:
-        groups = content.groups(year)
-    except KeyError:
-        bad(FORM_DATE, Trouble.NO_CRITERIA, written.form_date)
-        return problems
-    group = group_of(groups, text_of(written.group))
-    if group is None:
-        trouble = Trouble.UNKNOWN_GROUP if text_of(written.group) else Trouble.MISSING
-        bad(GROUP, trouble, written.group)
-        return problems
-    if birth_year is not None and year - birth_year < GUARDIAN_AGE and group.id != LEARNERS:
-        bad(BIRTH_YEAR, Trouble.UNDER_AGE, written.birth_year)
-    vocabulary = Vocabulary.of(content.replies.particles)
-    answers: dict[str, Answered] = {}
-    for indicator in group.indicators:
-        given = written.answers.get(indicator.id)
-        read_ = answer_of(indicator, text_of(given), vocabulary)
-        if isinstance(read_, Trouble):
-            bad(indicator.id, read_, given)
-        else:
-            answers[indicator.id] = read_
-    if problems:
-        return problems
-    assert form_date is not None and birth_year is not None and commune is not None
-    return Form(name, birth_year, group.id, commune, place, form_date, answers, note)
+class Reader:
+    """Reads forms against one content and day. A village's workbook repeats the same few
+    answers, communes and groups thousands of times: each distinct text is read once."""
+
+    def __init__(self, content: Content, today: date) -> None:
+        self.content, self.today = content, today
+        self.vocabulary = Vocabulary.of(content.replies.particles)
+        self._seen: dict[tuple[str, ...], Any] = {}
+
+    def _once(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+        if key not in self._seen:
+            self._seen[key] = compute()
+        return self._seen[key]
+
+    def read(self, written: Written) -> Form | list[Problem]:
+        """The form, or every problem with it (each field checked, not only the first)."""
+        content, today = self.content, self.today
+        problems: list[Problem] = []
+
+        def bad(name: str, trouble: Trouble, value: object) -> None:
+            problems.append(Problem(name, trouble, text_of(value)))
+
+        name = " ".join(text_of(written.full_name).split())
+        if not name:
+            bad(NAME, Trouble.MISSING, written.full_name)
+        elif len(name) > NAME_MAX:
+            bad(NAME, Trouble.TOO_LONG, written.full_name)
+        form_date = _date(written.form_date)
+        if form_date is None or form_date > today:
+            bad(FORM_DATE, Trouble.BAD_DATE, written.form_date)
+        year = form_date.year if form_date is not None else today.year
+        birth_year = _birth_year(written.birth_year, year)
+        if birth_year is None:
+            bad(BIRTH_YEAR, Trouble.BAD_YEAR, written.birth_year)
+        typed = text_of(written.commune)
+        commune = self._once(("commune", typed), lambda: commune_of(content, typed))
+        if commune is None:
+            bad(COMMUNE, Trouble.UNKNOWN_COMMUNE if typed else Trouble.MISSING, written.commune)
+        place = " ".join(text_of(written.place).split()) or None
+        if place is not None and len(place) > NAME_MAX:
+            bad(PLACE, Trouble.TOO_LONG, written.place)
+        note = text_of(written.note)
+        if len(note) > NOTE_MAX:
+            bad(NOTE, Trouble.TOO_LONG, written.note)
+        try:
+            groups = content.groups(year)
+        except KeyError:
+            bad(FORM_DATE, Trouble.NO_CRITERIA, written.form_date)
+            return problems
+        typed = text_of(written.group)
+        group = self._once(("group", str(year), typed), lambda: group_of(groups, typed))
+        if group is None:
+            bad(GROUP, Trouble.UNKNOWN_GROUP if typed else Trouble.MISSING, written.group)
+            return problems
+        if birth_year is not None and year - birth_year < GUARDIAN_AGE and group.id != LEARNERS:
+            bad(BIRTH_YEAR, Trouble.UNDER_AGE, written.birth_year)
+        answers: dict[str, Answered] = {}
+        for indicator in group.indicators:
+            given = written.answers.get(indicator.id)
+            text = text_of(given)
+            read_ = self._once(
+                ("answer", group.set_id, group.id, indicator.id, text),
+                lambda indicator=indicator, text=text: answer_of(indicator, text, self.vocabulary),
+            )
+            if isinstance(read_, Trouble):
+                bad(indicator.id, read_, given)
+            else:
+                answers[indicator.id] = read_
+        if problems:
+            return problems
+        assert form_date is not None and birth_year is not None and commune is not None
+        return Form(name, birth_year, group.id, commune, place, form_date, answers, note)
 
 
 def answer_of(indicator: Indicator, text: str, vocabulary: Vocabulary) -> Answered | Trouble:

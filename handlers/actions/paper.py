@@ -133,15 +133,29 @@ async def enter(
 
 
 async def enter_many(
-    work: Work, actor: Actor, entries: Sequence[Entry], *, choice: Choice | None
+    work: Work,
+    actor: Actor,
+    entries: Sequence[Entry],
+    *,
+    choice: Choice | None,
+    tell: bool = True,
 ) -> list[Entered]:
     """Save each form (in order, one result each), with a handful of statements for the
     whole batch: known people and units read once, new records written together, one audit
-    row per record, one notice per officer told."""
+    row per record, and (unless `tell` is False: a caller saving one file in several
+    batches calls `tell_deciders` once at the end) one notice per officer told."""
     batch = await _Batch.load(work, actor, entries)
     done = [batch.decide(entry, choice) for entry in entries]
     await batch.write(done, entries)
+    if tell:
+        await batch.tell_deciders(done)
     return done
+
+
+async def tell_deciders(work: Work, actor: Actor, done: Sequence[Entered]) -> None:
+    """One notice per officer who decides any of these newly saved forms, with how many."""
+    batch = await _Batch.load(work, actor, [Entry(d.form) for d in done], known=False)
+    await batch.tell_deciders(done)
 
 
 class _Batch:
@@ -155,7 +169,9 @@ class _Batch:
         self.seen: set[tuple[rules.Key, int]] = set()  # keys entered by this batch
 
     @classmethod
-    async def load(cls, work: Work, actor: Actor, entries: Sequence[Entry]) -> _Batch:
+    async def load(
+        cls, work: Work, actor: Actor, entries: Sequence[Entry], *, known: bool = True
+    ) -> _Batch:
         batch = cls(work, actor)
         batch.roles = await rules.roles_of(work, actor)
         if not batch.roles:
@@ -165,7 +181,7 @@ class _Batch:
         for unit in await staff.units(work.session):
             if unit.commune_code in communes:
                 batch.units[(unit.commune_code, normalize(unit.name))] = unit
-        for year in sorted({e.form.year for e in entries}):
+        for year in sorted({e.form.year for e in entries}) if known else []:
             await batch._load_known(
                 communes, year, [e.form for e in entries if e.form.year == year]
             )
@@ -284,18 +300,20 @@ class _Batch:
         for start in range(0, len(created), CHUNK):
             chunk = created[start : start + CHUNK]
             user_ids += await session.scalars(
-                insert(User).returning(User.id, sort_by_parameter_order=True),
+                insert(User.__table__).returning(User.__table__.c.id, sort_by_parameter_order=True),
                 [{"locale": "vi", "created_at": now} for _ in chunk],
             )
         profiles = [self._profile(u, e.form) for u, (_, e) in zip(user_ids, created, strict=True)]
         for start in range(0, len(profiles), CHUNK):
-            await session.execute(insert(Profile), profiles[start : start + CHUNK])
+            await session.execute(insert(Profile.__table__), profiles[start : start + CHUNK])
         new = [(i, e, u) for u, (i, e) in zip(user_ids, created, strict=True)] + attach
         rows = [self._assessment(u, e.form) for _, e, u in new]
         ids: list[int] = []
         for start in range(0, len(rows), CHUNK):
             ids += await session.scalars(
-                insert(Assessment).returning(Assessment.id, sort_by_parameter_order=True),
+                insert(Assessment.__table__).returning(
+                    Assessment.__table__.c.id, sort_by_parameter_order=True
+                ),
                 rows[start : start + CHUNK],
             )
         for (i, _, _), assessment_id in zip(new, ids, strict=True):
@@ -314,7 +332,7 @@ class _Batch:
             for answer in self._answers(assessment_id, e)
         ]
         for start in range(0, len(answers), CHUNK):
-            await session.execute(insert(Answer), answers[start : start + CHUNK])
+            await session.execute(insert(Answer.__table__), answers[start : start + CHUNK])
         saved = [d for d in done if d.outcome in (Outcome.CREATED, Outcome.UPDATED)]
         await work.record_each(
             self.actor,
@@ -330,7 +348,6 @@ class _Batch:
         for d in done:
             if d.outcome == Outcome.REFUSED:
                 await work.record(self.actor, "paper.refused", None, reason=str(d.reason))
-        await self._tell_deciders(saved)
 
     def _profile(self, user_id: int, form: Form) -> dict[str, Any]:
         now, unit = self.work.now, self.unit_of(form)
@@ -397,9 +414,10 @@ class _Batch:
             for indicator_id, answered in entry.form.answers.items()
         ]
 
-    async def _tell_deciders(self, saved: list[Entered]) -> None:
-        """One notice per officer told, however many forms: the batch's forms counted by
+    async def tell_deciders(self, done: Sequence[Entered]) -> None:
+        """One notice per officer told, however many forms: the forms saved counted by
         who decides them (their unit, commune and group)."""
+        saved = [d for d in done if d.outcome in (Outcome.CREATED, Outcome.UPDATED)]
         counts: dict[int, int] = {}
         places: dict[tuple[str, int | None, str], int] = {}
         for d in saved:
