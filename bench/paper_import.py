@@ -135,8 +135,14 @@ def main() -> None:
             f"{wall / read:.1f}x the reference"
         )
         print(f"  {line}")
-    verdict = "met" if first * scale < 60 else "MISSED (wall)"
-    print(f"target 10,000 rows under 60 s: {first * scale:.0f} s wall at this rate: {verdict}")
+    # On a machine shared with other work the wall time grows with the load; the CPU time
+    # is what the import itself costs.
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    for what, seconds in (("wall", first), ("CPU", first_cpu)):
+        at = seconds * scale
+        print(
+            f"target 10,000 rows under 60 s, by {what} time: {at:.0f} s: {'met' if at < 60 else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

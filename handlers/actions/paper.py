@@ -158,6 +158,26 @@ async def tell_deciders(work: Work, actor: Actor, done: Sequence[Entered]) -> No
     await batch.tell_deciders(done)
 
 
+async def attach_scan(
+    work: Work, actor: Actor, assessment_id: int, item: Mapping[str, Any]
+) -> None:
+    """Keep the photo or scan of the paper form (a file reference) as evidence behind each
+    answer written on it. Only the officer who entered the form may (OUT_OF_SCOPE, noted,
+    for anyone else)."""
+    a = await work.session.get(
+        Assessment, assessment_id, options=[selectinload(Assessment.answers)]
+    )
+    if a is None or a.source != PAPER or a.entered_by is None or a.entered_by != actor.user_id:
+        await work.record(actor, "paper.refused", str(assessment_id))
+        raise Refused(Reason.OUT_OF_SCOPE)
+    for answer in a.answers:
+        # A new list, so the change is seen and saved (JSON columns do not track edits).
+        answer.evidence = [*answer.evidence, dict(item)]
+    await work.record(
+        actor, "paper.scan_attached", str(a.id), mime=item.get("mime"), size=item.get("size")
+    )
+
+
 class _Batch:
     """Everything a batch of forms needs from the database, read up front."""
 

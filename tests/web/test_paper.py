@@ -28,6 +28,7 @@ ANSWERS = {
     "I9": "Luôn như vậy",
     "I10": "Thường xuyên",
 }
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64  # enough of a picture to be served as one
 FORM = {
     "group": "residents",
     "name": "Đặng Văn Tư",
@@ -54,9 +55,19 @@ async def test_a_paper_form_reaches_the_queue_and_another_officer_decides_it(
     assert status == 200 and "Kiểm tra trước khi lưu" in page and "Lưu phiếu" in page
     async with session_factory() as session:
         assert await session.scalar(select(Assessment).where(Assessment.source == "paper")) is None
-    status, location, _ = await officer.post("/web/paper/save", FORM)
-    assert status == 303 and location.startswith("/web/paper?saved=")
+    photo = FormData({"csrf": officer.csrf, **FORM})
+    photo.add_field("scan", b"not a picture", filename="phieu.exe")
+    response = await officer.client.post("/web/paper/save", data=photo, allow_redirects=False)
+    assert response.status == 400 and "JPG, PNG hoặc PDF" in await response.text()
+    photo = FormData({"csrf": officer.csrf, **FORM})
+    photo.add_field("scan", PNG, filename="phieu.png", content_type="image/png")
+    response = await officer.client.post("/web/paper/save", data=photo, allow_redirects=False)
+    location = response.headers["Location"]
+    assert response.status == 303 and location.startswith("/web/paper?saved=")
     paper_id = int(location.rsplit("=", 1)[1])
+    # The photo of the form stands behind each answer, for whoever verifies it.
+    response = await officer.client.get(f"/web/case/{paper_id}/evidence/I5/0")
+    assert response.status == 200 and await response.read() == PNG
     _, queue = await officer.get("/web/")
     # The forms one entered wait for someone else: shown, never selectable.
     assert "Anh/Chị đã nhập" in queue and f'value="{paper_id}" id="pick' not in queue

@@ -6,12 +6,16 @@ Every rule is the action's (handlers/actions/paper.py) and the form reader's
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiMapping
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import paper_xlsx
+from bot import paper_xlsx, personal_files
 from bot.web.console import render
 from bot.web.console.auth import see_other
 from bot.web.console.config import config, viewer, work
@@ -20,6 +24,7 @@ from handlers import paper_form
 from handlers.actions import Reason, Refused
 from handlers.actions import paper as act
 from handlers.i18n import LOCAL_TZ, N_
+from storage.models import Assessment
 
 NOT_STAFF = N_("Trang này dành cho cán bộ xác minh.")
 OUT_OF_SCOPE = N_("Người này không thuộc phạm vi Anh/Chị phụ trách.")
@@ -119,6 +124,11 @@ async def _submit(request: web.Request, *, save: bool) -> web.Response:
     if isinstance(read, list):
         return await _entry(request, form, problems=read, status=400)
     choice = str(form.get("choice", ""))
+    scan = form.get("scan") if save else None
+    if not isinstance(scan, web.FileField) or not scan.filename or cfg.files is None:
+        scan = None
+    elif _scan_type(scan) is None:
+        return await _entry(request, form, error=who.t._(BAD_SCAN), status=400)
     async with cfg.sessions() as db, db.begin():
         w = work(request, db)
         try:
@@ -126,13 +136,12 @@ async def _submit(request: web.Request, *, save: bool) -> web.Response:
                 checked = await act.check(w, who.actor, read)
                 failure = None
             else:
-                entered = await act.enter(
-                    w,
-                    who.actor,
-                    read,
-                    choice=_choice(choice),
-                )
+                entered = await act.enter(w, who.actor, read, choice=_choice(choice))
                 failure = None
+                saved = entered.outcome in (act.Outcome.CREATED, act.Outcome.UPDATED)
+                if scan is not None and saved and entered.assessment_id is not None:
+                    item = await _keep_scan(request, db, entered.assessment_id, scan)
+                    await act.attach_scan(w, who.actor, entered.assessment_id, item)
         except Refused as refused:
             failure = refused
     if failure is not None:
@@ -145,6 +154,52 @@ async def _submit(request: web.Request, *, save: bool) -> web.Response:
     if not save:
         return await _entry(request, form, checked=checked)
     return see_other(f"/web/paper?saved={entered.assessment_id or ''}")
+
+
+# The photo or scan of a form: a picture or a PDF, as a phone or a scanner makes it.
+SCANS = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+MAX_SCAN = 10 * 1024 * 1024  # bytes
+BAD_SCAN = N_("Ảnh chụp phiếu phải là tệp JPG, PNG hoặc PDF, tối đa 10 MB.")
+
+
+def _scan_type(scan: web.FileField) -> str | None:
+    """The scan's extension when its name and type are of an accepted kind and it is not
+    too big."""
+    extension = Path(scan.filename).suffix.lower().removeprefix(".")
+    mime = SCANS.get(extension)
+    if mime is None or scan.content_type not in (mime, "application/octet-stream"):
+        return None
+    scan.file.seek(0, 2)
+    size = scan.file.tell()
+    scan.file.seek(0)
+    return extension if 0 < size <= MAX_SCAN else None
+
+
+async def _keep_scan(
+    request: web.Request, db: AsyncSession, assessment_id: int, scan: web.FileField
+) -> dict[str, Any]:
+    """The scan written into its person's folder, and its reference as evidence."""
+    cfg = config(request)
+    assert cfg.files is not None
+    extension = _scan_type(scan) or "pdf"
+    user_id = await db.scalar(select(Assessment.user_id).where(Assessment.id == assessment_id))
+    path = personal_files.folder(cfg.files, user_id) / f"phieu-giay-{assessment_id}.{extension}"
+    data = scan.file.read()
+
+    def write() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    await asyncio.to_thread(write)
+    return {
+        "ref": str(path),
+        "mime": SCANS[extension],
+        "size": len(data),
+        "name": path.name,
+        "kind": "document" if extension == "pdf" else "photo",
+        "channel": "console",
+        "at": cfg.clock().isoformat(),
+    }
 
 
 def _choice(value: str) -> act.Choice | None:
