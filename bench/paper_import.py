@@ -140,9 +140,8 @@ def main() -> None:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for what, seconds in (("wall", first), ("CPU", first_cpu)):
         at = seconds * scale
-        print(
-            f"target 10,000 rows under 60 s, by {what} time: {at:.0f} s: {'met' if at < 60 else 'MISSED'}"
-        )
+        verdict = "met" if at < 60 else "MISSED"
+        print(f"target 10,000 rows under 60 s, by {what} time: {at:.0f} s: {verdict}")
 
 
 if __name__ == "__main__":
