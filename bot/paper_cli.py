@@ -84,6 +84,13 @@ def import_(
     rejects: Annotated[
         Path | None, typer.Option(help="Where --skip-invalid writes the rejected rows")
     ] = None,
+    by: Annotated[
+        int | None,
+        typer.Option(
+            help="The user id of the officer who collected the forms: their scope applies and "
+            "they may not decide these forms (default: the operator, for the province)"
+        ),
+    ] = None,
 ) -> None:
     """Import a village's paper forms as submissions waiting for verification. Every row
     is checked first; nothing is written unless all are valid (or --skip-invalid).
@@ -124,16 +131,17 @@ def import_(
 
     async def run(session):
         work = Work(session, content, catalogs, utcnow())
+        actor = Actor.operator() if by is None else Actor(by, "cli")
         done: list[act.Entered] = []
         with _progress() as bar:
             task = bar.add_task("Ghi vào cơ sở dữ liệu", total=len(entries))
             for start in range(0, len(entries), BATCH):
                 chunk = entries[start : start + BATCH]
                 done += await act.enter_many(
-                    work, Actor.operator(), chunk, choice=act.Choice(matched), tell=False
+                    work, actor, chunk, choice=act.Choice(matched), tell=False
                 )
                 bar.advance(task, len(chunk))
-        await act.tell_deciders(work, Actor.operator(), done)
+        await act.tell_deciders(work, actor, done)
         counts = {o.value: sum(d.outcome == o for d in done) for o in act.Outcome}
         await note(session, "paper.imported", None, file=file.name, **counts)
         return done, counts

@@ -4,6 +4,7 @@ line's checks."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from io import BytesIO
 
 from aiohttp import FormData
@@ -12,9 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.paper_xlsx import SHEET, headers
+from bot.reports.summary import Tally
 from content import Content
 from storage.models import Assessment, Certificate
+from storage.repositories import reports
 from tests.web.conftest import YEAR, World
+from tests.web.seed import HAI_CHAU
 
 ANSWERS = {
     "I1": "Gần như mỗi ngày",
@@ -87,6 +91,18 @@ async def test_a_paper_form_reaches_the_queue_and_another_officer_decides_it(
             select(Certificate).where(Certificate.assessment_id == paper_id)
         )
     assert certificate is not None and certificate.full_name == "Đặng Văn Tư"
+    # The report counts it once, as a paper form, among the recognised.
+    async with session_factory() as session:
+        counts = await reports.counts(
+            session, YEAR, reports.Scope(commune_code=HAI_CHAU), datetime(2027, 1, 1, tzinfo=UTC)
+        )
+    tally = Tally()
+    for count in counts:
+        tally.add(count)
+    assert (tally.by_paper, tally.by_assisted) == (1, 0)
+    assert tally.by_chat + tally.by_paper == tally.submitted
+    paper = [c for c in counts if c.source == "paper"]
+    assert [(c.status, c.n) for c in paper] == [("approved", 1)]
     again = await sign_in(world.officer)
     status, _, page = await again.post("/web/paper/check", FORM)
     assert status == 200 and "Năm nay đã có người trùng" in page
