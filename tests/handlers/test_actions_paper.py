@@ -150,3 +150,15 @@ async def test_a_second_officer_ends_the_sole_officers_allowance(bot_engine: Eng
     done = await run(bot_engine, act.enter, me, form(bot_engine))
     assert refused(await run(bot_engine, review.approve, me, done.assessment_id), Reason.ENTERED)
     assert refused(await run(bot_engine, staff.allow_sole, admin, role.id, True), Reason.NOT_SOLE)
+
+
+async def test_in_chat_the_entering_officer_is_told_another_officer_decides(
+    bot_engine: Engine,
+) -> None:
+    entering = await join(bot_engine, "entering", StaffRole.OFFICER, HAI_CHAU)
+    done = await run(bot_engine, act.enter, await actor(entering), form(bot_engine))
+    await entering.payload(f"*review:{done.assessment_id}")  # they may read it
+    await entering.press("Duyệt")
+    assert "Anh/Chị đã nhập phiếu này nên không tự xác minh được" in entering.text
+    async with bot_engine.sessions() as session:
+        assert (await session.get(Assessment, done.assessment_id)).status == "submitted"
