@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.paper_xlsx import SHEET, headers
 from bot.reports.summary import Tally
 from content import Content
-from storage.models import Assessment, Certificate
+from storage.models import Assessment, AuditEntry, Certificate, Staff
 from storage.repositories import reports
 from tests.handlers.test_actions_paper import GOOD as ANSWERS
 from tests.web.conftest import YEAR, World
@@ -128,3 +128,29 @@ async def test_an_uploaded_workbook_is_checked_whole_before_anything_is_written(
     assert status == 200 and "nhập mới: 1" in page
     status, page = await upload(skip_invalid="on")
     assert "nhập mới: 0" in page and "đã có, không đổi: 1" in page
+
+
+async def test_an_admin_lets_a_sole_officer_decide_their_own_forms(
+    sign_in, world: World, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    officer = await sign_in(world.officer)
+    await officer.get("/web/paper")
+    _, location, _ = await officer.post("/web/paper/save", FORM)
+    paper_id = int(location.rsplit("=", 1)[1])
+    async with session_factory() as session:
+        role = await session.scalar(select(Staff.id).where(Staff.user_id == world.officer))
+    admin = await sign_in(world.admin)
+    _, page = await admin.get("/web/people")
+    assert "Cho tự xác minh phiếu mình nhập" in page
+    status, location, _ = await admin.post(f"/web/people/{role}/sole", {"allow": "1"})
+    assert (status, location) == (303, "/web/people")
+    _, page = await admin.get("/web/people")
+    assert "Được tự xác minh phiếu mình nhập" in page
+    officer = await sign_in(world.officer)
+    status, location, _ = await officer.post(f"/web/case/{paper_id}/approve", {})
+    assert (status, location) == (303, f"/web/case/{paper_id}?done=approved")
+    async with session_factory() as session:
+        audited = await session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "staff.sole_allowed")
+        )
+    assert audited is not None and audited.actor_user_id == world.admin
