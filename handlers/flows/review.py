@@ -89,8 +89,7 @@ def refusal(ctx: Context, refused: Refused) -> None:
     elif refused.reason == Reason.ENTERED:
         ctx.say(
             ctx._(
-                "Anh/Chị đã nhập phiếu này nên không tự xác minh được: một cán bộ khác sẽ "
-                "xác minh."
+                "Anh/Chị đã nhập phiếu này nên không tự xác minh được: một cán bộ khác sẽ xác minh."
             )
         )
     else:
