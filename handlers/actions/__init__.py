@@ -22,9 +22,14 @@ Modules:
   `queue` (waiting cases in scope, oldest first; audited), `approve` (adjustments,
   `confirm_duplicate`), `return_` (flagged indicators, comment), `reject` (reason), `reopen`
   (reason), `bulk_approve` (the selected that may be approved as they stand);
-- `staff`: `join`, `invite`, `invites`, `cancel_invite`, `revoke`, `people`, `scope_name`;
+- `staff`: `join`, `invite`, `invites`, `cancel_invite`, `revoke`, `people`, `scope_name`,
+  `allow_sole`;
 - `certificates`: `revoke` (and `issue`/`withdraw`, parts of approve and reopen);
 - `console`: `signin_link` (a one-time link to the web console);
+- `paper`: `check` (a paper form's summary and the people already known with its key),
+  `enter` / `enter_many` (saved as submissions: update, skip or a new person when known),
+  `attach_scan` (the photo of the form as evidence); `staff.allow_sole` lets a scope's only
+  officer decide the forms they entered;
 - `rules`: role and scope, conflict of interest, who decides a case, duplicates: the one
   place they live.
 
