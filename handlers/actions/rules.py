@@ -77,8 +77,13 @@ async def deciders(
     mine = profile_key(citizen)
     found = neutral(levels, lambda u: same_person(citizen.user_id, mine, u, keys.get(u)))
     if entered_by is not None and not await staff.sole_allowed(session, entered_by, citizen):
-        found = [kept for level in found if (kept := [u for u in level if u != entered_by])]
+        found = without(found, entered_by)
     return found[0] if found else []
+
+
+def without(levels: Sequence[list[int]], entered_by: int) -> list[list[int]]:
+    """The levels without the officer who entered the form (a level left empty goes)."""
+    return [kept for level in levels if (kept := [u for u in level if u != entered_by])]
 
 
 async def may_decide_entered(

@@ -168,6 +168,7 @@ class Waiting:
     unit_id: int | None
     user_id: int
     birth_year: int | None
+    entered_by: int | None  # the officer who entered a paper form
 
 
 async def waiting_since(session: AsyncSession, before: datetime) -> list[Waiting]:
@@ -182,6 +183,7 @@ async def waiting_since(session: AsyncSession, before: datetime) -> list[Waiting
             Profile.unit_id,
             Profile.user_id,
             Profile.birth_year,
+            Assessment.entered_by,
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .where(Assessment.status.in_(AWAITING), Assessment.submitted_at < before)

@@ -10,10 +10,12 @@ from sqlalchemy import select
 from handlers import paper_form
 from handlers.actions import Reason, review, staff
 from handlers.actions import paper as act
+from handlers.digest import review_digest
 from handlers.engine import Engine
 from storage.models import Assessment, Profile, StaffRole
 from tests.handlers.actions_helpers import act as run
 from tests.handlers.actions_helpers import actor, refused
+from tests.handlers.conftest import Clock
 from tests.handlers.test_notices import join, notices
 
 HAI_CHAU = "20242"
@@ -162,3 +164,23 @@ async def test_in_chat_the_entering_officer_is_told_another_officer_decides(
     assert "Anh/Chị đã nhập phiếu này nên không tự xác minh được" in entering.text
     async with bot_engine.sessions() as session:
         assert (await session.get(Assessment, done.assessment_id)).status == "submitted"
+
+
+async def test_the_reminder_of_a_waiting_form_goes_to_another_officer(
+    bot_engine: Engine, clock: Clock
+) -> None:
+    entering = await join(bot_engine, "entering", StaffRole.OFFICER, HAI_CHAU)
+    other = await join(bot_engine, "other", StaffRole.OFFICER, HAI_CHAU)
+    me, colleague = await actor(entering), await actor(other)
+    await run(bot_engine, act.enter, me, form(bot_engine))
+    clock.advance(days=10)
+    async with bot_engine.sessions() as session:
+        replies = await review_digest(
+            session,
+            bot_engine.content,
+            bot_engine.catalogs,
+            clock(),
+            remind_days=3,
+            escalate_days=7,
+        )
+    assert [r.to_user_id for r in replies] == [colleague.user_id]
