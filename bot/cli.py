@@ -15,6 +15,7 @@ import typer
 from bot import certificate_cli, receipts_cli, unit_cli
 from bot.audit_cli import audit_app, note, operator, set_operator
 from bot.inbox_cli import inbox_app
+from bot.paper_cli import paper_app
 from bot.settings import Settings
 from content import Content, ContentError, check_content, load_content
 from content.scoring import score as score_points
@@ -61,6 +62,7 @@ review_app = typer.Typer(help="Decisions on self-assessments.", no_args_is_help=
 app.add_typer(review_app, name="review")
 app.add_typer(inbox_app, name="inbox")
 app.add_typer(audit_app, name="audit")
+app.add_typer(paper_app, name="paper")
 
 
 @app.callback()
@@ -80,8 +82,6 @@ def _operator(
 
 certificate_app.command("batch")(certificate_cli.batch)
 unit_app.command("communes")(unit_cli.communes)
-paper_app = typer.Typer(help="Paper forms and their receipts.", no_args_is_help=True)
-app.add_typer(paper_app, name="paper")
 paper_app.command("receipts")(receipts_cli.receipts)
 
 

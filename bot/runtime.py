@@ -69,6 +69,7 @@ class Runtime:
             telegram_bot=self.settings.telegram_bot_username,
             public_stats=self.settings.public_stats,
             association=self.settings.issuer,
+            files=Path(self.settings.documents_dir),
         )
 
     async def close(self) -> None:

@@ -36,6 +36,8 @@ async def review_digest(
         return []
     roster = await staff.roster(session)
     keys = await rules.keys_of(session, roster.everyone)
+    # Where each officer who entered a waiting paper form may decide it themselves.
+    sole = {u: await staff.sole_places(session, u) for u in {w.entered_by for w in late} if u}
     # officer -> submission id -> (the submission, whether it came up from below)
     mine: dict[int, dict[int, tuple[reviews.Waiting, bool]]] = defaultdict(dict)
     for w in late:
@@ -45,6 +47,8 @@ async def review_digest(
             roster.levels(w.commune_code, w.unit_id, kinds),
             lambda u, w=w, key=key: rules.same_person(w.user_id, key, u, keys.get(u)),
         )
+        if w.entered_by and not staff.in_places(sole[w.entered_by], w.commune_code, w.unit_id):
+            levels = rules.without(levels, w.entered_by)  # another officer decides it
         escalated = now - w.submitted_at > timedelta(days=escalate_days)
         for officer in levels[0] if levels else []:
             mine[officer].setdefault(w.assessment_id, (w, False))

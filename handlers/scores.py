@@ -34,9 +34,19 @@ def result_of(
     adjustments: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ScoreResult:
     """The result under the pass rules of the citizen's commune."""
-    disadvantaged = content.units.is_disadvantaged(citizen.commune_code or "")
-    group = content.criteria_for(assessment.target_group, assessment.year)
-    return score(group, points_of(assessment, adjustments), disadvantaged)
+    return result_for(
+        content,
+        content.criteria_for(assessment.target_group, assessment.year),
+        citizen.commune_code,
+        points_of(assessment, adjustments),
+    )
+
+
+def result_for(
+    content: Content, group: CriteriaGroup, commune_code: str | None, points: Mapping[str, int]
+) -> ScoreResult:
+    """These points' result under the pass rules of this commune."""
+    return score(group, points, content.units.is_disadvantaged(commune_code or ""))
 
 
 def adjustment_lines(

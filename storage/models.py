@@ -552,6 +552,10 @@ class Staff(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    # Set by an admin for the only officer of a unit or commune: they may decide the paper
+    # forms they entered themselves (there is no one else); ignored once a second officer
+    # joins their scope.
+    sole_allowed_at: Mapped[datetime | None]
 
 
 class Invite(Base):

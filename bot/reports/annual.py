@@ -408,6 +408,9 @@ class AnnualReport:
                 Column(_("Xã, phường") if scope.province else _("Đơn vị"), Kind.TEXT, 24),
                 Column(_("Đăng ký"), Kind.COUNT, 9),
                 Column(_("Đã nộp"), Kind.COUNT, 9),
+                Column(_("Nộp qua trò chuyện"), Kind.COUNT, 9),
+                Column(_("Phiếu giấy"), Kind.COUNT, 9),
+                Column(_("Cán bộ hỗ trợ nhập"), Kind.COUNT, 9),
                 *(
                     Column(_("Công nhận: {group}").format(group=title), Kind.COUNT, 12)
                     for title in self.groups.values()
@@ -431,6 +434,9 @@ class AnnualReport:
                 self._place_name(place),
                 total.registered,
                 total.submitted,
+                total.by_chat,
+                total.by_paper,
+                total.by_assisted,
                 *(place.groups[g].approved if g in place.groups else 0 for g in self.groups),
                 total.approved,
                 total.pending,

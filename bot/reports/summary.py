@@ -27,18 +27,25 @@ class Tally:
     # Of the approved, those whose latest digital-skills check reached the plan's levels.
     skilled: int = 0
     proficient: int = 0
+    # The submitted by where they came from, each once: the citizen in chat, a paper form
+    # an officer entered, or taken by an officer with the citizen beside them.
+    by_chat: int = 0
+    by_paper: int = 0
+    by_assisted: int = 0
 
     def add(self, count: Count) -> None:
         if count.status is None:
             self.registered += count.n
             return
+        if count.status == AssessmentStatus.DRAFT:
+            return
+        source = f"by_{count.source or 'chat'}"
+        setattr(self, source, getattr(self, source) + count.n)
         if count.status == REVOKED:
             self.submitted += count.n
             self.revoked += count.n
             return
         status = AssessmentStatus(count.status)
-        if status == AssessmentStatus.DRAFT:
-            return
         self.submitted += count.n
         if status in (AssessmentStatus.SUBMITTED, AssessmentStatus.REOPENED):
             self.pending += count.n

@@ -23,7 +23,7 @@ Modules:
   `confirm_duplicate`), `return_` (flagged indicators, comment), `reject` (reason), `reopen`
   (reason), `bulk_approve` (the selected that may be approved as they stand);
 - `staff`: `join`, `invite`, `invites`, `cancel_invite`, `revoke`, `people` (noted when a
-  person reads it), `scope_name`, and `manager`/`manages` (who manages which commune);
+  person reads it), `scope_name`, `manager`/`manages` (who manages which commune), `allow_sole`;
 - `units`: `listed`, `add`;
 - `populations`: `set_figures`, `import_csv` (all lines or none; `BadFigures` names the
   line), `figures`;
@@ -35,6 +35,10 @@ Modules:
 - `console`: `signin_link` (a one-time link to the web console);
 - `claims`: `receipts` (fresh claim codes for a unit's people without a chat; audited),
   `for_assisted` (the code of a person whose consent the officer witnessed);
+- `paper`: `check` (a paper form's summary and the people already known with its key),
+  `enter` / `enter_many` (saved as submissions: update, skip or a new person when known),
+  `attach_scan` (the photo of the form as evidence); `staff.allow_sole` lets a scope's only
+  officer decide the forms they entered;
 - `rules`: role and scope, conflict of interest, who decides a case, duplicates: the one
   place they live.
 

@@ -50,11 +50,20 @@ class Work:
     async def record(self, actor: Actor, action: str, subject: str | None, **details: Any) -> None:
         """One audit row, written now, saying from where unless from the chat. Details never
         hold personal data."""
+        await self.record_each(actor, action, [(subject, details)])
+
+    async def record_each(
+        self, actor: Actor, action: str, rows: Sequence[tuple[str | None, dict[str, Any]]]
+    ) -> None:
+        """One audit row per (subject, details), written with one statement."""
         via = {} if actor.via == "chat" else {"via": actor.via}
-        entry = audit.NewEntry(
-            actor.user_id, action, subject, {**details, **via}, actor_name=actor.name
-        )
-        await audit.record(self.session, [entry], self.now)
+        entries = [
+            audit.NewEntry(
+                actor.user_id, action, subject, {**details, **via}, actor_name=actor.name
+            )
+            for subject, details in rows
+        ]
+        await audit.record(self.session, entries, self.now)
 
     async def speak_to(self, user_ids: Sequence[int]) -> dict[int, Translator]:
         """How to speak to each person, in their own language."""
@@ -71,6 +80,10 @@ class Reason(StrEnum):
     NOT_STAFF = "not_staff"  # no role that allows this
     OUT_OF_SCOPE = "out_of_scope"  # no such record, or outside the actor's scope (never which)
     OWN_CASE = "own_case"  # the actor's own person: the scope above decides
+    ENTERED = "entered"  # a form the actor entered (paper, assisted): another officer decides
+    MATCHED = "matched"  # a paper form of someone already known: update, skip or a new person?
+    LOCKED = "locked"  # a record a paper form may not change (the citizen's own, or decided)
+    NOT_SOLE = "not_sole"  # the officer is not their scope's only one: no waiver to give
     DECIDED = "decided"  # no longer waits for a decision (someone was first), or revoked
     NOT_DECIDED = "not_decided"  # nothing decided to take back
     FAILS_RULES = "fails_rules"  # the result (with adjustments) misses the pass rules

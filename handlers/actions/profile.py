@@ -27,6 +27,7 @@ from handlers.actions import rules
 from storage.models import Assessment, AssessmentStatus, Certificate, Profile
 from storage.repositories import audit, certificates
 
+MIN_AGE, MAX_AGE = 6, 110  # the ages a birth year may give, wherever it is entered
 GUARDIAN_AGE = 16  # Law 91/2025: under 16 needs a parent's or guardian's consent too
 LEARNERS = "learners"  # the only group open to someone under GUARDIAN_AGE
 

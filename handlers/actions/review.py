@@ -20,7 +20,7 @@ from handlers.actions.base import Actor, Likeness, Reason, Refused, Work, clean_
 from handlers.events import Reply, ReplyKind
 from handlers.scores import adjustment_lines, own_points, result_of
 from storage.models import Assessment, AssessmentStatus, Certificate, Profile
-from storage.repositories import reviews
+from storage.repositories import reviews, staff
 
 # {indicator id: {"points": n, "reason": text}}, as kept on the assessment.
 Adjustments = Mapping[str, Mapping[str, Any]]
@@ -87,20 +87,11 @@ async def evidence(work: Work, actor: Actor, assessment_id: int) -> Case:
 async def waiting(work: Work, actor: Actor, assessment_id: int) -> tuple[Assessment, Profile]:
     """The case if the actor may act on it and it waits for a decision; DECIDED (with the
     case as it stands) when it does not."""
-    a, citizen = await _not_entered(work, actor, *await rules.case(work, actor, assessment_id))
+    a, citizen = await rules.case(work, actor, assessment_id)
     if a.status not in reviews.AWAITING:
         await work.record(actor, "review.too_late", str(a.id))
         raise Refused(Reason.DECIDED, assessment=a)
-    return a, citizen
-
-
-async def _not_entered(
-    work: Work, actor: Actor, a: Assessment, citizen: Profile
-) -> tuple[Assessment, Profile]:
-    """The case, unless the actor entered it for the citizen (conflict of interest)."""
-    if rules.entered_by_actor(a, actor):
-        await work.record(actor, "review.conflict", str(a.id), entered=True)
-        raise Refused(Reason.OWN_CASE)
+    await rules.not_entered(work, actor, a, citizen)
     return a, citizen
 
 
@@ -189,6 +180,15 @@ async def listed(
                 keys.get(actor.user_id),
             )
         ]
+        # The forms they entered wait for someone else, unless they may decide them.
+        if any(row.entered_by == actor.user_id for row in found):
+            sole = await staff.sole_places(work.session, actor.user_id)
+            found = [
+                row
+                for row in found
+                if row.entered_by != actor.user_id
+                or staff.in_places(sole, row.commune_code, row.unit_id)
+            ]
     return found
 
 
@@ -314,7 +314,8 @@ async def reopen(work: Work, actor: Actor, assessment_id: int, *, reason: str) -
     decision again ("reopened"); an approval's certificate is revoked with it (so reports no
     longer count it), and the citizen is told why. NOT_DECIDED when there is no decision
     to take back."""
-    a, citizen = await _not_entered(work, actor, *await rules.case(work, actor, assessment_id))
+    a, citizen = await rules.case(work, actor, assessment_id)
+    await rules.not_entered(work, actor, a, citizen)
     note = clean_note(reason)
     previous = AssessmentStatus(a.status)
     if previous not in reviews.DECIDED or not await reviews.reopen(

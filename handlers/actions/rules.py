@@ -1,7 +1,8 @@
 """The rules every decision shares, in one place: whose cases an actor may touch (role and
 scope), who is the citizen's own person (conflict of interest), who decides a case (the
-nearest scope with no one of the citizen's own person in it), and which records may be the
-same person twice (duplicates)."""
+nearest scope with no one of the citizen's own person in it, and never the officer who
+entered the form, unless they are their scope's only officer and an admin allowed it), and
+which records may be the same person twice (duplicates)."""
 
 from __future__ import annotations
 
@@ -65,19 +66,44 @@ async def deciders(
     entered_by: int | None = None,
 ) -> list[int]:
     """Who is told of a citizen's submission: the nearest neutral level (user ids, in the
-    order they joined), without the officer who entered it (who may not decide it); none
-    when there is no officer or admin for it yet."""
+    order they joined), without the officer who entered the form unless they may decide it
+    (`may_decide_entered`); none when there is no officer or admin for it yet."""
     roster = await staff.roster(
         session, commune_code=citizen.commune_code or "", unit_id=citizen.unit_id
     )
     every = roster.levels(
         citizen.commune_code, citizen.unit_id, content.routing.kinds_for(target_group)
     )
-    levels = [kept for level in every if (kept := [u for u in level if u != entered_by])]
     keys = await keys_of(session, roster.everyone)
     mine = profile_key(citizen)
-    found = neutral(levels, lambda u: same_person(citizen.user_id, mine, u, keys.get(u)))
+    found = neutral(every, lambda u: same_person(citizen.user_id, mine, u, keys.get(u)))
+    if entered_by is not None and not await staff.sole_allowed(session, entered_by, citizen):
+        found = without(found, entered_by)
     return found[0] if found else []
+
+
+def without(levels: Sequence[list[int]], entered_by: int) -> list[list[int]]:
+    """The levels without the officer who entered the form (a level left empty goes)."""
+    return [kept for level in levels if (kept := [u for u in level if u != entered_by])]
+
+
+async def may_decide_entered(
+    session: AsyncSession, user_id: int | None, a: Assessment, citizen: Profile
+) -> bool:
+    """Whether this person may decide this case as far as entering it goes: anyone but the
+    officer who entered the form, who may only as the only officer of a scope covering the
+    citizen, allowed by an admin (`staff.allow_sole`)."""
+    if a.entered_by is None or a.entered_by != user_id:
+        return True
+    return await staff.sole_allowed(session, user_id, citizen)
+
+
+async def not_entered(work: Work, actor: Actor, a: Assessment, citizen: Profile) -> None:
+    """Refuse (ENTERED, noted as a conflict of interest) a decision by the officer who
+    entered the form."""
+    if not await may_decide_entered(work.session, actor.user_id, a, citizen):
+        await work.record(actor, "review.conflict_entered", str(a.id))
+        raise Refused(Reason.ENTERED)
 
 
 async def roles_of(work: Work, actor: Actor) -> list[Scope]:
@@ -109,12 +135,6 @@ async def case(work: Work, actor: Actor, assessment_id: int) -> tuple[Assessment
         await work.record(actor, "review.conflict", str(assessment_id))
         raise Refused(Reason.OWN_CASE)
     return found
-
-
-def entered_by_actor(assessment: Assessment, actor: Actor) -> bool:
-    """Whether the actor entered this assessment for the citizen (a paper form, assisted
-    entry): they may not also decide it."""
-    return actor.user_id is not None and assessment.entered_by == actor.user_id
 
 
 async def likeness(work: Work, a: Assessment, citizen: Profile) -> list[Likeness]:

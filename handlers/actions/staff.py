@@ -191,3 +191,22 @@ async def people(work: Work, actor: Actor, *, include_revoked: bool = False) -> 
     if actor.user_id is not None:
         await work.record(actor, "staff.listed", None, roles=len(members))
     return members
+
+
+async def allow_sole(work: Work, actor: Actor, staff_id: int, allowed: bool) -> None:
+    """Let (or no longer let) an officer who is the only one of their unit or commune decide
+    the paper forms they entered themselves: there is no one else to. NOT_FOUND when the
+    role is not an active officer's the actor manages, NOT_SOLE when it shares its scope
+    (the allowance would be ignored anyway: `rules.may_decide_entered`)."""
+    roles = await manager(work, actor)
+    found = await work.session.get(Staff, staff_id)
+    if found is None or found.revoked_at is not None or not manages(roles, found.commune_code):
+        raise Refused(Reason.NOT_FOUND)
+    if allowed and await staff.officers_alike(work.session, found.commune_code, found.unit_id) != 1:
+        await work.record(actor, "staff.sole_refused", f"staff:{staff_id}")
+        raise Refused(Reason.NOT_SOLE)
+    if not await staff.allow_sole(work.session, staff_id, allowed, work.now):
+        raise Refused(Reason.NOT_FOUND)
+    await work.record(
+        actor, "staff.sole_allowed" if allowed else "staff.sole_ended", f"staff:{staff_id}"
+    )

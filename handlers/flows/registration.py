@@ -5,7 +5,7 @@ from __future__ import annotations
 from content import CriteriaGroup
 from content.text import normalize
 from handlers.actions import profile as details
-from handlers.actions.profile import GUARDIAN_AGE, LEARNERS, Detail, apply
+from handlers.actions.profile import GUARDIAN_AGE, LEARNERS, MAX_AGE, MIN_AGE, Detail, apply
 from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows import menu, privacy, profile
@@ -16,8 +16,6 @@ from storage.repositories import guardians, links, staff
 
 FLOW = "register"
 ORDER = ("name", "birth_year", "group", "commune", "subunit")
-MIN_AGE = 6
-MAX_AGE = 110
 NAME_MIN, NAME_MAX = 2, 100
 SUBUNIT_MAX = 120
 

@@ -86,6 +86,12 @@ def refusal(ctx: Context, refused: Refused) -> None:
                 "Bản này đã được chuyển cho cấp trên xác minh."
             )
         )
+    elif refused.reason == Reason.ENTERED:
+        ctx.say(
+            ctx._(
+                "Anh/Chị đã nhập phiếu này nên không tự xác minh được: một cán bộ khác sẽ xác minh."
+            )
+        )
     else:
         ctx.say(ctx._("Anh/Chị không có quyền xem bản tự đánh giá này, hoặc bản này không còn."))
 

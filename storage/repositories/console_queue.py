@@ -57,6 +57,8 @@ class Row:
     total: int | None
     passed: bool | None
     evidence: int
+    unit_id: int | None
+    entered_by: int | None  # the officer who entered a paper form
 
 
 def _evidence_count() -> Any:
@@ -154,6 +156,8 @@ def _base() -> Select[Any]:
             Assessment.total,
             Assessment.passed,
             _evidence_count(),
+            Profile.unit_id,
+            Assessment.entered_by,
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .outerjoin(Unit, Unit.id == Profile.unit_id)

@@ -56,6 +56,7 @@ class Count:
     group: str | None
     status: str | None
     n: int
+    source: str | None = None  # of an assessment: chat, paper or assisted
 
 
 async def counts(
@@ -88,14 +89,17 @@ async def counts(
             Assessment.target_group,
             state,
             func.count(),
+            Assessment.source,
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .outerjoin(Certificate, _certificate)
         .where(Assessment.year == year, scope.covers())
-        .group_by(Profile.commune_code, Profile.unit_id, Assessment.target_group, state)
+        .group_by(
+            Profile.commune_code, Profile.unit_id, Assessment.target_group, state, Assessment.source
+        )
     )
     return [Count(c, u, g, None, n) for c, u, g, n in registered] + [
-        Count(c, u, g, s, n) for c, u, g, s, n in assessed
+        Count(c, u, g, s, n, source) for c, u, g, s, n, source in assessed
     ]
 
 

@@ -108,6 +108,7 @@ class Listed:
     birth_year: int | None
     commune_code: str | None
     unit_id: int | None
+    entered_by: int | None  # the officer who entered a paper form
 
 
 async def listed(
@@ -129,6 +130,7 @@ async def listed(
             Profile.birth_year,
             Profile.commune_code,
             Profile.unit_id,
+            Assessment.entered_by,
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .where(Assessment.status.in_(statuses), _in_scope(roles))
@@ -166,6 +168,7 @@ class Waiting:
     unit_id: int | None
     user_id: int
     birth_year: int | None
+    entered_by: int | None  # the officer who entered a paper form
 
 
 async def waiting_since(session: AsyncSession, before: datetime) -> list[Waiting]:
@@ -180,6 +183,7 @@ async def waiting_since(session: AsyncSession, before: datetime) -> list[Waiting
             Profile.unit_id,
             Profile.user_id,
             Profile.birth_year,
+            Assessment.entered_by,
         )
         .join(Profile, Profile.user_id == Assessment.user_id)
         .where(Assessment.status.in_(AWAITING), Assessment.submitted_at < before)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Invite, Profile, Staff, StaffRole, Unit
@@ -147,6 +147,66 @@ async def revoke(session: AsyncSession, staff_id: int, now: datetime) -> bool:
         update(Staff).where(Staff.id == staff_id, Staff.revoked_at.is_(None)).values(revoked_at=now)
     )
     return done.rowcount == 1
+
+
+async def allow_sole(session: AsyncSession, staff_id: int, allowed: bool, now: datetime) -> bool:
+    """Set or clear an active officer role's allowance to decide the forms its holder
+    entered; False when there is no such role."""
+    done = await session.execute(
+        update(Staff)
+        .where(Staff.id == staff_id, Staff.revoked_at.is_(None), Staff.role == StaffRole.OFFICER)
+        .values(sole_allowed_at=now if allowed else None)
+    )
+    return done.rowcount == 1
+
+
+async def officers_alike(
+    session: AsyncSession, commune_code: str | None, unit_id: int | None
+) -> int:
+    """How many active officers share this scope (a unit's, or a commune's own)."""
+    unit = Staff.unit_id == unit_id if unit_id is not None else Staff.unit_id.is_(None)
+    found = await session.scalar(
+        select(func.count()).where(
+            Staff.role == StaffRole.OFFICER,
+            Staff.revoked_at.is_(None),
+            Staff.commune_code == commune_code,
+            unit,
+        )
+    )
+    return found or 0
+
+
+async def sole_places(session: AsyncSession, user_id: int | None) -> set[tuple[str, int | None]]:
+    """The scopes (commune, unit or None) where this person is an allowed officer and still
+    the only one."""
+    rows = await session.execute(
+        select(Staff.commune_code, Staff.unit_id).where(
+            Staff.user_id == user_id,
+            Staff.role == StaffRole.OFFICER,
+            Staff.revoked_at.is_(None),
+            Staff.sole_allowed_at.is_not(None),
+        )
+    )
+    return {
+        (commune_code or "", unit_id)
+        for commune_code, unit_id in rows.all()
+        if await officers_alike(session, commune_code, unit_id) == 1
+    }
+
+
+def in_places(
+    places: set[tuple[str, int | None]], commune_code: str | None, unit_id: int | None
+) -> bool:
+    """Whether a citizen of this commune and unit is in one of these scopes."""
+    return (commune_code or "", None) in places or (
+        unit_id is not None and any(unit == unit_id for _, unit in places)
+    )
+
+
+async def sole_allowed(session: AsyncSession, user_id: int, citizen: Profile) -> bool:
+    """Whether this person is an allowed and still the only officer of the citizen's unit
+    or commune."""
+    return in_places(await sole_places(session, user_id), citizen.commune_code, citizen.unit_id)
 
 
 @dataclass(frozen=True, slots=True)

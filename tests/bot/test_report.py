@@ -65,6 +65,10 @@ class Citizen:
     checks: list[tuple[int, datetime | None, str | None]] = field(default_factory=list)
     # (number, revoked_at, reason) of the certificate their approval issued
     certificate: tuple[str, datetime | None, str | None] | None = None
+    source: str = "chat"  # of their assessment: chat, paper or assisted
+
+
+SOURCES = ("chat", "paper", "assisted")
 
 
 @dataclass
@@ -145,6 +149,7 @@ async def generate(sessions: Sessions, content: Content, n: int = 300) -> Datase
                     total=rng.randint(50, 100),
                     submitted_at=submitted,
                     decided_at=decided,
+                    source=SOURCES[i % 3],  # not drawn: the other figures stay as they were
                 )
                 session.add(row)
                 await session.flush()
@@ -164,6 +169,7 @@ async def generate(sessions: Sessions, content: Content, n: int = 300) -> Datase
                     registered,
                     assessment,
                     certificate=certificate,
+                    source=SOURCES[i % 3],
                 )
             )
         await check_skills(session, content, citizens)
@@ -533,6 +539,9 @@ async def test_the_compact_summary_has_a_row_per_active_commune_and_groups_as_co
         "Xã, phường",
         "Đăng ký",
         "Đã nộp",
+        "Nộp qua trò chuyện",
+        "Phiếu giấy",
+        "Cán bộ hỗ trợ nhập",
         *(f"Công nhận: {title}" for title in titles),
         "Tổng số được công nhận",
         "Chờ xác minh",
@@ -557,12 +566,18 @@ async def test_the_compact_summary_has_a_row_per_active_commune_and_groups_as_co
         counts = tally(citizens, None)
         width = len(groups)
         assert list(row[3:5]) == counts[:2], row[1]
-        assert list(row[5 : 5 + width]) == [tally(citizens, g)[2] for g in groups], row[1]
-        assert list(row[5 + width : 7 + width]) == [counts[2], counts[5]], row[1]
+        # Every submission once, by where it came from.
+        sent = [c for c in citizens if c.assessment and c.assessment[1] == YEAR]
+        by_source = [
+            sum(c.source == s and c.assessment[3] != "draft" for c in sent) for s in SOURCES
+        ]
+        assert list(row[5:8]) == by_source and sum(by_source) == counts[1], row[1]
+        assert list(row[8 : 8 + width]) == [tally(citizens, g)[2] for g in groups], row[1]
+        assert list(row[8 + width : 10 + width]) == [counts[2], counts[5]], row[1]
         ratio = expected_ratio(data, citizens, row[1], 0, COMMUNITY)
-        assert row[7 + width] == (pytest.approx(ratio[1]) if ratio else ""), row[1]
+        assert row[10 + width] == (pytest.approx(ratio[1]) if ratio else ""), row[1]
         skilled, _ = skills(content, citizens, None)
-        assert row[9 + width] == (pytest.approx(skilled / counts[2]) if counts[2] else "")
+        assert row[12 + width] == (pytest.approx(skilled / counts[2]) if counts[2] else "")
 
 
 def verdict(share: float, target: float) -> tuple[str, float]:

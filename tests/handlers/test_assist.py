@@ -78,7 +78,7 @@ async def test_an_officer_takes_the_questionnaire_for_someone_and_gets_their_cod
     assert len(await notices(officer, "admin")) == 1
     assert not [n for n in await notices(officer, "officer") if "cần xác minh" in n]
     assert refused(
-        await act(bot_engine, review.approve, await actor(officer), a.id), Reason.OWN_CASE
+        await act(bot_engine, review.approve, await actor(officer), a.id), Reason.ENTERED
     )
 
     phone = Chat(bot_engine, user="hoa", channel="telegram")

@@ -124,7 +124,11 @@ class Browser:
 
 @pytest.fixture
 async def client(
-    session_factory: async_sessionmaker[AsyncSession], content: Content, clock: Clock, db_url: str
+    session_factory: async_sessionmaker[AsyncSession],
+    content: Content,
+    clock: Clock,
+    db_url: str,
+    tmp_path: Path,
 ) -> AsyncIterator[TestClient]:
     catalogs = load_catalogs()
     documents = Documents(
@@ -141,6 +145,7 @@ async def client(
             catalogs=catalogs,
             clock=clock,
             documents=documents,
+            files=tmp_path / "files",
         ),
     )
     async with TestClient(TestServer(app)) as test_client:

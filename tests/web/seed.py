@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
@@ -218,6 +218,14 @@ async def citizens(
     ):
         for start in range(0, len(rows), 2000):
             await session.execute(insert(table), rows[start : start + 2000])
+    if session.bind.dialect.name == "postgresql":
+        # The ids were given: the sequences go on after them, for rows the console makes.
+        for table in ("users", "assessments"):
+            await session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+                )
+            )
     return [a["id"] for a in assessments]
 
 

@@ -16,6 +16,7 @@ from bot.web.console import (
     broadcasts,
     case,
     dashboard,
+    paper,
     people,
     progress,
     queue,
@@ -44,5 +45,6 @@ def make_console(config: ConsoleConfig) -> web.Application:
     units.routes(app)
     audit.routes(app)
     progress.routes(app)
+    paper.routes(app)
     app.router.add_static("/static", STATIC, append_version=True, name="static")
     return app

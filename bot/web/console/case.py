@@ -44,6 +44,9 @@ REFUSALS = {
         "Đây là bản tự đánh giá của chính Anh/Chị: Anh/Chị không tự xác minh được. "
         "Bản này đã được chuyển cho cấp trên xác minh."
     ),
+    Reason.ENTERED: N_(
+        "Anh/Chị đã nhập phiếu này nên không tự xác minh được: một cán bộ khác sẽ xác minh."
+    ),
     Reason.NOT_DECIDED: N_("Bản tự đánh giá này chưa có quyết định nào để mở lại."),
     Reason.FAILS_RULES: N_("Không thể duyệt: kết quả chưa đạt các tiêu chí."),
     Reason.NOTE_TOO_SHORT: N_(
@@ -55,6 +58,11 @@ REFUSALS = {
         "Người này có thể đã được công nhận năm nay trong một hồ sơ khác. Anh/Chị kiểm tra, "
         "rồi đánh dấu xác nhận nếu vẫn duyệt."
     ),
+}
+SOURCES = {
+    "chat": N_("Người dân tự làm qua trò chuyện"),
+    "paper": N_("Phiếu giấy, do cán bộ nhập"),
+    "assisted": N_("Cán bộ hỗ trợ nhập, người dân có mặt"),
 }
 DECIDED_BEFORE = N_("Bản tự đánh giá này đã được quyết định trước ({status}, bởi {who}).")
 STATUS_NAMES = {
@@ -181,6 +189,12 @@ async def _context(
         "failed": refused.result if refused is not None else None,
         "duplicate": refused is not None and refused.reason == Reason.DUPLICATE,
         "form": form or {},
+        "source": who.t._(SOURCES.get(a.source, SOURCES["chat"])),
+        "entered_by": await db.scalar(
+            select(Profile.full_name).where(Profile.user_id == a.entered_by)
+        )
+        if a.entered_by is not None
+        else None,
     }
 
 

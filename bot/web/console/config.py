@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from aiohttp import web
 from babel.support import NullTranslations
@@ -35,6 +36,9 @@ class ConsoleConfig:
     public_stats: bool = False
     # The association the figures are of (the report's header).
     association: str = ""
+    # Where the photo or scan of a paper form is kept, in its person's folder (erased with
+    # them: bot/personal_files.py); None keeps none.
+    files: Path | None = None
 
 
 CONFIG = web.AppKey("console_config", ConsoleConfig)

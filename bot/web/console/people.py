@@ -24,6 +24,10 @@ from storage.repositories import web_sessions
 
 ROLE_NAMES = {StaffRole.OFFICER: N_("cán bộ xác minh"), StaffRole.ADMIN: N_("quản trị viên")}
 NOT_ADMIN = N_("Trang này dành cho quản trị viên.")
+NOT_SOLE = N_(
+    "Chỉ cho phép được khi người này là cán bộ duy nhất của đơn vị hoặc xã/phường: "
+    "phiếu họ nhập sẽ do cán bộ khác xác minh."
+)
 BAD_SCOPE = N_("Phạm vi không hợp lệ: quản trị viên quản lý cả tỉnh hoặc một xã/phường.")
 
 
@@ -122,8 +126,31 @@ async def cancel_invite(request: web.Request) -> web.Response:
     return await _change(request, "cancel")
 
 
+async def sole(request: web.Request) -> web.Response:
+    """Let the only officer of a unit or commune decide the paper forms they entered (or
+    no longer): refused, saying why, when they are not their scope's only officer."""
+    cfg, who = config(request), viewer(request)
+    target = request.match_info["id"]
+    if not target.isdigit():
+        raise web.HTTPNotFound(text="not found")
+    allowed = (await request.post()).get("allow") == "1"
+    async with cfg.sessions() as db, db.begin():
+        try:
+            await act.allow_sole(work(request, db), who.actor, int(target), allowed)
+        except Refused as refused:
+            failure: Refused | None = refused
+        else:
+            failure = None
+    if failure is not None and failure.reason == Reason.NOT_SOLE:
+        return await _page(request, error=who.t._(NOT_SOLE))
+    if failure is not None:
+        raise web.HTTPNotFound(text="not found")
+    return see_other("/web/people")
+
+
 def routes(app: web.Application) -> None:
     app.router.add_get("/people", page, name="people")
     app.router.add_post("/people/invite", invite)
     app.router.add_post("/people/{id}/revoke", revoke)
+    app.router.add_post("/people/{id}/sole", sole)
     app.router.add_post("/people/invites/{id}/cancel", cancel_invite)

@@ -20,7 +20,7 @@ from handlers.actions import Refused, review, rules
 from handlers.context import Context
 from handlers.i18n import N_, Translator
 from handlers.scores import result_of
-from storage.repositories import console_queue
+from storage.repositories import console_queue, staff
 from storage.repositories.console_queue import SORTS, STATES, Filters
 
 PAGE = 50
@@ -102,6 +102,20 @@ async def _own(db: AsyncSession, who: Viewer, rows: list[console_queue.Row]) -> 
     }
 
 
+async def _entered(db: AsyncSession, who: Viewer, rows: list[console_queue.Row]) -> set[int]:
+    """The rows of forms the viewer entered: another officer decides those, unless the
+    viewer is their scope's only officer and allowed to."""
+    if not any(row.entered_by == who.user_id for row in rows):
+        return set()
+    sole = await staff.sole_places(db, who.user_id)
+    return {
+        row.assessment_id
+        for row in rows
+        if row.entered_by == who.user_id
+        and not staff.in_places(sole, row.commune_code, row.unit_id)
+    }
+
+
 async def home(request: web.Request) -> web.Response:
     cfg, who = config(request), viewer(request)
     now = cfg.clock()
@@ -114,12 +128,13 @@ async def home(request: web.Request) -> web.Response:
         where = await places(db, cfg.content, who)
         fails = await _fails(db, cfg.content, who.t, rows)
         own = await _own(db, who, rows)
+        entered = await _entered(db, who, rows)
     context = _context(request, who, f, rows, next_cursor, counts, where, now)
     done = request.query.get("done", "")
     return render.page(
         request,
         "queue.html",
-        context | {"fails": fails, "own": own, "message": _done(who.t, done)},
+        context | {"fails": fails, "own": own, "entered": entered, "message": _done(who.t, done)},
     )
 
 

@@ -2,7 +2,7 @@
 sends to take the record over
 
 Revision ID: 0024_claims
-Revises: 0021_paper
+Revises: 0023_paper_rules
 Create Date: 2026-12-06 04:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024_claims"
-down_revision: str | Sequence[str] | None = "0021_paper"
+down_revision: str | Sequence[str] | None = "0023_paper_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
