@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from content.address import Address, check_address
 from content.campaigns import Campaigns, check_campaigns
 from content.catalog import Content
 from content.certificate import CertificateWording, check_certificate
@@ -83,6 +84,11 @@ class _Loading:
             Routing,
             lambda doc, data: check_routing(doc, data, groups),
         )
+        address = self._read(
+            self.root / "address.yaml",
+            Address,
+            lambda doc, data: check_address(doc, data, groups),
+        )
         certificate = self._read(
             self.root / "certificate.yaml",
             CertificateWording,
@@ -104,6 +110,7 @@ class _Loading:
             or routing is None
             or replies is None
             or contacts is None
+            or address is None
         ):
             return None, self.issues
         units = Units(self.province_code, disadvantaged.flags_for(self.province_code))
@@ -118,6 +125,7 @@ class _Loading:
             routing,
             replies,
             contacts,
+            address,
         )
         return content, []
 

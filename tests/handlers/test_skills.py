@@ -39,7 +39,7 @@ async def test_a_full_check_gives_a_level_per_area_and_overall(
     assert "Thông tin và dữ liệu: Thành thạo" in text
     assert "Dịch vụ công và môi trường số: Chưa có kỹ năng cơ bản" in text
     assert "Mức chung: Chưa có kỹ năng cơ bản" in text
-    assert "MENU" in chat.text
+    assert "TRANG CHÍNH" in chat.text
     [check] = await checks(chat)
     assert check.finished_at is not None and check.overall == "none"
     assert check.levels["safety"] == "proficient"
