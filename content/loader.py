@@ -162,8 +162,12 @@ class _Loading:
                 continue
             doc, group = loaded
             self.issues += check_group(doc, group, spec, group_id, tags)
+            indicators = [
+                i.model_copy(update={"framework_text": spec.framework_texts.get(i.id)})
+                for i in group.indicators
+            ]
             groups[group_id] = CriteriaGroup(
-                **dict(group),
+                **(dict(group) | {"indicators": indicators}),
                 set_id=spec.id,
                 set_version=spec.version,
                 competencies=spec.competencies,
