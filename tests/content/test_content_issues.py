@@ -239,7 +239,7 @@ def test_a_ratio_counts_only_known_target_groups(content_copy: Path) -> None:
 
 
 def test_an_evidence_hint_must_be_something_to_photograph(content_copy: Path) -> None:
-    line = edit(content_copy, RESIDENTS, 'vi: "Ảnh thẻ thư viện,', 'vi: "Tự khai; ảnh thẻ thư viện,')
+    line = edit(content_copy, RESIDENTS, 'vi: "Ảnh thẻ thư viện,', 'vi: "Tự khai; ảnh thẻ,')
     where = f"{SHOWN}:{line} indicators[0].evidence_hint.vi"
     assert f"{where}: not evidence one can photograph: 'tu khai'" in issues(content_copy)
 
