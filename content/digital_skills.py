@@ -2,10 +2,11 @@
 that turn answers into a level per area and overall.
 
 Levels are ordered, lowest first (Đà Nẵng's five: bắt đầu < cơ bản < khá < cao < nâng
-cao). An area reaches a level when its points reach that level's share of the area's maximum; the overall level is the lowest area level,
-because the plan's "has digital skills" means being able to get by in every area, not
-excelling in one. Which overall level counts as the plan's "has digital skills" and
-"proficient" is stated in the data (`plan`), and the annual report says so.
+cao). An area reaches a level when its points reach that level's share of the area's
+maximum; the overall level is the lowest area level, because the plan's "has digital
+skills" means being able to get by in every area, not excelling in one. Which overall
+level counts as the plan's "has digital skills" and "proficient" is stated in the data
+(`plan`), and the annual report says so.
 """
 
 from collections.abc import Collection, Mapping
