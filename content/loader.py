@@ -18,7 +18,7 @@ from content.disadvantaged import DisadvantagedFile, check_disadvantaged
 from content.issues import ContentError, ContentIssue
 from content.official_units import commune_names, province_name
 from content.replies import Replies, check_replies
-from content.resources import ResourcesFile, check_resources
+from content.resources import ResourcesFile, check_audiences, check_resources
 from content.routing import Routing, check_routing
 from content.targets import Targets, check_ratio_groups, check_targets
 from content.units import Units
@@ -55,7 +55,10 @@ class _Loading:
         self.set_specs: list[tuple[YamlDoc, SetSpec]] = []
 
     def run(self) -> tuple[Content | None, list[ContentIssue]]:
-        resources = self._read(self.root / "resources.yaml", ResourcesFile, check_resources)
+        resources_doc = self._read_doc(self.root / "resources.yaml", ResourcesFile)
+        resources = None if resources_doc is None else resources_doc[1]
+        if resources_doc is not None:
+            self.issues += check_resources(*resources_doc)
         targets_doc = self._read_doc(self.root / "targets.yaml", Targets)
         disadvantaged = self._read(
             self.root / "units" / "disadvantaged.yaml", DisadvantagedFile, check_disadvantaged
@@ -84,6 +87,15 @@ class _Loading:
             Routing,
             lambda doc, data: check_routing(doc, data, groups),
         )
+        if resources_doc is not None and skills is not None:
+            needs = {
+                i.id
+                for s in criteria_sets.values()
+                for g in s.groups.values()
+                for i in g.indicators
+            }
+            needs |= {a.id for a in skills.areas}
+            self.issues += check_audiences(*resources_doc, groups, needs)
         address = self._read(
             self.root / "address.yaml",
             Address,
