@@ -45,11 +45,13 @@ class Address(Sourced):
 
     def form_for(self, birth_year: int | None, group: str | None, year: int) -> str:
         """The words for a person born in `birth_year`, of `group`, in `year`."""
+        return self.forms[self.form_id(birth_year, group, year)]
+
+    def form_id(self, birth_year: int | None, group: str | None, year: int) -> str:
         if birth_year is None:
-            return self.forms[self.neutral]
+            return self.neutral
         age = year - birth_year
-        band = next((b for b in self.bands if b.fits(age, group)), self.bands[-1])
-        return self.forms[band.form]
+        return next((b for b in self.bands if b.fits(age, group)), self.bands[-1]).form
 
 
 def check_address(doc: YamlDoc, data: Address, groups: set[str]) -> list[ContentIssue]:

@@ -104,7 +104,9 @@ class _Loading:
         certificate = self._read(
             self.root / "certificate.yaml",
             CertificateWording,
-            lambda doc, data: check_certificate(doc, data, groups),
+            lambda doc, data: check_certificate(
+                doc, data, groups, address.forms if address is not None else ()
+            ),
         )
         targets = None
         if targets_doc is not None:
