@@ -95,11 +95,24 @@ class NumberInput(FrozenModel):
         raise ValueError(f"no band covers {value}")
 
 
+IndicatorId = Annotated[str, Field(pattern=r"^I[1-9][0-9]*$")]
+
+
+class FrameworkText(Sourced):
+    """The association's own generic wording of an indicator ("chỉ số đánh giá" of the
+    framework, the same for every group), verbatim, which each group's question adapts."""
+
+    vi: NonEmptyStr
+    en: NonEmptyStr  # our translation
+
+
 class Indicator(Sourced):
-    id: Annotated[str, Field(pattern=r"^I[1-9][0-9]*$")]
+    id: IndicatorId
     competency: NonEmptyStr
     title: LocalText
     question: LocalText
+    # Filled from the set's `framework_texts` by the loader: beside the adapted question.
+    framework_text: FrameworkText | None = None
     # Exactly one of the two: the loader checks it, with the line to fix.
     options: list[Option] = Field(default_factory=list)
     number_input: NumberInput | None = None
@@ -167,6 +180,8 @@ class _SetFields(Sourced):
     competencies: Annotated[list[Competency], Field(min_length=1)]
     scoring: Scoring
     pass_rules: PassRules
+    # Indicator id -> the generic wording all groups adapt.
+    framework_texts: dict[IndicatorId, FrameworkText] = Field(default_factory=dict)
 
 
 class SetSpec(_SetFields):

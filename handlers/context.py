@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
+from content.address import Address
 from handlers.events import Attachment, Button, Event, Reply, ReplyKind
 from handlers.i18n import LOCAL_TZ, Translator
 from storage.models import Assessment, ChannelIdentity, Conversation, Profile, User
@@ -56,11 +57,22 @@ class Settings:
 
 
 async def translators(
-    session: AsyncSession, catalogs: Mapping[str, NullTranslations], user_ids: Iterable[int]
+    session: AsyncSession,
+    catalogs: Mapping[str, NullTranslations],
+    user_ids: Iterable[int],
+    address: Address,
+    year: int,
 ) -> dict[int, Translator]:
-    """Each person's language, with one query."""
-    rows = await session.execute(select(User.id, User.locale).where(User.id.in_(list(user_ids))))
-    return {user_id: Translator(catalogs, locale) for user_id, locale in rows}
+    """Each person's language and form of address in `year`, with one query."""
+    rows = await session.execute(
+        select(User.id, User.locale, Profile.birth_year, Profile.target_group)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(User.id.in_(list(user_ids)))
+    )
+    return {
+        user_id: Translator(catalogs, locale, address.form_for(born, group, year))
+        for user_id, locale, born, group in rows
+    }
 
 
 @dataclass
@@ -87,7 +99,11 @@ class Context:
     # -- language -------------------------------------------------------------------------
     @property
     def t(self) -> Translator:
-        return Translator(self.catalogs, self.user.locale)
+        p = self.profile
+        address = self.content.address.form_for(
+            p.birth_year if p else None, p.target_group if p else None, self.year
+        )
+        return Translator(self.catalogs, self.user.locale, address)
 
     def _(self, message: str) -> str:
         return self.t._(message)
@@ -95,7 +111,9 @@ class Context:
     async def translators_for(self, user_ids: list[int]) -> dict[int, Translator]:
         """How to speak to other people (officers, a citizen being told a decision), each in
         their own language, with one query."""
-        return await translators(self.session, self.catalogs, user_ids)
+        return await translators(
+            self.session, self.catalogs, user_ids, self.content.address, self.year
+        )
 
     # -- time -------------------------------------------------------------------------------
     @staticmethod

@@ -46,6 +46,7 @@ async def suggest(ctx: Context, needs: Iterable[Need]) -> None:
     had = await learning.of(ctx.session, ctx.user.id)
     still_open = [r for r in had if r.done_at is None]
     covered = {(r.need_kind, r.need_id) for r in had}
+    p = ctx.profile
     picked = recommend(
         # Needs without any suggestion yet go first (the sort is stable: weakest first still).
         sorted(needs, key=lambda need: (need.kind, need.id) in covered),
@@ -53,6 +54,8 @@ async def suggest(ctx: Context, needs: Iterable[Need]) -> None:
         ctx.user.locale,
         exclude={r.resource_id for r in had},
         limit=AT_ONCE - len(still_open),
+        group=p.target_group if p else None,
+        age=ctx.year - p.birth_year if p and p.birth_year else None,
     )
     for need, resource in picked:
         suggestion = Recommendation(

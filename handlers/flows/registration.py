@@ -155,13 +155,13 @@ class Guardian:
         )
         ctx.say(
             ctx._(
-                "Vì bạn dưới 16 tuổi, theo quy định về bảo vệ dữ liệu cá nhân, cha mẹ hoặc người "
-                "giám hộ của bạn cũng cần đồng ý.\n"
+                "Vì Anh/Chị dưới 16 tuổi, theo quy định về bảo vệ dữ liệu cá nhân, cha mẹ hoặc "
+                "người giám hộ của Anh/Chị cũng cần đồng ý.\n"
                 "Nhờ cha mẹ hoặc người giám hộ mở bot này trên điện thoại của họ (Zalo hoặc "
                 "Telegram) và gửi:\n/guardian {code}\n"
-                "Nếu cha mẹ ký giấy đồng ý, bạn đưa giấy và mã này cho cán bộ Hội Khuyến học để "
-                'ghi nhận. Mã dùng được trong {days} ngày. Khi đã xác nhận, bạn bấm "Đã xác '
-                'nhận, tiếp tục".'
+                "Nếu cha mẹ ký giấy đồng ý, Anh/Chị đưa giấy và mã này cho cán bộ Hội Khuyến học "
+                'để ghi nhận. Mã dùng được trong {days} ngày. Khi đã xác nhận, Anh/Chị bấm "Đã '
+                'xác nhận, tiếp tục".'
             ).format(code=links.shown(code), days=guardians.CODE_LIFETIME.days),
             Guardian.buttons(ctx),
         )
@@ -181,11 +181,12 @@ class Guardian:
         elif choice == "new":
             await ctx.go(FLOW, "guardian")
         elif choice == "no":
+            t = ctx.t  # addressed as the child, whose details are about to go
             await privacy.erase(ctx, audited=False)
             ctx.say(
-                ctx._(
-                    "Bạn hãy hỏi ý kiến cha mẹ hoặc người giám hộ rồi quay lại sau nhé "
-                    "(gõ /start). Thông tin của bạn chưa được lưu."
+                t._(
+                    "Anh/Chị hãy hỏi ý kiến cha mẹ hoặc người giám hộ rồi quay lại sau nhé "
+                    "(gõ /start). Thông tin của Anh/Chị chưa được lưu."
                 )
             )
 
@@ -297,7 +298,7 @@ _SUBUNIT_QUESTIONS = {
         "Anh/Chị làm việc ở doanh nghiệp, cơ sở nào? (không bắt buộc, có thể bấm Bỏ qua)"
     ),
     "officials": N_("Anh/Chị công tác ở cơ quan, đơn vị nào? (không bắt buộc, có thể bấm Bỏ qua)"),
-    "learners": N_("Bạn học ở trường nào? (không bắt buộc, có thể bấm Bỏ qua)"),
+    "learners": N_("Anh/Chị học ở trường nào? (không bắt buộc, có thể bấm Bỏ qua)"),
 }
 
 

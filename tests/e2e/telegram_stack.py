@@ -237,9 +237,9 @@ async def register_and_assess(
     await user.say("hai chau", "chọn đúng")
     await user.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
     if village is None:
-        await user.press("Bỏ qua", "MENU")
+        await user.press("Bỏ qua", "TRANG CHÍNH")
     else:
-        await user.say(village, "MENU")
+        await user.say(village, "TRANG CHÍNH")
     await user.press("Bắt đầu tự đánh giá", "Chỉ số 1/10")
     indicators = content.criteria_for("residents", date.today().year).indicators
     for indicator in indicators:

@@ -61,7 +61,7 @@ def test_scripted_session_submits_an_assessment_across_two_processes(tmp_path: P
     assert two.returncode == 0, two.stderr
     assert "Tiếp tục tự đánh giá" in two.stdout
     assert (
-        "Chỉ số 4/10" in two.stdout.split("MENU", 1)[1].split("Chỉ số 5/10")[0]
+        "Chỉ số 4/10" in two.stdout.split("TRANG CHÍNH", 1)[1].split("Chỉ số 5/10")[0]
     )  # resumed at the fourth indicator
     assert "Đã nộp bản tự đánh giá năm" in two.stdout
 

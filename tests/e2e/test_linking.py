@@ -41,7 +41,7 @@ async def test_a_citizen_registers_on_telegram_links_zalo_and_finishes_there(
         await tele.press("Người dân", "xã/phường nào")
         await tele.say("hai chau", "chọn đúng")
         await tele.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
-        await tele.press("Bỏ qua", "MENU")
+        await tele.press("Bỏ qua", "TRANG CHÍNH")
         await tele.press("Bắt đầu tự đánh giá", "Chỉ số 1/10")
         indicators = content.criteria_for("residents", date.today().year).indicators
         await tele.press(indicators[0].options[0].label.vi, "Minh chứng")

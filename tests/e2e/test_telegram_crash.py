@@ -169,7 +169,7 @@ async def journey(person: Person, content: Content, n: int) -> None:
     await person.press("Người dân", "xã/phường nào")
     await person.say("hai chau", "chọn đúng")
     await person.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
-    await person.press("Bỏ qua", "MENU")
+    await person.press("Bỏ qua", "TRANG CHÍNH")
     await person.press("Bắt đầu tự đánh giá", "Chỉ số 1/10")
     for indicator in content.criteria_for("residents", date.today().year).indicators[:1]:
         if indicator.number_input is not None:

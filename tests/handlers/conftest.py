@@ -134,4 +134,4 @@ REGISTER = [
 
 async def register(chat: Chat, steps: list[str] | None = None) -> None:
     await chat.run(steps or REGISTER)
-    assert "MENU" in chat.text, chat.text
+    assert "TRANG CHÍNH" in chat.text, chat.text

@@ -132,7 +132,7 @@ async def test_back_skip_pause_and_resume(chat: Chat) -> None:
     await chat.press("« Quay lại")
     assert "Chỉ số 2/10" in chat.text
     await chat.press("Tạm dừng")
-    assert "Đã lưu" in chat.text and "MENU" in chat.text
+    assert "Đã lưu" in chat.text and "TRANG CHÍNH" in chat.text
     await chat.press("Tiếp tục tự đánh giá")
     assert "Chỉ số 2/10" in chat.text  # the first unanswered one
 

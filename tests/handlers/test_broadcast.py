@@ -51,7 +51,7 @@ async def compose(staff: Chat, text: str = "Họp chi hội thứ Bảy, 19 gi�
 async def test_citizens_are_refused_and_it_is_noted(chat: Chat, bot_engine: Engine) -> None:
     await register(chat)
     await chat.command("broadcast")
-    assert "không có quyền" in chat.text and "MENU" in chat.text
+    assert "không có quyền" in chat.text and "TRANG CHÍNH" in chat.text
     await chat.payload("*bcpause:1")  # a forged control
     assert "không có quyền" in chat.text
     assert (await audited(bot_engine)).count("broadcast.refused") == 2

@@ -65,7 +65,7 @@ async def test_at_most_three_open_and_none_suggested_twice(chat: Chat) -> None:
     assert len(await suggestions(chat)) == 3
 
     await chat.payload(f"*learned:{first[0].id}")
-    assert "Đã ghi nhận Anh/Chị học xong" in chat.text
+    assert "Đã ghi nhận anh/chị học xong" in chat.text
     await chat.command("learn")  # two still open: those are shown, nothing added
     assert len(await suggestions(chat)) == 3
     await chat.payload(f"*learned:{first[1].id}")

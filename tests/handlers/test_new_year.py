@@ -155,6 +155,6 @@ async def test_every_step_answers_a_person_with_no_assessment_this_year(
                 assert ("năm 2026 chưa được nộp" in chat.text) == (last_year == "draft")
             assert [b.label for b in chat.buttons] == ["Tự đánh giá năm 2027", "Về menu"]
     await chat.press("Về menu")
-    assert "MENU" in chat.text
+    assert "TRANG CHÍNH" in chat.text
     await chat.press("Bắt đầu tự đánh giá")
     assert "Bắt đầu tự đánh giá năm 2027" in chat.text
