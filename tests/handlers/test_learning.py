@@ -27,7 +27,6 @@ async def answer_all(chat: Chat, choices: dict[str, int]) -> None:
             await chat.send(str(indicator.number_input.bands[-1].min))
         else:
             await chat.payload(f"{indicator.id}:{choices.get(indicator.id, 0)}")
-        await chat.press("Tiếp tục")
 
 
 async def test_a_submission_brings_suggestions_for_weak_indicators_weakest_first(

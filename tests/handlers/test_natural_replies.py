@@ -110,7 +110,6 @@ async def number_question(chat: Chat) -> None:
     assert third.number_input is not None
     for indicator in (first, second):
         await answer(chat, indicator, indicator.max_points)
-        await chat.press("Tiếp tục")
 
 
 async def recorded(chat: Chat, indicator_id: str = "I3") -> float | None:
@@ -162,7 +161,6 @@ async def answer_all(chat: Chat, points_for: dict[str, int]) -> None:
             await chat.send(option_for(indicator, points))
         else:
             await chat.press(option_for(indicator, points))
-        await chat.press("Tiếp tục")
 
 
 async def test_a_failing_assessment_is_warned_about_before_it_is_sent(talk: Chat) -> None:
