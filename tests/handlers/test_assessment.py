@@ -263,3 +263,13 @@ async def test_back_after_a_pause_says_where_the_person_is(chat: Chat, clock) ->
     assert "Chỉ số 2/10" in chat.text  # the question itself, whole
     await chat.send("xin chào")  # not away any more: the one-line re-prompt
     assert "Chào mừng" not in chat.text and "Chỉ số 2/10" not in chat.text
+
+
+async def test_a_result_short_of_the_total_says_by_how_much(chat: Chat) -> None:
+    await start(chat)
+    for indicator in group(chat).indicators:
+        await answer(chat, indicator, 5 if 5 in _points(indicator) else best(indicator))
+    total = (await assessment_of(chat)).answers
+    points = sum(x.points for x in total)
+    assert points < 80
+    assert f"thấp hơn mức cần đạt 80: còn thiếu {80 - points} điểm" in chat.text

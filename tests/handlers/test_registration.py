@@ -213,3 +213,13 @@ async def test_an_old_district_lists_some_of_its_communes_and_says_so(chat: Chat
     assert "Anh/Chị ở Xã Trà Giáp, đúng không?" in chat.text
     await chat.send("1")
     assert "thôn hoặc tổ dân phố" in chat.text
+
+
+async def test_the_groups_are_listed_once_as_short_options(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "Võ Thị Hoa", "1975"])
+    [question] = chat.replies
+    labels = [b.label for b in question.buttons]
+    assert len(labels) == 4 and all(len(label) <= 40 for label in labels)
+    assert not any(label in question.text for label in labels)  # in the options only
+    await chat.send("can bo cong chuc vien chuc nguoi lao dong trong co quan")  # the full name
+    assert (await profile_of(chat)).target_group == "officials"
