@@ -246,6 +246,8 @@ async def test_help_and_stop_at_the_summary_do_not_send_it_again(chat: Chat) -> 
     await start(chat)
     for indicator in group(chat).indicators:
         await answer(chat, indicator, best(indicator))
+    await chat.send("xyz")  # not understood: one line and the buttons
+    assert "BẢN TỰ ĐÁNH GIÁ" not in chat.text and chat.buttons
     for aside in ("help", "stop"):
         await chat.command(aside)
         assert "BẢN TỰ ĐÁNH GIÁ" not in chat.text
