@@ -95,23 +95,16 @@ class Suggestions:
             Button(ctx._("Đã học xong mục {n}").format(n=n), f"*learned:{suggestion.id}")
             for n, (suggestion, _) in enumerate(await _listed(ctx), start=1)
         ]
-        just_done = ctx.data.get("done")
-        offer = []
-        if just_done is not None:
-            suggestion = await learning.one(ctx.session, ctx.user.id, just_done)
-            offer = _evidence_offer(ctx, suggestion) if suggestion is not None else []
+        just_done = await _just_done(ctx)
+        offer = _evidence_offer(ctx, just_done) if just_done is not None else []
         return [*done, *offer, Button(ctx._("Về menu"), "*menu")]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
         lines = []
-        just_done = ctx.data.get("done")
+        just_done = await _just_done(ctx)
         if just_done is not None:
-            lines.append(
-                ctx._("Tuyệt vời! Đã ghi nhận Anh/Chị học xong: {title}.").format(
-                    title=ctx.data.get("title", "")
-                )
-            )
+            lines.append(_well_done(ctx, just_done))
         listed = await _listed(ctx)
         if listed:
             lines.append(ctx._("GỢI Ý HỌC TẬP (bấm nút khi Anh/Chị đã học xong):"))
@@ -130,6 +123,19 @@ class Suggestions:
         choice = await pick(ctx, await Suggestions.buttons(ctx))
         if choice is not None:
             await commands.run_payload(ctx, choice)
+
+
+async def _just_done(ctx: Context) -> Recommendation | None:
+    """The suggestion the list was opened to mark done, if any."""
+    done_id = ctx.data.get("done")
+    return None if done_id is None else await learning.one(ctx.session, ctx.user.id, done_id)
+
+
+def _well_done(ctx: Context, suggestion: Recommendation) -> str:
+    resource = _resource(ctx, suggestion.resource_id)
+    return ctx._("Tuyệt vời! Đã ghi nhận Anh/Chị học xong: {title}.").format(
+        title=ctx.t.text(resource.title) if resource else suggestion.resource_id
+    )
 
 
 def _resource(ctx: Context, resource_id: str) -> Resource | None:
@@ -160,15 +166,10 @@ async def done(ctx: Context, recommendation_id: int) -> None:
         suggestion.done_at = ctx.now
         suggestion.follow_up_at = None
         ctx.audit("learning.done", subject=suggestion.resource_id)
-    resource = _resource(ctx, suggestion.resource_id)
-    title = ctx.t.text(resource.title) if resource else suggestion.resource_id
     if ctx.conversation.flow != "assess":
-        await ctx.go(FLOW, "list", done=suggestion.id, title=title)
+        await ctx.go(FLOW, "list", done=suggestion.id)
         return
-    ctx.say(
-        ctx._("Tuyệt vời! Đã ghi nhận Anh/Chị học xong: {title}.").format(title=title),
-        _evidence_offer(ctx, suggestion),
-    )
+    ctx.say(_well_done(ctx, suggestion), _evidence_offer(ctx, suggestion))
     await steps.enter(ctx)
 
 
