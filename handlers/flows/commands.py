@@ -106,8 +106,10 @@ def typed(ctx: Context, text: str) -> str | None:
     """The menu payload of a command typed as words ("tro giup ạ", "English"), if it is one."""
     replies = ctx.content.replies
     plain = words(text, {normalize(p) for p in replies.particles})
-    if (command := replies.command_for(plain)) is not None:
-        return "*" + command
+    # As typed too: a command's own words may begin with a particle's ("đã học xong", "dạ").
+    for typed in dict.fromkeys((words(text), plain)):
+        if (command := replies.command_for(typed)) is not None:
+            return "*" + command
     if (locale := replies.language_for(plain)) is not None and locale in LOCALES:
         return "*lang:" + locale
     return None

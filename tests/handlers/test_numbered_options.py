@@ -17,6 +17,8 @@ from bot.pushes import Pushes, PushRules
 from content import Content
 from handlers.engine import Engine
 from handlers.events import Reply
+from handlers.flows import reminders
+from handlers.i18n import Translator
 from storage.models import Answer, OutboxMessage, OutboxStatus, Profile
 from storage.repositories import outbox
 from tests.storage.factories import Sessions
@@ -150,3 +152,31 @@ async def test_learning_done_by_its_number_after_submitting(
     await person.type("1")
 
     await person.expect("Đã ghi nhận Anh/Chị học xong")
+
+
+# What each reminder control's command shows first (a typed "Đã học xong" opens the list, where
+# each suggestion has its number).
+SHOWN = {
+    "*assess": "Chỉ số 1/10",
+    "*stop": "Đã ngừng gửi thông báo",
+    "*learn": "gợi ý học tập",
+    "*learned:1": "gợi ý học tập",
+}
+
+
+async def test_every_reminder_control_is_understood_as_typed_words(
+    bot_engine: Engine, content: Content
+) -> None:
+    t = Translator(bot_engine.catalogs, "vi")
+    pushes = [
+        reminders.assessment_reminder(t, 2026),
+        reminders.follow_up(t, content.resources[0], 1),
+    ]
+    person = await registered(bot_engine, "numbered")
+    await person.type("bỏ qua")
+    for push in pushes:
+        for control in push.buttons:
+            assert control.word, control
+            replies = await person.type(control.label)  # from whatever step they are at
+            shown = "\n".join(r.text for r in replies).lower()
+            assert SHOWN[control.payload].lower() in shown, (control, shown)
