@@ -8,7 +8,14 @@ import math
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 from content.base import FrozenModel, LocalText, NonEmptyStr, Slug, Sourced
 
@@ -140,14 +147,27 @@ class Indicator(Sourced):
         return max((option.points for option in self.options), default=0)
 
 
+GROUP_LABEL_MAX = 40
+
+
 class GroupSpec(Sourced):
     """One `<group>.yaml` file."""
 
     id: Slug
     title: LocalText
+    # The group as an option to press: short enough for a button's width.
+    label: LocalText
     description: LocalText
     minor_possible: bool = False
     indicators: list[Indicator]
+
+    @field_validator("label")
+    @classmethod
+    def _fits_a_button(cls, label: LocalText) -> LocalText:
+        for text in (label.vi, label.en):
+            if len(text) > GROUP_LABEL_MAX:
+                raise ValueError(f"{text!r} is longer than {GROUP_LABEL_MAX} characters")
+        return label
 
 
 class CriteriaGroup(GroupSpec):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel.support import NullTranslations
@@ -91,6 +91,7 @@ class Context:
     replies: list[Reply] = field(default_factory=list)
     audit_entries: list[audit.NewEntry] = field(default_factory=list)
     first_contact: bool = False  # the person's very first event: greet, whatever it says
+    away: timedelta = timedelta(0)  # since the person's previous event
     deleted: bool = False  # the person's data is gone; nothing more may be written for them
     # The officer taking this person's conversation for them (handlers/flows/assist.py),
     # who is then the one acting: audit rows and answers name them.
@@ -223,6 +224,20 @@ class _Registry:
 
     async def handle(self, ctx: Context, event: Event) -> None:
         await self._handle[(ctx.conversation.flow, ctx.conversation.step)](ctx, event)
+
+    async def again(self, ctx: Context) -> None:
+        """The current step once more after an aside (/help, /stop): a step with a long
+        prompt (the summary) says in a line where the person is (its `brief(ctx)`) and shows
+        its buttons; any other shows its prompt."""
+        cls = self._classes[(ctx.conversation.flow, ctx.conversation.step)]
+        brief = getattr(cls, "brief", None)
+        line = brief(ctx) if brief is not None else None
+        controls = await self.controls(ctx) if line is not None else None
+        if line is None or controls is None:
+            await self.enter(ctx)
+            return
+        buttons, number_answer = controls
+        ctx.say(line, buttons, number_answer=number_answer)
 
     async def controls(self, ctx: Context) -> tuple[list[Button], bool] | None:
         """The current step's buttons (its `buttons(ctx)`, sync or async, if any) and

@@ -127,7 +127,7 @@ REGISTER = [
     "1968",
     "#Người dân",
     "hai chau",
-    "#Phường Hải Châu",
+    "#Đúng",
     "Tổ 5",
 ]
 
