@@ -261,7 +261,7 @@ async def test_back_after_a_pause_says_where_the_person_is(chat: Chat, clock) ->
     await answer(chat, first, best(first))
     clock.advance(days=3)
     await chat.send("xin chào")
-    assert "Chào mừng Anh/Chị quay lại" in chat.text
+    assert "Chào mừng anh/chị quay lại" in chat.text
     assert "Chỉ số 2/10" in chat.text  # the question itself, whole
     await chat.send("xin chào")  # not away any more: the one-line re-prompt
     assert "Chào mừng" not in chat.text and "Chỉ số 2/10" not in chat.text

@@ -151,7 +151,7 @@ async def test_learning_done_by_its_number_after_submitting(
 
     await person.type("1")
 
-    await person.expect("Đã ghi nhận Anh/Chị học xong")
+    await person.expect("Đã ghi nhận ông/bà học xong")
 
 
 # What each reminder control's command shows first (a typed "Đã học xong" opens the list, where
