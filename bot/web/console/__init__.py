@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.web.console import auth, case, dashboard, people, progress, queue, render
+from bot.web.console import auth, case, dashboard, evidence, people, progress, queue, render
 from bot.web.console.config import CONFIG, ConsoleConfig
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -27,6 +27,7 @@ def make_console(config: ConsoleConfig) -> web.Application:
     auth.routes(app)
     queue.routes(app)
     case.routes(app)
+    evidence.routes(app)
     dashboard.routes(app)
     people.routes(app)
     progress.routes(app)

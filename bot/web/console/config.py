@@ -4,13 +4,14 @@ is signed in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aiohttp import web
 from babel.support import NullTranslations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.files import Reader, local
 from bot.documents import Documents
 from content import Content
 from handlers.actions import Actor, Work
@@ -35,6 +36,8 @@ class ConsoleConfig:
     public_stats: bool = False
     # The association the figures are of (the report's header).
     association: str = ""
+    # How to read a file a citizen sent, by channel: evidence is shown through the bot.
+    files: Mapping[str, Reader] = field(default_factory=lambda: {"console": local()})
 
 
 CONFIG = web.AppKey("console_config", ConsoleConfig)
