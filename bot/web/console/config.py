@@ -16,6 +16,7 @@ from bot.documents import Documents
 from content import Content
 from handlers.actions import Actor, Work
 from handlers.i18n import Translator
+from storage.repositories.figures import Figures
 from storage.repositories.reviews import Scope
 
 
@@ -38,6 +39,8 @@ class ConsoleConfig:
     association: str = ""
     # How to read a file a citizen sent, by channel: evidence is shown through the bot.
     files: Mapping[str, Reader] = field(default_factory=lambda: {"console": local()})
+    # Counts over whole scopes, kept while nothing they count has changed.
+    figures: Figures = field(default_factory=Figures)
 
 
 CONFIG = web.AppKey("console_config", ConsoleConfig)
