@@ -1,7 +1,8 @@
 """console at scale: the queue sorted by name from an index, the duplicate rule's name kept
-for a probe per row, and a counter of changes to what the console's figures count, moved by
-triggers, so that counts over whole scopes are cached while it stands still (its triggers:
-storage.change_counter, put in place after every migration run)
+for a probe per row, a scope's assessments counted from an index, and a counter of changes
+to what the console's figures count, moved by triggers, so that counts over whole scopes are
+cached while it stands still (its triggers: storage.change_counter, put in place after
+every migration run)
 
 Revision ID: 0022_console_perf
 Revises: 0021_paper
@@ -32,6 +33,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_profiles_person", "profiles", ["commune_code", "birth_year", "person_key"], unique=False
     )
+    op.create_index(
+        "ix_assessments_person",
+        "assessments",
+        ["user_id", "year", "status", "target_group"],
+        unique=False,
+    )
     op.create_table(
         "change_counters",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -45,6 +52,7 @@ def downgrade() -> None:
     # The triggers first: on SQLite they would fail once their counter is gone.
     change_counter.remove(op.get_bind())
     op.drop_table("change_counters")
+    op.drop_index("ix_assessments_person", table_name="assessments")
     op.drop_index("ix_profiles_person", table_name="profiles")
     op.drop_index("ix_profiles_name", table_name="profiles")
     with op.batch_alter_table("profiles", schema=None) as batch_op:
