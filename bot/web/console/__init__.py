@@ -16,6 +16,7 @@ from bot.web.console import (
     broadcasts,
     case,
     dashboard,
+    decided,
     paper,
     people,
     progress,
@@ -40,6 +41,7 @@ def make_console(config: ConsoleConfig) -> web.Application:
     queue.routes(app)
     case.routes(app)
     dashboard.routes(app)
+    decided.routes(app)
     people.routes(app)
     broadcasts.routes(app)
     units.routes(app)

@@ -1,0 +1,77 @@
+"""What an officer does in the chat and now also in the console: their own decisions
+(`/decided`), the annual report as CSV beside XLSX (`/report`), and signing out of every
+browser at once."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import AuditEntry
+from storage.repositories import web_sessions
+from tests.web.conftest import Clock, World
+
+
+async def test_my_decisions_lists_what_i_decided_and_nobody_elses(sign_in, world: World) -> None:
+    browser = await sign_in(world.officer)
+    await browser.post(f"/web/case/{world.mine[0]}/approve", {})
+    status, page = await browser.get("/web/decided")
+    assert status == 200
+    assert "Nguyễn Thị Lan" in page and f"/web/case/{world.mine[0]}" in page
+    assert "Lê Thị Hồng" not in page  # still waiting
+    _, page = await browser.get("/web/decided?q=lan+1968")  # accents optional, birth year
+    assert "Nguyễn Thị Lan" in page
+    _, page = await browser.get("/web/decided?q=lan+1990")
+    assert "Nguyễn Thị Lan" not in page
+
+    other = await sign_in(world.other_officer)
+    _, page = await other.get("/web/decided")
+    assert "Nguyễn Thị Lan" not in page and "Tổng: 0 bản." in page
+
+
+async def test_the_annual_report_downloads_as_csv_for_the_scope_only(
+    sign_in, world: World, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    browser = await sign_in(world.officer)
+    response = await browser.client.get("/web/dashboard/report.csv?year=2026")
+    assert response.status == 200
+    assert response.content_type == "text/csv"
+    assert "bao-cao-cdht-2026-" in response.headers["Content-Disposition"]
+    text = (await response.read()).decode("utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert "Phường Hải Châu" in cells
+    # Another commune's report is not theirs: they get their own, never Thanh Khê's.
+    response = await browser.client.get("/web/dashboard/report.csv?year=2026&scope=20209")
+    text = (await response.read()).decode("utf-8-sig")
+    assert "Thanh Khê" not in text and "Võ Thị Đào" not in text
+    async with session_factory() as session:
+        noted = await session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "report.requested")
+        )
+        assert [e.details["format"] for e in noted] == ["csv", "csv"]
+
+
+async def test_sign_out_everywhere_ends_every_session_of_that_person_only(
+    sign_in, world: World, clock: Clock, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async with session_factory() as session, session.begin():
+        phone = await web_sessions.start(session, world.officer, "vi", clock())
+        colleague = await web_sessions.start(session, world.other_officer, "vi", clock())
+    browser = await sign_in(world.officer)
+    status, _, _ = await browser.post("/web/signout", {"everywhere": "yes"}, csrf=False)
+    assert status == 403  # CSRF: nothing ended
+    status, location, _ = await browser.post("/web/signout", {"everywhere": "yes"})
+    assert (status, location) == (303, "/web/signin?out=1")
+    assert (await browser.get("/web/"))[0] == 303
+    async with session_factory() as session:
+        hours = timedelta(hours=8)
+        assert await web_sessions.current(session, phone, clock(), hours) is None
+        assert await web_sessions.current(session, colleague, clock(), hours) is not None
+        noted = await session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "console.signed_out_everywhere")
+        )
+        assert noted is not None and noted.details["sessions"] == 2
