@@ -1,6 +1,7 @@
-"""What an officer does in the chat and now also in the console: their own decisions
-(`/decided`), the annual report as CSV beside XLSX (`/report`), and signing out of every
-browser at once."""
+"""What staff do in the chat or on the command line and now also in the console: an
+officer's own decisions (`/decided`), the annual report as CSV beside XLSX (`/report`),
+signing out of every browser at once, and an admin revoking a certificate (`certificate
+revoke`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Certificate, StaffRole
 from storage.repositories import web_sessions
+from tests.web import seed
 from tests.web.conftest import Clock, World
+from tests.web.seed import OTHER
 
 
 async def test_my_decisions_lists_what_i_decided_and_nobody_elses(sign_in, world: World) -> None:
@@ -75,3 +78,39 @@ async def test_sign_out_everywhere_ends_every_session_of_that_person_only(
             select(AuditEntry).where(AuditEntry.action == "console.signed_out_everywhere")
         )
         assert noted is not None and noted.details["sessions"] == 2
+
+
+async def test_an_admin_revokes_a_certificate_of_their_commune_only(
+    sign_in, world: World, clock: Clock, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    officer = await sign_in(world.officer)
+    await officer.post(f"/web/case/{world.mine[0]}/approve", {})
+    status, _ = await officer.get("/web/people/certificates")
+    assert status == 403  # officers do not revoke
+    async with session_factory() as session, session.begin():
+        certificate = await session.scalar(select(Certificate))
+        assert certificate is not None
+        code = certificate.code
+        other_admin = await seed.staff(
+            session, "Quản Trị Thanh Khê", StaffRole.ADMIN, OTHER, clock()
+        )
+    reason = {"code": code, "reason": "Hồ sơ khai sai năm sinh"}
+
+    elsewhere = await sign_in(other_admin)
+    await elsewhere.get("/web/people/certificates")
+    status, _, page = await elsewhere.post("/web/people/certificates/revoke", reason)
+    assert status == 400 and "trong phạm vi Anh/Chị quản lý" in page
+
+    admin = await sign_in(world.admin)
+    await admin.get("/web/people/certificates")
+    status, _, _ = await admin.post("/web/people/certificates/revoke", reason, csrf=False)
+    assert status == 403
+    async with session_factory() as session:
+        assert (await session.scalar(select(Certificate))).revoked_at is None
+    status, _, page = await admin.post("/web/people/certificates/revoke", reason)
+    assert status == 200 and f"số {certificate.number}" in page
+    status, _, page = await admin.post("/web/people/certificates/revoke", reason)
+    assert status == 400 and "đã bị thu hồi trước đó" in page
+    async with session_factory() as session:
+        revoked = await session.scalar(select(Certificate))
+        assert revoked is not None and revoked.revoke_reason == "Hồ sơ khai sai năm sinh"

@@ -15,6 +15,7 @@ from bot.web.console import (
     auth,
     broadcasts,
     case,
+    certificates,
     dashboard,
     decided,
     paper,
@@ -40,6 +41,7 @@ def make_console(config: ConsoleConfig) -> web.Application:
     auth.routes(app)
     queue.routes(app)
     case.routes(app)
+    certificates.routes(app)
     dashboard.routes(app)
     decided.routes(app)
     people.routes(app)
