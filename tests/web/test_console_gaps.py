@@ -114,3 +114,27 @@ async def test_an_admin_revokes_a_certificate_of_their_commune_only(
     async with session_factory() as session:
         revoked = await session.scalar(select(Certificate))
         assert revoked is not None and revoked.revoke_reason == "Hồ sơ khai sai năm sinh"
+
+
+async def test_the_case_history_names_what_a_return_opened_and_what_changed_since(
+    sign_in, world: World, clock: Clock, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    browser = await sign_in(world.officer)
+    lan = world.mine[0]
+    await browser.get(f"/web/case/{lan}")
+    await browser.post(f"/web/case/{lan}/return", {"indicator": "I2", "comment": "Cần giấy"})
+    async with session_factory() as session, session.begin():
+        # What the chat notes when the citizen sends it again (tests/handlers/test_review.py).
+        session.add(
+            AuditEntry(
+                action="assessment.submitted",
+                subject=str(lan),
+                details={"total": 80, "passed": True, "changed": {"I2": [1, 3]}},
+                created_at=clock(),
+            )
+        )
+    _, page = await browser.get(f"/web/case/{lan}")
+    history = page[page.index('<ol class="history">') :]
+    assert "Trả lại để sửa</strong>" in history and "Cán Bộ Hải Châu" in history
+    assert "cần sửa: I2" in history
+    assert "đã sửa: chỉ số I2: 1 → 3" in history
