@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.web.console import ConsoleConfig
+from bot.web.console import progress as progress_page
+from bot.web.server import make_app
+from content import Content
+from handlers.i18n import load_catalogs
 from storage.models import AuditEntry, Certificate, StaffRole
 from storage.repositories import web_sessions
 from tests.web import seed
 from tests.web.conftest import Clock, World
-from tests.web.seed import OTHER
+from tests.web.seed import HAI_CHAU, OTHER
 
 
 async def test_my_decisions_lists_what_i_decided_and_nobody_elses(sign_in, world: World) -> None:
@@ -138,3 +145,57 @@ async def test_the_case_history_names_what_a_return_opened_and_what_changed_sinc
     assert "Trả lại để sửa</strong>" in history and "Cán Bộ Hải Châu" in history
     assert "cần sửa: I2" in history
     assert "đã sửa: chỉ số I2: 1 → 3" in history
+
+
+def _cells(page: str, name: str) -> list[str]:
+    """The text of each cell of the queue's row for `name`."""
+    row = next(r for r in page.split("<tr>") if f">{name}</a>" in r)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells]
+
+
+async def test_each_queue_row_says_what_triage_needs_and_a_place_filter_keeps_to_scope(
+    sign_in, world: World, content: Content
+) -> None:
+    browser = await sign_in(world.officer)
+    _, page = await browser.get("/web/")
+    groups = {g.id: g.title.vi for g in content.groups(2026)}
+    # Name, birth year, commune, group, submitted and days waiting, total, meets the rules
+    # (✓, or ✗ with the failing rule in words), evidence count, status: looked for by
+    # content, so a column added between them changes nothing.
+    lan = _cells(page, "Nguyễn Thị Lan")
+    assert {"Nguyễn Thị Lan", "1968", groups["residents"], "2", "Chờ xác minh"} <= set(lan)
+    assert any("Phường Hải Châu" in c for c in lan) and any("12 ngày" in c for c in lan)
+    assert any(c.startswith("✓") for c in lan)
+    anh = _cells(page, "Trần Văn Ánh")
+    assert groups["workers"] in anh
+    assert any(c.startswith("✗") and "điểm" in c for c in anh)
+    _, page = await browser.get(f"/web/?unit={HAI_CHAU}")
+    assert "Nguyễn Thị Lan" in page
+    _, page = await browser.get(f"/web/?unit={OTHER}")  # another commune: nothing of it
+    assert "Võ Thị Đào" not in page and "Nguyễn Thị Lan" not in page
+
+
+async def test_the_public_progress_page_is_cached_for_minutes(
+    world: World,
+    session_factory: async_sessionmaker[AsyncSession],
+    content: Content,
+    clock: Clock,
+) -> None:
+    progress_page._cache.clear()
+    config = ConsoleConfig(
+        sessions=session_factory,
+        content=content,
+        catalogs=load_catalogs(),
+        clock=clock,
+        public_stats=True,
+    )
+    app = make_app(session_factory, webhook_secret="s", clock=clock, console=config)
+    async with TestClient(TestServer(app)) as client:
+        first = await (await client.get("/web/progress")).text()
+        async with session_factory() as session, session.begin():
+            await seed.citizens(session, content, [seed.Citizen("Mai Văn Tư")], 2026, clock())
+        assert await (await client.get("/web/progress")).text() == first
+        clock.advance(minutes=6)
+        assert await (await client.get("/web/progress")).text() != first
+    progress_page._cache.clear()
