@@ -62,7 +62,6 @@ async def deciders(
     content: Content,
     citizen: Profile,
     target_group: str,
-    *,
     entered_by: int | None = None,
 ) -> list[int]:
     """Who is told of a citizen's submission: the nearest neutral level (user ids, in the
