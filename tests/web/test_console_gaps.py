@@ -199,3 +199,21 @@ async def test_the_public_progress_page_is_cached_for_minutes(
         clock.advance(minutes=6)
         assert await (await client.get("/web/progress")).text() != first
     progress_page._cache.clear()
+
+
+async def test_the_case_history_shows_an_approval_with_its_adjustments_and_who(
+    sign_in, world: World, content: Content
+) -> None:
+    browser = await sign_in(world.officer)
+    anh = world.mine[1]
+    await browser.get(f"/web/case/{anh}")
+    raised = {}
+    for ind in content.criteria_for("workers", 2026).indicators:
+        raised[f"points-{ind.id}"] = str(ind.max_points)
+        raised[f"reason-{ind.id}"] = "Đã xem giấy xác nhận của chi hội"
+    assert (await browser.post(f"/web/case/{anh}/approve", raised))[0] == 303
+    _, page = await browser.get(f"/web/case/{anh}")
+    history = page[page.index('<ol class="history">') :]
+    assert "Nộp bản tự đánh giá</strong>" in history
+    assert "Duyệt, công nhận</strong>" in history and "Cán Bộ Hải Châu" in history
+    assert "Điều chỉnh điểm</strong>" in history and " → " in history
