@@ -26,9 +26,9 @@ from storage.models import utcnow
 from storage.repositories import reviews
 
 
-def _write(database_url: str, report: AnnualReport, code: str) -> bytes | None:
+def _write(database_url: str, report: AnnualReport, code: str, suffix: str) -> bytes | None:
     with tempfile.TemporaryDirectory(prefix="cdht-report-") as folder:
-        path = Path(folder) / "report.xlsx"
+        path = Path(folder) / f"report.{suffix}"
         try:
             asyncio.run(write_annual(database_url, report, code or None, path))
         except UnknownScope:  # the unit was removed since
@@ -47,15 +47,15 @@ def report_maker(
         parsed = parse(argument)
         if parsed is None:
             return None
-        year, code, user_id = parsed
+        year, code, user_id, suffix = parsed
         allowed = scope_codes(await reviews.scopes(session, user_id, content.routing))
         if code not in allowed and allowed != [""]:
             return None
         await session.rollback()  # give the bot its connection back before the long part
         report = AnnualReport(content, Translator(catalogs, "vi"), year, utcnow(), association)
-        data = await asyncio.to_thread(_write, database_url, report, code)
+        data = await asyncio.to_thread(_write, database_url, report, code, suffix)
         if data is None:
             return None
-        return Document(data, f"bao-cao-cdht-{year}-{code or 'toan-tinh'}.xlsx")
+        return Document(data, f"bao-cao-cdht-{year}-{code or 'toan-tinh'}.{suffix}")
 
     return make

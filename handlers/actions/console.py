@@ -34,3 +34,13 @@ async def sign_in(work: Work, token: str) -> Actor:
         raise Refused(Reason.NOT_STAFF)
     await work.record(actor, "console.signed_in", None)
     return actor
+
+
+async def sign_out_everywhere(work: Work, actor: Actor) -> int:
+    """End every console session of the actor (a phone left signed in at the commune
+    office, a shared computer): how many ended. Noted."""
+    if actor.user_id is None:
+        raise Refused(Reason.NOT_STAFF)
+    ended = await web_sessions.end_all(work.session, actor.user_id)
+    await work.record(actor, "console.signed_out_everywhere", None, sessions=ended)
+    return ended

@@ -369,7 +369,10 @@ async def _decide(
         await work.session.refresh(a)
         await work.record(actor, "review.too_late", str(a.id))
         raise Refused(Reason.DECIDED, assessment=a)
-    await work.record(actor, f"review.{status}", str(a.id))
+    # Which indicators a return opened, for the case's history (the comment stays on the
+    # assessment, erased with it, never in the audit log).
+    flags = {"indicators": list(flagged)} if flagged else {}
+    await work.record(actor, f"review.{status}", str(a.id), **flags)
     own = own_points(a)
     for indicator_id, adjusted in a.adjustments.items():
         await work.record(

@@ -673,7 +673,11 @@ async def _submit(ctx: Context) -> None:
     a.submitted_points, a.reopened = now_points, []
     a.submitted_at = ctx.now
     a.updated_at = ctx.now
-    ctx.audit("assessment.submitted", subject=str(a.id), total=result.total, passed=result.passed)
+    # The points that changed (no words of the citizen's), for the case's history.
+    since = {"changed": {i: list(c) for i, c in changed.items()}} if changed else {}
+    ctx.audit(
+        "assessment.submitted", subject=str(a.id), total=result.total, passed=result.passed, **since
+    )
     await notices.submitted(ctx, a, result, changed)
     ctx.say(
         ctx._(

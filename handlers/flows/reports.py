@@ -11,6 +11,7 @@ from storage.repositories import reviews
 from storage.repositories.reviews import Scope
 
 DOCUMENT = "report"
+FORMATS = ("xlsx", "csv")  # the chat sends the first; the console offers both
 
 
 def scope_codes(roles: list[Scope]) -> list[str]:
@@ -27,17 +28,24 @@ def scope_codes(roles: list[Scope]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def document(year: int, code: str, user_id: int) -> str:
-    """The document's name in the outbox: the year, the scope and who asked."""
-    return f"{DOCUMENT}:{year}:{code}:{user_id}"
+def document(year: int, code: str, user_id: int, file_format: str = FORMATS[0]) -> str:
+    """The document's name in the outbox: the year, the scope, who asked and, when not the
+    chat's XLSX, the file's format."""
+    name = f"{DOCUMENT}:{year}:{code}:{user_id}"
+    return name if file_format == FORMATS[0] else f"{name}:{file_format}"
 
 
-def parse(argument: str) -> tuple[int, str, int] | None:
+def parse(argument: str) -> tuple[int, str, int, str] | None:
+    """The year, scope code, asker and file format of a report's document name."""
+    file_format = FORMATS[0]
+    head, _, last = argument.rpartition(":")
+    if last in FORMATS:
+        argument, file_format = head, last
     year, _, rest = argument.partition(":")
     code, _, user_id = rest.rpartition(":")
     if not (year.isdigit() and user_id.isdigit()):
         return None
-    return int(year), code, int(user_id)
+    return int(year), code, int(user_id), file_format
 
 
 async def _place(ctx: Context, code: str) -> str:

@@ -219,6 +219,11 @@ async def test_return_reopens_only_the_flagged_indicators_and_comes_back_showing
     old, new = third.options[0].points, third.options[-1].points
     notice = [t for t in await told(officer) if "Đã sửa so với lần nộp trước" in t]
     assert notice and f"{n} ({old} → {new})" in notice[0]
+    # The case's history (the console shows it) keeps both, without the comment's words.
+    async with bot_engine.sessions() as session:
+        details = dict((await session.execute(select(AuditEntry.action, AuditEntry.details))).all())
+    assert details["review.returned"] == {"indicators": [third.id]}
+    assert details["assessment.submitted"]["changed"] == {third.id: [old, new]}
 
 
 async def test_a_returned_assessment_refuses_changes_elsewhere(

@@ -15,7 +15,9 @@ from bot.web.console import (
     auth,
     broadcasts,
     case,
+    certificates,
     dashboard,
+    decided,
     evidence,
     paper,
     people,
@@ -41,7 +43,9 @@ def make_console(config: ConsoleConfig) -> web.Application:
     queue.routes(app)
     case.routes(app)
     evidence.routes(app)
+    certificates.routes(app)
     dashboard.routes(app)
+    decided.routes(app)
     people.routes(app)
     broadcasts.routes(app)
     units.routes(app)

@@ -20,7 +20,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.web.console import render
-from bot.web.console.config import VIEWER, Viewer, config, work
+from bot.web.console.config import VIEWER, Viewer, config, viewer, work
 from handlers.actions import Refused, console
 from handlers.i18n import LOCALES, Translator
 from storage.models import Profile
@@ -209,9 +209,14 @@ async def signin(request: web.Request) -> web.Response:
 
 
 async def signout(request: web.Request) -> web.Response:
+    """Sign out this browser, or (`everywhere`) every browser the person is signed in on."""
     cfg = config(request)
+    everywhere = (await request.post()).get("everywhere") == "yes"
     async with cfg.sessions() as db, db.begin():
-        await web_sessions.end(db, request.cookies.get(COOKIE, ""))
+        if everywhere:
+            await console.sign_out_everywhere(work(request, db), viewer(request).actor)
+        else:
+            await web_sessions.end(db, request.cookies.get(COOKIE, ""))
     response = see_other("/web/signin?out=1")
     response.del_cookie(COOKIE, path="/web")
     return response

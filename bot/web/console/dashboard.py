@@ -14,7 +14,7 @@ from markupsafe import Markup
 from bot.reports.annual import AnnualReport, ReportScope, UnknownScope, resolve
 from bot.reports.summary import Place, Tally
 from bot.web.console import charts, render
-from bot.web.console.config import Viewer, config, viewer
+from bot.web.console.config import Viewer, config, viewer, work
 from bot.web.console.queue import filters
 from content.targets import TargetRatios
 from handlers.flows.reports import document, scope_codes
@@ -173,23 +173,36 @@ async def page(request: web.Request) -> web.Response:
     return render.page(request, "dashboard.html", context)
 
 
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+
+
 async def download(request: web.Request) -> web.Response:
-    """The annual report (XLSX) of a scope the viewer has: the chat's `/report` document,
-    which checks who asked again when it is made."""
+    """The annual report (XLSX or CSV) of a scope the viewer has: the chat's `/report`
+    document, which checks who asked again when it is made. It lists people by name, so it
+    is noted as the chat's request is."""
     cfg, who = config(request), viewer(request)
     if cfg.documents is None:
         raise web.HTTPNotFound(text="reports are not served here")
     year = filters(request.query, cfg.clock()).year
-    made = await cfg.documents.make(document(year, _chosen_scope(request, who), who.user_id))
+    code, file_format = _chosen_scope(request, who), request.match_info["format"]
+    made = await cfg.documents.make(document(year, code, who.user_id, file_format))
     if made is None:
         raise web.HTTPNotFound(text="no such report")
+    async with cfg.sessions() as db, db.begin():
+        await work(request, db).record(
+            who.actor, "report.requested", str(year), scopes=[code], format=file_format
+        )
     return web.Response(
         body=made.content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=MEDIA_TYPES[file_format],
+        charset="utf-8" if file_format == "csv" else None,
         headers={"Content-Disposition": f'attachment; filename="{made.filename}"'},
     )
 
 
 def routes(app: web.Application) -> None:
     app.router.add_get("/dashboard", page, name="dashboard")
-    app.router.add_get("/dashboard/report.xlsx", download)
+    app.router.add_get("/dashboard/report.{format:xlsx|csv}", download)
