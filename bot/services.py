@@ -288,7 +288,7 @@ class Services:
             except Exception as exc:  # the database may be what stopped us; others will bury us
                 log.warning("could not leave the workers cleanly: %s", exc)
             if self.bot is not None:
-                await self.bot.session.close()
+                await self.bot.close()
             if self.zalo is not None:
                 await self.zalo.close()
             if self.zalo_oa is not None:
@@ -298,7 +298,7 @@ class Services:
         # Both platforms refuse getUpdates while a webhook is set.
         pollers: list[Awaitable[None]] = []
         if (bot := self.bot) is not None:
-            await bot.delete_webhook()
+            await bot.call("deleteWebhook")
             to_inbox = self._storer(telegram.inbox_row)
             pollers.append(self._keep("polling", lambda: telegram.poll(bot, to_inbox, self.stop)))
         if (zalo := self.zalo) is not None:

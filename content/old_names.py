@@ -5,8 +5,11 @@ table; we read only that table (about 0.15 s) and never build its converter (abo
 codes are its own, not the official ones, so callers join its rows to official units by name.
 """
 
+import importlib.util
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 from content.text import normalize
 from content.unit_names import bare_unit_name, tidy_unit_name
@@ -23,9 +26,6 @@ class OldWard:
 @cache
 def old_wards(province_name: str) -> tuple[OldWard, ...]:
     """Every pre-2025 ward that now lies in the province of that (official) name."""
-    # Imported here so that only the first search pays for loading the table.
-    from vietnam_address_converter.data import DEFAULT_DATA
-
     wanted = normalize(bare_unit_name(province_name))
     return tuple(
         OldWard(
@@ -34,6 +34,21 @@ def old_wards(province_name: str) -> tuple[OldWard, ...]:
             province=tidy_unit_name(row["old"]["province_name"]),
             new_ward=row["new"]["ward_name"],
         )
-        for row in DEFAULT_DATA["mapping"]["rows"]
+        for row in _national_table()["mapping"]["rows"]
         if normalize(bare_unit_name(row["new"]["province_name"])) == wanted
     )
+
+
+def _national_table() -> dict[str, Any]:
+    """The converter's table for the whole country, read when first searched. Loaded as a
+    module of its own, not imported: an imported package keeps it (about 35 MB of Python
+    objects) for the life of the process, where one province's rows are all it needs."""
+    package = importlib.util.find_spec("vietnam_address_converter")
+    assert package is not None and package.origin is not None
+    spec = importlib.util.spec_from_file_location(
+        "_old_ward_table", Path(package.origin).with_name("data.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.DEFAULT_DATA
