@@ -5,7 +5,11 @@ table; we read only that table (about 0.15 s) and never build its converter (abo
 codes are its own, not the official ones, so callers join its rows to official units by name.
 """
 
+import importlib.machinery
 import importlib.util
+import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,21 +38,31 @@ def old_wards(province_name: str) -> tuple[OldWard, ...]:
             province=tidy_unit_name(row["old"]["province_name"]),
             new_ward=row["new"]["ward_name"],
         )
-        for row in _national_table()["mapping"]["rows"]
+        for row in _national_rows()
         if normalize(bare_unit_name(row["new"]["province_name"])) == wanted
     )
 
 
-def _national_table() -> dict[str, Any]:
-    """The converter's table for the whole country, read when first searched. Loaded as a
-    module of its own, not imported: an imported package keeps it (about 35 MB of Python
-    objects) for the life of the process, where one province's rows are all it needs."""
+# One row of the table as the package writes it: flat objects, nothing nested deeper.
+_ROW = re.compile(r'\{"old":\{[^{}]*\},"new":\{[^{}]*\},"keys":\{[^{}]*\}\}')
+
+
+def _national_rows() -> Iterator[dict[str, Any]]:
+    """The converter's old->new rows for the whole country, one at a time. The package holds
+    them as one JSON text that it parses on import into about 35 MB of Python objects, kept
+    for the life of the process; most of it stays taken even once freed, as the objects kept
+    (one province's rows) are scattered among them. Read here from the compiled module's
+    text, without running it, each row parsed and dropped in turn."""
     package = importlib.util.find_spec("vietnam_address_converter")
     assert package is not None and package.origin is not None
-    spec = importlib.util.spec_from_file_location(
-        "_old_ward_table", Path(package.origin).with_name("data.py")
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.DEFAULT_DATA
+    path = Path(package.origin).with_name("data.py")
+    loader = importlib.machinery.SourceFileLoader("_old_ward_table", str(path))
+    code = loader.get_code("_old_ward_table")
+    assert code is not None
+    table = max((c for c in code.co_consts if isinstance(c, str)), key=len)
+    rows = 0
+    for match in _ROW.finditer(table):
+        rows += 1
+        yield json.loads(match.group())
+    if not rows:
+        raise RuntimeError(f"no old->new rows found in {path}: has its format changed?")
