@@ -40,10 +40,11 @@ from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.wakeups import Listener, listens
 from bot.web import guard
 from bot.web.server import HealthRules, make_app
 from storage.db import make_sessionmaker
-from storage.repositories.inbox import NewUpdate
+from storage.repositories.inbox import NEW_UPDATES, NewUpdate
 
 log = logging.getLogger(__name__)
 # Zalo Bot's older API address, still served: as official as the current one.
@@ -252,8 +253,14 @@ class Services:
         # Every process keeps the OA's tokens fresh; the database lease lets one refresh.
         tokens = self.oa_tokens
         refresher = [self._keep("zalo_oa_tokens", lambda: tokens.run(self.stop))] if tokens else []
+        wakeups = []
+        if listens(url := self.runtime.db.url):
+            # Updates stored by another process (a web-only `serve`) wake this processor.
+            listener = Listener(url, {NEW_UPDATES: self.processor.wake.set})
+            wakeups.append(self._keep("wakeups", lambda: listener.run(self.stop)))
         return [
             *refresher,
+            *wakeups,
             self._keep("inbox", lambda: self.processor.run(self.stop)),
             *(
                 self._keep(f"delivery:{channel}", lambda worker=worker: worker.run(self.stop))

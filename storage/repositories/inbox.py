@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,22 +40,31 @@ async def store(
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         .returning(InboxUpdate.channel, InboxUpdate.update_id)
     )
-    rows = await session.execute(
-        stmt,
-        [
-            {
-                "channel": u.channel,
-                "update_id": u.update_id,
-                "chat_key": u.chat_key,
-                "seq": u.seq,
-                "payload": u.payload,
-                "received_at": now,
-            }
-            for u in updates
-        ],
-    )
+    rows = (
+        await session.execute(
+            stmt,
+            [
+                {
+                    "channel": u.channel,
+                    "update_id": u.update_id,
+                    "chat_key": u.chat_key,
+                    "seq": u.seq,
+                    "payload": u.payload,
+                    "received_at": now,
+                }
+                for u in updates
+            ],
+        )
+    ).all()
+    if rows and dialect is postgresql:
+        # Delivered at commit to every process listening (bot/wakeups.py): a worker in
+        # another process starts on the update at once instead of at its next look.
+        await session.execute(text(f"NOTIFY {NEW_UPDATES}"))
     return {(row.channel, row.update_id) for row in rows}
 
+
+# The PostgreSQL notification channel on which new updates are announced.
+NEW_UPDATES = "cdht_inbox"
 
 # Neither processed nor set aside as a dead letter.
 WAITING = InboxUpdate.processed_at.is_(None), InboxUpdate.dead_at.is_(None)
