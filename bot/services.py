@@ -181,7 +181,11 @@ class Services:
             for sender, rate in senders
         }
         self.processor = InboxProcessor(
-            self.sessions, runtime.engine, inbound, on_processed=self._wake_delivery
+            self.sessions,
+            runtime.engine,
+            inbound,
+            on_processed=self._wake_delivery,
+            claims=runtime.db.dialect.name == "postgresql",
         )
         rules = rules_from(settings)
         self.broadcasts = BroadcastRunner(

@@ -73,17 +73,20 @@ DEAD = InboxUpdate.processed_at.is_(None), InboxUpdate.dead_at.is_not(None)
 
 
 async def next_batch(
-    session: AsyncSession, channels: Sequence[str], limit: int
+    session: AsyncSession, channels: Sequence[str], limit: int, *, claim: bool = False
 ) -> list[InboxUpdate]:
     """The first waiting update of each chat of these channels: a chat's updates go one at
-    a time and in order, different chats share a batch. Dead letters wait for no one."""
+    a time and in order, different chats share a batch. Dead letters wait for no one.
+    ``claim`` (PostgreSQL): the rows stay locked until the session's transaction ends, and
+    rows another transaction holds are skipped, not waited for: processors in several
+    processes take different chats' updates instead of queueing behind each other."""
     waiting = *WAITING, InboxUpdate.channel.in_(channels)
     heads = (
         select(InboxUpdate.channel, InboxUpdate.chat_key, func.min(InboxUpdate.seq))
         .where(*waiting)
         .group_by(InboxUpdate.channel, InboxUpdate.chat_key)
     )
-    rows = await session.scalars(
+    query = (
         select(InboxUpdate)
         .where(
             *waiting, tuple_(InboxUpdate.channel, InboxUpdate.chat_key, InboxUpdate.seq).in_(heads)
@@ -91,7 +94,9 @@ async def next_batch(
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
-    return list(rows)
+    if claim:
+        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
+    return list(await session.scalars(query))
 
 
 async def mark_processed(

@@ -45,6 +45,7 @@ def processor(sessions: Sessions, content: Content, bot: BotApi, engine: Engine 
             telegram.CHANNEL: telegram.TelegramInbound(bot),
             zalo_bot.CHANNEL: zalo_bot.ZaloBotInbound(),
         },
+        claims=sessions.kw["bind"].dialect.name == "postgresql",  # as the services run it
     )
 
 
