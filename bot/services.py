@@ -22,7 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -41,10 +41,11 @@ from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.wakeups import Listener, listens
-from bot.web import guard
-from bot.web.server import HealthRules, make_app
 from storage.db import make_sessionmaker
 from storage.repositories.inbox import NEW_UPDATES, NewUpdate
+
+if TYPE_CHECKING:
+    from bot.web.server import HealthRules
 
 log = logging.getLogger(__name__)
 # Zalo Bot's older API address, still served: as official as the current one.
@@ -77,6 +78,10 @@ def official_channels(settings: Settings) -> list[str]:
 
 @asynccontextmanager
 async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[None]:
+    # The web server's modules (console, templates, pages) load only in processes that
+    # serve: a `worker` has no use for their memory.
+    from bot.web import guard
+
     runner = web.AppRunner(app, access_log_class=guard.AccessLogger)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -88,6 +93,8 @@ async def listening(app: web.Application, host: str, port: int) -> AsyncIterator
 
 
 def health_rules(settings: Settings) -> HealthRules:
+    from bot.web.server import HealthRules
+
     return HealthRules(
         settings.health_token,
         timedelta(seconds=settings.health_max_delay_seconds),
@@ -100,6 +107,8 @@ async def verify_site(runtime: Runtime, stop: asyncio.Event) -> None:
     and nothing else: no chat token needed, no inbox read, nothing sent (webhooks refuse
     every update, as no secret is set)."""
     settings = runtime.settings
+    from bot.web.server import make_app
+
     app = make_app(
         make_sessionmaker(runtime.db),
         webhook_secret="",
@@ -342,6 +351,8 @@ class Services:
         settings = self.runtime.settings
         if self.zalo_oa is not None and not settings.zalo_oa_secret_key:
             raise SystemExit("ZALO_OA_SECRET_KEY is not set: the OA webhook would accept anyone")
+        from bot.web.server import make_app
+
         app = make_app(
             self.sessions,
             **secrets,

@@ -12,8 +12,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # Heavy, and needed by none of `serve`, `poll`, `worker` or `run` at start: aiogram (its
 # models are ~120 MB; the bot speaks the Bot API's JSON itself), the documents' makers
-# (PDF, spreadsheets, fonts, images) and the whole country's old-commune table.
-NOT_AT_START = ("aiogram", "fpdf", "openpyxl", "fontTools", "PIL", "vietnam_address_converter")
+# (PDF, spreadsheets, fonts, images) and the whole country's old-commune table; the web
+# console's templates load only where pages are served (not in `worker`).
+NOT_AT_START = (
+    "aiogram",
+    "fpdf",
+    "openpyxl",
+    "fontTools",
+    "PIL",
+    "vietnam_address_converter",
+    "jinja2",
+)
 
 
 def test_the_long_running_processes_load_none_of_the_heavy_libraries() -> None:
