@@ -45,6 +45,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py --citizens 64 --batch 1
 	$(BIN)/python bench/delivery.py --rates 30,1000
 	$(BIN)/python bench/updates.py --updates 2000
+	$(BIN)/python bench/updates.py --updates 1000 --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres --rate 200 --workers 1,2
+	$(BIN)/python bench/memory.py --people 100000
 	$(BIN)/python bench/certificate.py --count 50
 	$(BIN)/python bench/broadcast.py --people 100000 --rate 1000 --segments 100000,1000000
 	$(BIN)/python bench/report.py --citizens 1000000

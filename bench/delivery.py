@@ -1,5 +1,5 @@
 """Delivery pace: N queued messages to distinct chats, sent by `python -m bot worker` (its own
-process, the real aiogram client) to a fake Bot API that enforces a rate limit R the way
+process, the bot's own Bot API client) to a fake Bot API that enforces a rate limit R the way
 Telegram does (429 with retry_after above it). The worker's global rate is set to R. Prints
 the achieved rate as a fraction of R, the number of 429s, and the worker's CPU time per
 message: the rate needs a quiet machine, the CPU figure barely moves with other load.

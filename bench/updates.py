@@ -10,11 +10,15 @@ over 40 concurrent connections, as Telegram sends them. Each line also gives the
 bot's processes used per update (per process when split): the rates need a quiet machine, the
 CPU figures barely move with other load.
 
+With --rate R the updates arrive open-loop at R a second (as people cause them, whatever the
+bot's pace) instead of all at once, and p50/p99 are the latency at that load. With --workers
+1,2 the split deployment runs once with each number of worker processes.
+
 On SQLite it also gives the price of durability: the inbox writer's commits sync the log to
 disk (synchronous=FULL), so that an acknowledged update survives a power loss; measured as
 the writer's rate with and without that, the same 40 concurrent writers.
 
-    python bench/updates.py [--updates 2000]
+    python bench/updates.py [--updates 2000] [--postgres URL] [--rate 200] [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, TCPConnector
 from processes import (  # beside this file
     cpu_seconds,
     free_port,
@@ -55,6 +59,24 @@ from tests.fakes.telegram import FakeTelegram
 
 SECRET = "bench-secret"
 CONNECTIONS = 40
+
+
+async def post_at_rate(url: str, updates: list[dict], rate: float) -> dict[int, float]:
+    """Send the updates at ``rate`` a second, over at most CONNECTIONS connections at once;
+    return when each was posted, by user id."""
+    started: dict[int, float] = {}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+    async def one(http: ClientSession, update: dict, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
+        started[update["message"]["from"]["id"]] = time.monotonic()
+        async with http.post(url, json=update, headers=headers) as response:
+            assert response.status == 200, response.status
+
+    async with ClientSession(connector=TCPConnector(limit=CONNECTIONS)) as http:
+        t0 = time.monotonic()
+        await asyncio.gather(*(one(http, u, t0 + n / rate) for n, u in enumerate(updates)))
+    return started
 
 
 async def post_all(url: str, updates: list[dict]) -> dict[int, float]:
@@ -93,15 +115,19 @@ class Measured:
 
 
 async def measure(
-    fake: FakeTelegram, url: str, users: range, processes: list[subprocess.Popen]
+    fake: FakeTelegram,
+    url: str,
+    users: range,
+    processes: list[subprocess.Popen],
+    rate: float | None,
 ) -> Measured:
-    """Post an update from each user, wait for every reply; the rate, the latency and the
-    CPU the bot's processes used per update."""
+    """Post an update from each user (all at once, or at ``rate`` a second), wait for every
+    reply; the rate, the latency and the CPU the bot's processes used per update."""
     updates = [fake.user_text(uid, "Nguyễn Văn Bench") for uid in users]
     await until_idle(*processes)
     cpu = [cpu_seconds(p) for p in processes]
     t0 = time.monotonic()
-    started = await post_all(url, updates)
+    started = await (post_at_rate(url, updates, rate) if rate else post_all(url, updates))
     async with asyncio.timeout(600):
         while sum(bool(fake.sent(uid)) for uid in users) < len(users):
             await asyncio.sleep(0.01)
@@ -153,9 +179,13 @@ async def scratch_database(postgres: str | None) -> AsyncIterator[str]:
         yield url
 
 
-async def ours(fake: FakeTelegram, count: int, split: bool, postgres: str | None) -> Measured:
-    """The bot in one `serve` process, or (split) a web-only `serve` and one `worker`."""
-    users = range(1_000_000 + split * count, 1_000_000 + (split + 1) * count)
+async def ours(
+    fake: FakeTelegram, count: int, workers: int, postgres: str | None, rate: float | None
+) -> Measured:
+    """The bot in one `serve` process (no workers), or split: a web-only `serve` and
+    ``workers`` worker processes."""
+    split = workers > 0
+    users = range(1_000_000 + workers * count, 1_000_000 + (workers + 1) * count)
     async with scratch_database(postgres) as url:
         await migrate.upgrade_async(url)
         await at_the_name_question(url, users)
@@ -169,24 +199,28 @@ async def ours(fake: FakeTelegram, count: int, split: bool, postgres: str | None
             "TELEGRAM_GLOBAL_RATE": "100000",
         }
         web = start(["-m", "bot", "serve", *(["--no-workers"] if split else [])], env)
-        workers = [start(["-m", "bot", "worker"], env)] if split else []
+        others = [start(["-m", "bot", "worker"], env) for _ in range(workers)]
         try:
             await until_up(f"http://127.0.0.1:{port}/healthz", web, {200})
             return await measure(
-                fake, f"http://127.0.0.1:{port}/telegram/webhook", users, [web, *workers]
+                fake, f"http://127.0.0.1:{port}/telegram/webhook", users, [web, *others], rate
             )
         finally:
-            for process in (web, *workers):
+            for process in (web, *others):
                 stop(process)
 
 
-async def bare_aiogram(fake: FakeTelegram, count: int) -> Measured:
+async def bare_aiogram(fake: FakeTelegram, count: int, rate: float | None) -> Measured:
     port = free_port()
     bot = start(["bench/echo_bot.py", str(port), fake.token, fake.base_url, SECRET], {})
     try:
         await until_up(f"http://127.0.0.1:{port}/healthz", bot, {200})
         return await measure(
-            fake, f"http://127.0.0.1:{port}/webhook", range(2_000_000, 2_000_000 + count), [bot]
+            fake,
+            f"http://127.0.0.1:{port}/webhook",
+            range(2_000_000, 2_000_000 + count),
+            [bot],
+            rate,
         )
     finally:
         stop(bot)
@@ -211,20 +245,24 @@ async def inbox_writes(count: int, *, durable: bool) -> float:
     return rate
 
 
-async def run(count: int, postgres: str | None) -> None:
+async def run(
+    count: int, postgres: str | None, rate: float | None, worker_counts: list[int]
+) -> None:
     store = "PostgreSQL" if postgres else "SQLite"
+    load = f" at {rate:g} updates/s" if rate else ""
     freeze_gc()
     async with FakeTelegram() as fake:
-        mine = await ours(fake, count, split=False, postgres=postgres)
-        split = await ours(fake, count, split=True, postgres=postgres)
-        bare = await bare_aiogram(fake, count)
-    print(f"updates CDHT bot on {store}, one process: {mine}")
-    print(f"updates CDHT bot on {store}, web process + one worker process: {split}")
-    print(f"updates bare aiogram echo: {bare}")
-    print(
-        f"updates ratio: {mine.rate / bare.rate:.2f} x bare aiogram; "
-        f"CPU per update {sum(mine.cpu) / sum(bare.cpu):.2f} x bare aiogram's"
-    )
+        bare = await bare_aiogram(fake, count, rate)
+        print(f"updates bare aiogram echo{load}: {bare}", flush=True)
+        for workers in [0, *worker_counts]:
+            mine = await ours(fake, count, workers, postgres, rate)
+            shape = f"web process + {workers} worker processes" if workers else "one process"
+            print(
+                f"updates CDHT bot on {store}, {shape}{load}: {mine}; "
+                f"{mine.rate / bare.rate:.2f} x bare aiogram's rate, "
+                f"CPU per update {sum(mine.cpu) / sum(bare.cpu):.2f} x its",
+                flush=True,
+            )
     if postgres is None:
         synced = await inbox_writes(count, durable=True)
         unsynced = await inbox_writes(count, durable=False)
@@ -243,8 +281,15 @@ def main() -> None:
         metavar="URL",
         help="run on this PostgreSQL server (a scratch database) instead of SQLite",
     )
+    parser.add_argument(
+        "--rate", type=float, help="open loop: updates arrive at this rate (per second)"
+    )
+    parser.add_argument(
+        "--workers", default="1", help="worker process counts for the split deployment: 1,2"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.updates, args.postgres))
+    workers = [int(n) for n in args.workers.split(",")]
+    asyncio.run(run(args.updates, args.postgres, args.rate, workers))
 
 
 if __name__ == "__main__":

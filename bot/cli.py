@@ -204,7 +204,7 @@ async def _with_bot(action):
     try:
         return await action(bot, settings)
     finally:
-        await bot.session.close()
+        await bot.close()
 
 
 @telegram_app.command("set-webhook")
@@ -216,10 +216,13 @@ def telegram_set_webhook(
     async def action(bot, settings) -> None:
         if not settings.webhook_secret:
             raise _fail("WEBHOOK_SECRET is not set", 1)
-        await bot.set_webhook(
-            url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=["message", "callback_query", "my_chat_member"],
+        await bot.call(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": settings.webhook_secret,
+                "allowed_updates": ["message", "callback_query", "my_chat_member"],
+            },
         )
 
     asyncio.run(_with_bot(action))
@@ -231,7 +234,7 @@ def telegram_delete_webhook() -> None:
     """Remove the webhook (needed before long polling)."""
 
     async def action(bot, settings) -> None:
-        await bot.delete_webhook()
+        await bot.call("deleteWebhook")
 
     asyncio.run(_with_bot(action))
     typer.echo("webhook deleted")

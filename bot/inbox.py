@@ -119,7 +119,9 @@ class InboxProcessor:
         batch: int = 64,
         clock: Callable[[], datetime] = utcnow,
         on_processed: Callable[[], None] = lambda: None,
+        claims: bool = False,
     ) -> None:
+        """``claims``: lock each batch while it is processed (PostgreSQL; see run_once)."""
         self.sessions = sessions
         self.on_processed = on_processed  # replies were queued: a delivery worker may wake
         self.engine = engine
@@ -127,14 +129,52 @@ class InboxProcessor:
         self.batch = batch
         self.clock = clock
         self.wake = asyncio.Event()  # set by whoever stores an update in this process
+        self.claims = claims
 
     async def run_once(self) -> int:
         """Process the next batch; an update that cannot be read, or whose event fails on
-        its own, becomes a dead letter. Raises only when the database is unreachable."""
-        async with self.sessions() as session:
-            rows = await inbox.next_batch(session, list(self.channels), self.batch)
-        if not rows:
-            return 0
+        its own, becomes a dead letter. Raises only when the database is unreachable.
+
+        On PostgreSQL the batch is claimed: its rows stay locked, in a transaction that
+        marks them processed once the engine has committed, so that processors in other
+        processes take other chats' updates meanwhile instead of the same ones. SQLite has
+        one writer at a time and the engine must write meanwhile: there the batch is read,
+        then marked in a transaction of its own."""
+        if self.claims:
+            async with self.sessions() as session, session.begin():
+                rows = await inbox.next_batch(session, list(self.channels), self.batch, claim=True)
+                if not rows:
+                    return 0
+                read, dead, kept = await self._process(rows)
+                await self._mark(session, rows, dead, kept)
+        else:
+            async with self.sessions() as session:
+                rows = await inbox.next_batch(session, list(self.channels), self.batch)
+            if not rows:
+                return 0
+            read, dead, kept = await self._process(rows)
+            async with self.sessions() as session, session.begin():
+                await self._mark(session, rows, dead, kept)
+        for row in rows:
+            if row.id in dead:
+                log.error(
+                    "dead letter: %s update %s (inbox row %s): %s",
+                    row.channel,
+                    row.update_id,
+                    row.id,
+                    dead[row.id],
+                )
+        self.on_processed()
+        for row, _ in read:
+            if row.id not in dead:
+                await self._acknowledge(row)
+        return len(rows)
+
+    async def _process(
+        self, rows: list[InboxUpdate]
+    ) -> tuple[list[tuple[InboxUpdate, Event]], dict[int, str], dict[int, dict[str, Any]]]:
+        """Run the rows' events: those read, why each dead letter is one, and what is kept of
+        the processed updates whose kept form is smaller than the received one."""
         dead: dict[int, str] = {}
         read: list[tuple[InboxUpdate, Event]] = []
         for row in rows:
@@ -153,24 +193,18 @@ class InboxProcessor:
             form = self.channels[row.channel].processed_form(row.payload)
             if row.id not in dead and form is not row.payload:
                 kept[row.id] = dict(form)
-        async with self.sessions() as session, session.begin():
-            now = self.clock()
-            await inbox.mark_processed(session, [r.id for r in rows if r.id not in dead], now, kept)
-            await inbox.mark_dead(session, dead, now)
-        for row in rows:
-            if row.id in dead:
-                log.error(
-                    "dead letter: %s update %s (inbox row %s): %s",
-                    row.channel,
-                    row.update_id,
-                    row.id,
-                    dead[row.id],
-                )
-        self.on_processed()
-        for row, _ in read:
-            if row.id not in dead:
-                await self._acknowledge(row)
-        return len(rows)
+        return read, dead, kept
+
+    async def _mark(
+        self,
+        session: AsyncSession,
+        rows: list[InboxUpdate],
+        dead: dict[int, str],
+        kept: dict[int, dict[str, Any]],
+    ) -> None:
+        now = self.clock()
+        await inbox.mark_processed(session, [r.id for r in rows if r.id not in dead], now, kept)
+        await inbox.mark_dead(session, dead, now)
 
     async def _handle(self, read: list[tuple[InboxUpdate, Event]]) -> dict[int, str]:
         """Run the events as one batch; if it fails, one by one, so that one bad event

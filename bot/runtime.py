@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -19,12 +20,14 @@ from bot.document_links import DocumentLinks, link_code_key
 from bot.documents import Documents
 from bot.reports.document import report_maker
 from bot.settings import Settings
-from bot.web.console import ConsoleConfig
 from content import Content, load_content
 from handlers.context import Settings as ConversationSettings
 from handlers.engine import Engine
 from storage.db import create_engine, make_sessionmaker
 from storage.models import utcnow
+
+if TYPE_CHECKING:  # loaded by the processes that serve pages only (bot/services.py)
+    from bot.web.console import ConsoleConfig
 
 
 @dataclass
@@ -64,6 +67,8 @@ class Runtime:
     ) -> ConsoleConfig:
         """The web console as the settings want it, reading evidence from the console
         channel and the chat channels whose `readers` are given."""
+        from bot.web.console import ConsoleConfig
+
         return ConsoleConfig(
             sessions=sessions,
             content=self.content,

@@ -22,7 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -40,10 +40,12 @@ from bot.pushes import Pushes, rules_from
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from bot.web import guard
-from bot.web.server import HealthRules, make_app
+from bot.wakeups import Listener, listens
 from storage.db import make_sessionmaker
-from storage.repositories.inbox import NewUpdate
+from storage.repositories.inbox import NEW_UPDATES, NewUpdate
+
+if TYPE_CHECKING:
+    from bot.web.server import HealthRules
 
 log = logging.getLogger(__name__)
 # Zalo Bot's older API address, still served: as official as the current one.
@@ -76,6 +78,10 @@ def official_channels(settings: Settings) -> list[str]:
 
 @asynccontextmanager
 async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[None]:
+    # The web server's modules (console, templates, pages) load only in processes that
+    # serve: a `worker` has no use for their memory.
+    from bot.web import guard
+
     runner = web.AppRunner(app, access_log_class=guard.AccessLogger)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -87,6 +93,8 @@ async def listening(app: web.Application, host: str, port: int) -> AsyncIterator
 
 
 def health_rules(settings: Settings) -> HealthRules:
+    from bot.web.server import HealthRules
+
     return HealthRules(
         settings.health_token,
         timedelta(seconds=settings.health_max_delay_seconds),
@@ -99,6 +107,8 @@ async def verify_site(runtime: Runtime, stop: asyncio.Event) -> None:
     and nothing else: no chat token needed, no inbox read, nothing sent (webhooks refuse
     every update, as no secret is set)."""
     settings = runtime.settings
+    from bot.web.server import make_app
+
     app = make_app(
         make_sessionmaker(runtime.db),
         webhook_secret="",
@@ -185,7 +195,11 @@ class Services:
             for sender, rate in senders
         }
         self.processor = InboxProcessor(
-            self.sessions, runtime.engine, inbound, on_processed=self._wake_delivery
+            self.sessions,
+            runtime.engine,
+            inbound,
+            on_processed=self._wake_delivery,
+            claims=runtime.db.dialect.name == "postgresql",
         )
         rules = rules_from(settings)
         self.broadcasts = BroadcastRunner(
@@ -257,8 +271,14 @@ class Services:
         # Every process keeps the OA's tokens fresh; the database lease lets one refresh.
         tokens = self.oa_tokens
         refresher = [self._keep("zalo_oa_tokens", lambda: tokens.run(self.stop))] if tokens else []
+        wakeups = []
+        if listens(url := self.runtime.db.url):
+            # Updates stored by another process (a web-only `serve`) wake this processor.
+            listener = Listener(url, {NEW_UPDATES: self.processor.wake.set})
+            wakeups.append(self._keep("wakeups", lambda: listener.run(self.stop)))
         return [
             *refresher,
+            *wakeups,
             self._keep("inbox", lambda: self.processor.run(self.stop)),
             *(
                 self._keep(f"delivery:{channel}", lambda worker=worker: worker.run(self.stop))
@@ -293,7 +313,7 @@ class Services:
             except Exception as exc:  # the database may be what stopped us; others will bury us
                 log.warning("could not leave the workers cleanly: %s", exc)
             if self.bot is not None:
-                await self.bot.session.close()
+                await self.bot.close()
             if self.zalo is not None:
                 await self.zalo.close()
             if self.zalo_oa is not None:
@@ -303,7 +323,7 @@ class Services:
         # Both platforms refuse getUpdates while a webhook is set.
         pollers: list[Awaitable[None]] = []
         if (bot := self.bot) is not None:
-            await bot.delete_webhook()
+            await bot.call("deleteWebhook")
             to_inbox = self._storer(telegram.inbox_row)
             pollers.append(self._keep("polling", lambda: telegram.poll(bot, to_inbox, self.stop)))
         if (zalo := self.zalo) is not None:
@@ -336,6 +356,8 @@ class Services:
         settings = self.runtime.settings
         if self.zalo_oa is not None and not settings.zalo_oa_secret_key:
             raise SystemExit("ZALO_OA_SECRET_KEY is not set: the OA webhook would accept anyone")
+        from bot.web.server import make_app
+
         app = make_app(
             self.sessions,
             **secrets,

@@ -32,8 +32,11 @@ def create_engine(url: str, **kw: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kw)
-    # A pooled connection may have been cut by a server restart or an idle timeout.
-    kw.setdefault("pool_pre_ping", True)
+    # No ping before each use of a pooled connection: it was one more round trip for every
+    # transaction. A connection cut by a server restart fails its transaction once and is
+    # replaced (SQLAlchemy invalidates the pool on a disconnect), and every caller already
+    # goes again on a failed transaction: the inbox processor and the delivery worker retry,
+    # a refused webhook is redelivered by the platform.
     return _create_async_engine(parsed, **kw)
 
 

@@ -1,4 +1,4 @@
-"""Telegram through aiogram: updates become Events, Replies become Bot API calls.
+"""Telegram: updates become Events, Replies become Bot API calls (bot/channels/telegram_api.py).
 
 This module only translates; it never decides what to say. Updates arrive by long polling or
 webhook (bot/web/server.py) and are stored in the inbox before anything else happens.
@@ -10,31 +10,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetUpdates, SendChatAction
-from aiogram.types import (
-    BotCommand,
-    BufferedInputFile,
-    FSInputFile,
-    InputFile,
-)
-from aiohttp import ClientConnectorError
 from babel.support import NullTranslations
 
-from bot.channels import raw, telegram_json
+from bot.channels import raw
 from bot.channels.capabilities import TELEGRAM
+from bot.channels.telegram_api import ApiError, BotApi, NetworkError, TelegramError
 from bot.channels.text import split_text
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
 from handlers.events import Event, EventKind, FileRef, Reply
@@ -47,11 +30,10 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
-def make_bot(token: str, api_url: str | None = None, timeout: float = 30) -> Bot:
-    """A Bot for the public Bot API, or for another server with the same API (a self-hosted
-    telegram-bot-api, or the fake one in tests)."""
-    api = TelegramAPIServer.from_base(api_url) if api_url else PRODUCTION
-    return Bot(token, session=AiohttpSession(api=api, timeout=timeout))
+def make_bot(token: str, api_url: str | None = None, timeout: float = 30) -> BotApi:
+    """A client for the public Bot API, or for another server with the same API (a
+    self-hosted telegram-bot-api, or the fake one in tests)."""
+    return BotApi(token, api_url, timeout)
 
 
 def chat_key(update: Mapping[str, Any]) -> str:
@@ -114,8 +96,8 @@ def to_event(update: Mapping[str, Any]) -> Event | None:
     it does not use, and anything from a group, supergroup or channel (only private chats
     are people; the bot says nothing there and changes no one's conversation).
 
-    Read from the update's JSON as the Bot API documents it, not through aiogram's models:
-    validating every update into them was a third of the CPU of processing one. A field
+    Read from the update's JSON as the Bot API documents it, not through a library's models:
+    validating every update into aiogram's was a third of the CPU of processing one. A field
     missing or of the wrong type raises (Unreadable, or KeyError for a missing one)."""
     event_id = str(update_id(update))
     if (query := update.get("callback_query")) is not None:
@@ -236,9 +218,7 @@ class TelegramSender:
     channel = CHANNEL
     capabilities = TELEGRAM
 
-    def __init__(self, bot: Bot) -> None:
-        if not telegram_json.supports(bot):
-            raise TypeError("TelegramSender needs an aiohttp Bot without defaults (make_bot)")
+    def __init__(self, bot: BotApi) -> None:
         self.bot = bot
 
     def is_group(self, chat_id: str) -> bool:
@@ -248,29 +228,27 @@ class TelegramSender:
         # Telegram lets the bot write at any time: nothing to quote.
         try:
             return await self._send(int(chat_id), reply)
-        except TelegramRetryAfter as exc:
-            raise RetryAfter(exc.retry_after) from exc
-        except TelegramForbiddenError as exc:
-            raise Unreachable(exc.message) from exc
-        except TelegramBadRequest as exc:
-            raise Rejected(exc.message) from exc
-        except TelegramServerError as exc:
-            raise Temporary(exc.message) from exc
-        except TelegramNetworkError as exc:
+        except NetworkError as exc:
             # Refused before the request left: safe to repeat. Anything later (a timeout, a
             # dropped connection) may have been delivered already.
-            if isinstance(exc.__cause__, ClientConnectorError):
+            if not exc.connected:
                 raise Temporary(exc.message) from exc
             raise UnknownOutcome(exc.message) from exc
-        except TelegramAPIError as exc:
+        except ApiError as exc:
+            if exc.retry_after is not None:
+                raise RetryAfter(exc.retry_after) from exc
+            if exc.status == 403:
+                raise Unreachable(exc.message) from exc
+            if exc.status >= 500:
+                raise Temporary(exc.message) from exc
             raise Rejected(exc.message) from exc
 
     async def typing(self, chat_id: str) -> None:
         try:
-            await telegram_json.call(
-                self.bot, SendChatAction, {"chat_id": int(chat_id), "action": "upload_document"}
+            await self.bot.call(
+                "sendChatAction", {"chat_id": int(chat_id), "action": "upload_document"}
             )
-        except TelegramAPIError as exc:  # a nicety: the reply comes all the same
+        except TelegramError as exc:  # a nicety: the reply comes all the same
             log.info("no chat action in %s: %s", chat_id, exc.message)
 
     async def _send(self, chat_id: int, reply: Reply) -> str | None:
@@ -287,20 +265,21 @@ class TelegramSender:
         pieces = split_text(reply.text, limits.max_text) if reply.text and not caption else []
         for n, piece in enumerate(pieces):
             last = n == len(pieces) - 1 and att is None
-            message_id = await telegram_json.send_message(
-                self.bot, chat_id, piece, markup if last else None
-            )
+            message_id = await send_message(self.bot, chat_id, piece, markup if last else None)
         if att is not None:
-            file: InputFile | str
-            if att.content:
-                file = BufferedInputFile(att.content, filename=att.name or "document")
-            elif att.path:
-                file = FSInputFile(att.path, filename=att.name or None)
-            else:
-                file = att.ref
-            send = self.bot.send_photo if att.kind == "photo" else self.bot.send_document
-            sent = await send(chat_id, file, caption=caption or None, reply_markup=markup)
-            message_id = sent.message_id
+            method, field = (
+                ("sendPhoto", "photo") if att.kind == "photo" else ("sendDocument", "document")
+            )
+            params: dict[str, Any] = {"chat_id": chat_id, "caption": caption or None}
+            if markup is not None:
+                params["reply_markup"] = markup
+            if att.content or att.path:
+                content = att.content or Path(att.path)
+                name = att.name or (Path(att.path).name if att.path else "document")
+                sent = await self.bot.upload(method, params, field, content, name)
+            else:  # a file Telegram already has
+                sent = await self.bot.call(method, {**params, field: att.ref})
+            message_id = sent["message_id"]
         return str(message_id) if message_id is not None else None
 
     async def _edit(self, chat_id: int, reply: Reply, markup: dict[str, Any] | None) -> None:
@@ -312,14 +291,24 @@ class TelegramSender:
         if markup is not None:
             params["reply_markup"] = markup
         try:
-            await telegram_json.call(self.bot, EditMessageText, params)
-        except TelegramBadRequest as exc:
+            await self.bot.call("editMessageText", params)
+        except ApiError as exc:
             # Already showing this text (an edit sent again after a crash): nothing to do.
-            if "message is not modified" not in exc.message:
+            if exc.status != 400 or "message is not modified" not in exc.message:
                 raise
 
 
-async def acknowledge(bot: Bot, update: Mapping[str, Any]) -> None:
+async def send_message(
+    bot: BotApi, chat_id: int, text: str, reply_markup: dict[str, Any] | None = None
+) -> int:
+    """Send a text message; returns its message id."""
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if reply_markup is not None:
+        params["reply_markup"] = reply_markup
+    return int((await bot.call("sendMessage", params))["message_id"])
+
+
+async def acknowledge(bot: BotApi, update: Mapping[str, Any]) -> None:
     """After a button press is processed: stop the button's spinner, and leave the answered
     question in place with the chosen answer instead of its buttons, so the chat stays tidy.
     Best effort: a failure here loses nothing."""
@@ -328,22 +317,21 @@ async def acknowledge(bot: Bot, update: Mapping[str, Any]) -> None:
         return
     try:
         query_id = raw.string(query.get("id"), "callback_query.id")
-        await telegram_json.call(bot, AnswerCallbackQuery, {"callback_query_id": query_id})
+        await bot.call("answerCallbackQuery", {"callback_query_id": query_id})
         message = raw.optional_obj(query.get("message"), "callback_query.message")
         text = message.get("text")
         chosen = _label(message, query.get("data"))
         if isinstance(text, str) and text and chosen:
             chat = raw.obj(message.get("chat"), "message.chat")
-            await telegram_json.call(
-                bot,
-                EditMessageText,
+            await bot.call(
+                "editMessageText",
                 {
                     "chat_id": raw.integer(chat.get("id"), "message.chat.id"),
                     "message_id": raw.integer(message.get("message_id"), "message.message_id"),
                     "text": f"{text}\n\n✓ {chosen}",
                 },
             )
-    except TelegramAPIError as exc:
+    except TelegramError as exc:
         log.info("could not acknowledge callback %s: %s", query.get("id"), exc.message)
     except raw.Unreadable as exc:  # a press we set aside or could not read: nothing to show
         log.info("no acknowledgement for callback %s: %s", query.get("id"), exc)
@@ -376,7 +364,7 @@ COMMANDS = (
 )
 
 
-async def set_commands(bot: Bot, catalogs: Mapping[str, NullTranslations]) -> None:
+async def set_commands(bot: BotApi, catalogs: Mapping[str, NullTranslations]) -> None:
     """The command menu in Vietnamese (the default) and in English."""
     for locale in LOCALES:
         t = Translator(catalogs, locale)
@@ -392,8 +380,11 @@ async def set_commands(bot: Bot, catalogs: Mapping[str, NullTranslations]) -> No
             "stop": t._("Ngừng nhận thông báo"),
             "delete": t._("Xóa dữ liệu của tôi"),
         }
-        commands = [BotCommand(command=c, description=descriptions[c]) for c in COMMANDS]
-        await bot.set_my_commands(commands, language_code=None if locale == "vi" else locale)
+        commands = [{"command": c, "description": descriptions[c]} for c in COMMANDS]
+        params: dict[str, Any] = {"commands": commands}
+        if locale != "vi":
+            params["language_code"] = locale
+        await bot.call("setMyCommands", params)
 
 
 class TelegramInbound:
@@ -402,7 +393,7 @@ class TelegramInbound:
     channel = CHANNEL
     capabilities = TELEGRAM
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: BotApi) -> None:
         self.bot = bot
 
     def to_event(self, raw: Mapping[str, Any]) -> Event | None:
@@ -418,12 +409,12 @@ class TelegramInbound:
 Store = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-async def poll(bot: Bot, store: Store, stop: asyncio.Event, wait: int = 25) -> None:
+async def poll(bot: BotApi, store: Store, stop: asyncio.Event, wait: int = 25) -> None:
     """Long polling: each update is stored (and committed) before the next offset confirms
     it to Telegram, so a crash between the two only means a redelivery, which the inbox drops.
     A stop ends a waiting poll at once; updates it might have returned come again next time.
 
-    Updates are taken as Telegram's JSON, not parsed into aiogram's models: one those
+    Updates are taken as Telegram's JSON, not parsed into a library's models: one those
     cannot parse (a field of an unexpected type) is stored all the same and confirmed, and
     the inbox processor sets it aside, instead of failing the poll before the offset moves
     past it, again and again. Errors keep the offset: nothing unconfirmed is lost."""
@@ -434,9 +425,7 @@ async def poll(bot: Bot, store: Store, stop: asyncio.Event, wait: int = 25) -> N
             params: dict[str, Any] = {"timeout": wait}
             if offset is not None:
                 params["offset"] = offset
-            request = asyncio.create_task(
-                telegram_json.call(bot, GetUpdates, params, wait=wait + 10)
-            )
+            request = asyncio.create_task(bot.call("getUpdates", params, wait=wait + 10))
             await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not request.done():
                 request.cancel()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,22 +40,31 @@ async def store(
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         .returning(InboxUpdate.channel, InboxUpdate.update_id)
     )
-    rows = await session.execute(
-        stmt,
-        [
-            {
-                "channel": u.channel,
-                "update_id": u.update_id,
-                "chat_key": u.chat_key,
-                "seq": u.seq,
-                "payload": u.payload,
-                "received_at": now,
-            }
-            for u in updates
-        ],
-    )
+    rows = (
+        await session.execute(
+            stmt,
+            [
+                {
+                    "channel": u.channel,
+                    "update_id": u.update_id,
+                    "chat_key": u.chat_key,
+                    "seq": u.seq,
+                    "payload": u.payload,
+                    "received_at": now,
+                }
+                for u in updates
+            ],
+        )
+    ).all()
+    if rows and dialect is postgresql:
+        # Delivered at commit to every process listening (bot/wakeups.py): a worker in
+        # another process starts on the update at once instead of at its next look.
+        await session.execute(text(f"NOTIFY {NEW_UPDATES}"))
     return {(row.channel, row.update_id) for row in rows}
 
+
+# The PostgreSQL notification channel on which new updates are announced.
+NEW_UPDATES = "cdht_inbox"
 
 # Neither processed nor set aside as a dead letter.
 WAITING = InboxUpdate.processed_at.is_(None), InboxUpdate.dead_at.is_(None)
@@ -64,17 +73,20 @@ DEAD = InboxUpdate.processed_at.is_(None), InboxUpdate.dead_at.is_not(None)
 
 
 async def next_batch(
-    session: AsyncSession, channels: Sequence[str], limit: int
+    session: AsyncSession, channels: Sequence[str], limit: int, *, claim: bool = False
 ) -> list[InboxUpdate]:
     """The first waiting update of each chat of these channels: a chat's updates go one at
-    a time and in order, different chats share a batch. Dead letters wait for no one."""
+    a time and in order, different chats share a batch. Dead letters wait for no one.
+    ``claim`` (PostgreSQL): the rows stay locked until the session's transaction ends, and
+    rows another transaction holds are skipped, not waited for: processors in several
+    processes take different chats' updates instead of queueing behind each other."""
     waiting = *WAITING, InboxUpdate.channel.in_(channels)
     heads = (
         select(InboxUpdate.channel, InboxUpdate.chat_key, func.min(InboxUpdate.seq))
         .where(*waiting)
         .group_by(InboxUpdate.channel, InboxUpdate.chat_key)
     )
-    rows = await session.scalars(
+    query = (
         select(InboxUpdate)
         .where(
             *waiting, tuple_(InboxUpdate.channel, InboxUpdate.chat_key, InboxUpdate.seq).in_(heads)
@@ -82,7 +94,9 @@ async def next_batch(
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
-    return list(rows)
+    if claim:
+        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
+    return list(await session.scalars(query))
 
 
 async def mark_processed(

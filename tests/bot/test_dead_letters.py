@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram import Bot
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.channels import telegram, zalo_bot
+from bot.channels.telegram_api import BotApi
 from bot.cli import app
 from bot.inbox import InboxProcessor, InboxWriter
 from content import Content, load_content
@@ -37,7 +37,7 @@ def content() -> Content:
     return load_content()
 
 
-def processor(sessions: Sessions, content: Content, bot: Bot, engine: Engine | None = None):
+def processor(sessions: Sessions, content: Content, bot: BotApi, engine: Engine | None = None):
     return InboxProcessor(
         sessions,
         engine or Engine(sessions, content),
@@ -45,6 +45,7 @@ def processor(sessions: Sessions, content: Content, bot: Bot, engine: Engine | N
             telegram.CHANNEL: telegram.TelegramInbound(bot),
             zalo_bot.CHANNEL: zalo_bot.ZaloBotInbound(),
         },
+        claims=sessions.kw["bind"].dialect.name == "postgresql",  # as the services run it
     )
 
 
@@ -72,7 +73,7 @@ async def test_an_unreadable_update_is_set_aside_once_and_everyone_else_is_answe
     session_factory: Sessions,
     content: Content,
     fake_telegram: FakeTelegram,
-    telegram_bot: Bot,
+    telegram_bot: BotApi,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     poison = fake_telegram.user_text(1, "/start")
@@ -118,7 +119,7 @@ class FailsOn(Engine):
 
 
 async def test_a_failing_batch_is_retried_one_by_one_and_only_the_culprit_set_aside(
-    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot: Bot
+    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot: BotApi
 ) -> None:
     updates = [fake_telegram.user_text(uid, "/start") for uid in (11, 12, 13, 14)]
     await store(session_factory, *updates)
@@ -152,7 +153,7 @@ async def test_a_huge_id_fails_only_its_own_update_in_a_group_commit(
 
 
 async def test_retry_and_drop(
-    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot: Bot
+    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot: BotApi
 ) -> None:
     first, second = (fake_telegram.user_text(uid, "/start") for uid in (21, 22))
     await store(session_factory, first, second)
@@ -239,7 +240,7 @@ class LosesTheDatabase(Engine):
 
 
 async def test_a_database_outage_sets_nothing_aside(
-    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot: Bot
+    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot: BotApi
 ) -> None:
     await store(session_factory, fake_telegram.user_text(31, "/start"))
     outage = Outage(session_factory)

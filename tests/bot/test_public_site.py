@@ -92,7 +92,7 @@ async def test_a_real_channel_starts_with_a_public_address_and_a_fake_one_withou
     ):
         services = Services(runtime_of(content, engine, values))
         assert services.bot is not None
-        await services.bot.session.close()
+        await services.bot.close()
 
 
 async def test_verify_only_serves_the_public_pages_without_any_token(

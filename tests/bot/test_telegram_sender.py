@@ -1,21 +1,19 @@
 """Replies become Bot API calls, and Bot API failures become the delivery worker's errors,
-through the real aiogram client against the fake Bot API."""
+through the bot's own client against the fake Bot API."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.telegram import TelegramAPIServer
 
 from bot.channels.telegram import TelegramSender
+from bot.channels.telegram_api import BotApi
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
 from handlers.events import Attachment, Button, Reply
 from tests.e2e.telegram_stack import free_port
 from tests.fakes import fixtures
-from tests.fakes.fixtures import PlainHttpSession, bot_for
+from tests.fakes.fixtures import bot_for
 from tests.fakes.telegram import FakeTelegram
 
 fake_telegram = fixtures.fake_telegram
@@ -24,7 +22,7 @@ CHAT = 42
 
 
 async def test_a_long_text_is_split_and_only_its_last_piece_has_the_buttons(
-    fake_telegram: FakeTelegram, telegram_bot: Bot
+    fake_telegram: FakeTelegram, telegram_bot: BotApi
 ) -> None:
     text = "\n\n".join(f"Đoạn {n}. " + "chữ " * 400 for n in range(4))  # about 6,500 chars
     reply = Reply(text, buttons=(Button("Tiếp tục", "next"),))
@@ -37,7 +35,7 @@ async def test_a_long_text_is_split_and_only_its_last_piece_has_the_buttons(
 
 
 async def test_an_edit_replaces_a_message_in_place_and_repeating_it_is_harmless(
-    fake_telegram: FakeTelegram, telegram_bot: Bot
+    fake_telegram: FakeTelegram, telegram_bot: BotApi
 ) -> None:
     sender = TelegramSender(telegram_bot)
     first = await sender.send(str(CHAT), Reply("Đã gửi 0/10", buttons=(Button("Dừng", "p"),)))
@@ -53,7 +51,7 @@ async def test_an_edit_replaces_a_message_in_place_and_repeating_it_is_harmless(
 
 
 async def test_documents_and_photos_go_as_such_with_a_short_text_as_their_caption(
-    fake_telegram: FakeTelegram, telegram_bot: Bot, tmp_path: Path
+    fake_telegram: FakeTelegram, telegram_bot: BotApi, tmp_path: Path
 ) -> None:
     pdf = tmp_path / "giay-chung-nhan.pdf"
     pdf.write_bytes(b"%PDF-1.4 test\n")
@@ -95,7 +93,7 @@ async def test_documents_and_photos_go_as_such_with_a_short_text_as_their_captio
     ],
 )
 async def test_platform_errors_become_delivery_errors(
-    fake_telegram: FakeTelegram, telegram_bot: Bot, status: int, error: type[Exception]
+    fake_telegram: FakeTelegram, telegram_bot: BotApi, status: int, error: type[Exception]
 ) -> None:
     fake_telegram.fail_next("sendMessage", status, retry_after=7 if status == 429 else None)
     with pytest.raises(error) as raised:
@@ -105,7 +103,7 @@ async def test_platform_errors_become_delivery_errors(
 
 
 async def test_the_chat_shows_a_document_on_its_way_and_a_failure_there_is_no_error(
-    fake_telegram: FakeTelegram, telegram_bot: Bot
+    fake_telegram: FakeTelegram, telegram_bot: BotApi
 ) -> None:
     sender = TelegramSender(telegram_bot)
     await sender.typing(str(CHAT))
@@ -125,7 +123,7 @@ async def test_a_timeout_is_an_unknown_outcome_and_a_refused_connection_is_tempo
         with pytest.raises(UnknownOutcome):
             await TelegramSender(slow).send(str(CHAT), Reply("xin chào"))
     finally:
-        await slow.session.close()
+        await slow.close()
     nowhere = FakeTelegram()
     nowhere.base_url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     refused = bot_for(nowhere)
@@ -133,15 +131,4 @@ async def test_a_timeout_is_an_unknown_outcome_and_a_refused_connection_is_tempo
         with pytest.raises(Temporary):
             await TelegramSender(refused).send(str(CHAT), Reply("xin chào"))
     finally:
-        await refused.session.close()
-
-
-def test_a_bot_with_default_message_options_is_refused(fake_telegram: FakeTelegram) -> None:
-    # Text goes out as plain JSON, which would silently leave out a default parse mode.
-    bot = Bot(
-        fake_telegram.token,
-        session=PlainHttpSession(api=TelegramAPIServer.from_base(fake_telegram.base_url)),
-        default=DefaultBotProperties(parse_mode="HTML"),
-    )
-    with pytest.raises(TypeError):
-        TelegramSender(bot)
+        await refused.close()

@@ -86,7 +86,9 @@ async def running(
             await _until(lambda: services.health.get("inbox") == "running")
             site = f"http://127.0.0.1:{settings.port}"
             if services.bot is not None:
-                await services.bot.set_webhook(f"{site}/telegram/webhook", secret_token=SECRET)
+                await services.bot.call(
+                    "setWebhook", {"url": f"{site}/telegram/webhook", "secret_token": SECRET}
+                )
             if services.zalo is not None:
                 await services.zalo.call(
                     "setWebhook", {"url": f"{site}/zalo/webhook", "secret_token": SECRET}

@@ -12,6 +12,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
+from bot.channels.telegram_api import BotApi
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo_bot import FakeZaloBot
 from tests.fakes.zalo_oa import FakeZaloOA
@@ -26,10 +27,16 @@ class PlainHttpSession(AiohttpSession):
             await self._session.close()
 
 
-def bot_for(fake: FakeTelegram, *, token: str | None = None, timeout: float = 60) -> Bot:
-    """The real aiogram client, talking HTTP to the fake (with its token unless told)."""
+def aiogram_for(fake: FakeTelegram, *, token: str | None = None, timeout: float = 60) -> Bot:
+    """The real aiogram client, talking HTTP to the fake: the fake's own tests hold it to
+    what a widely used client expects."""
     api = TelegramAPIServer.from_base(fake.base_url)
     return Bot(token or fake.token, session=PlainHttpSession(api=api, timeout=timeout))
+
+
+def bot_for(fake: FakeTelegram, *, token: str | None = None, timeout: float = 60) -> BotApi:
+    """The bot's own client, talking HTTP to the fake (with its token unless told)."""
+    return BotApi(token or fake.token, fake.base_url, timeout)
 
 
 @pytest.fixture
@@ -39,8 +46,15 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def telegram_bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
+async def telegram_bot(fake_telegram: FakeTelegram) -> AsyncIterator[BotApi]:
     bot = bot_for(fake_telegram)
+    yield bot
+    await bot.close()
+
+
+@pytest.fixture
+async def aiogram_bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
+    bot = aiogram_for(fake_telegram)
     yield bot
     await bot.session.close()
 

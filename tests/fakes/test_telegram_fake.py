@@ -33,7 +33,7 @@ from tests.fakes import fixtures
 from tests.fakes.telegram import FakeTelegram, scramble
 
 fake_telegram = fixtures.fake_telegram
-telegram_bot = fixtures.telegram_bot
+telegram_bot = fixtures.aiogram_bot
 
 USER = 7001
 
@@ -130,7 +130,7 @@ async def test_random_faults_are_reproducible(
 
 async def test_delay_provokes_a_client_timeout(fake_telegram: FakeTelegram) -> None:
     fake_telegram.delay("getMe", 1)
-    impatient = fixtures.bot_for(fake_telegram, timeout=0.2)
+    impatient = fixtures.aiogram_for(fake_telegram, timeout=0.2)
     with pytest.raises(TelegramNetworkError, match="timeout"):
         await impatient.get_me()
     await impatient.session.close()
@@ -350,7 +350,7 @@ async def test_http_shape(fake_telegram: FakeTelegram, telegram_bot: Bot) -> Non
                 "error_code": 404,
                 "description": "Not Found",
             }
-    stranger = fixtures.bot_for(fake_telegram, token="999:WRONG")
+    stranger = fixtures.aiogram_for(fake_telegram, token="999:WRONG")
     with pytest.raises(TelegramUnauthorizedError):
         await stranger.get_me()
     await stranger.session.close()

@@ -212,7 +212,7 @@ async def answered(sessions: Sessions, chat_id: str) -> bool:
 async def telegram_bot_for_fuzz(fake_telegram: FakeTelegram) -> AsyncIterator[Any]:
     bot = fixtures.bot_for(fake_telegram)
     yield bot
-    await bot.session.close()
+    await bot.close()
 
 
 @pytest.mark.parametrize("channel_name", ["telegram", "zalo_bot", "zalo_oa"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import InboxUpdate
@@ -32,3 +33,28 @@ async def test_an_update_is_kept_once_and_only_its_first_delivery_is_new(
             ("2", "7", {"update_id": 2}),
             ("3", "8", {"update_id": 3}),
         ]
+
+
+async def test_claimed_updates_are_skipped_by_other_claims_and_chats_stay_in_order(
+    session_factory: Sessions,
+) -> None:
+    if session_factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has one writer, which claims nothing")
+    rows = [("a", 1), ("a", 2), ("b", 3), ("c", 4)]  # (chat, seq)
+    async with session_factory() as session, session.begin():
+        await inbox.store(
+            session,
+            [inbox.NewUpdate("telegram", str(seq), chat, seq, {}) for chat, seq in rows],
+            T0,
+        )
+    async with session_factory() as first, first.begin():
+        taken = await inbox.next_batch(first, ["telegram"], 2, claim=True)
+        assert [(u.chat_key, u.seq) for u in taken] == [("a", 1), ("b", 3)]
+        async with session_factory() as second, second.begin():
+            # Neither the claimed heads nor what waits behind them in their chats.
+            others = await inbox.next_batch(second, ["telegram"], 10, claim=True)
+            assert [(u.chat_key, u.seq) for u in others] == [("c", 4)]
+        await inbox.mark_processed(first, [u.id for u in taken], T0)
+    async with session_factory() as session, session.begin():
+        after = await inbox.next_batch(session, ["telegram"], 10, claim=True)
+        assert [(u.chat_key, u.seq) for u in after] == [("a", 2), ("c", 4)]
