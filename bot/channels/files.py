@@ -12,8 +12,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+
+from bot.channels.telegram_api import BotApi, TelegramError
 
 log = logging.getLogger(__name__)
 
@@ -51,23 +51,21 @@ def local() -> Reader:
     return read
 
 
-def telegram(bot: Bot) -> Reader:
+def telegram(bot: BotApi) -> Reader:
     """Telegram's two steps: getFile gives the file's path, then the file server gives
     the bytes at an address that holds the bot's token."""
 
     async def read(ref: str) -> AsyncIterator[bytes]:
         try:
-            file = await bot.get_file(ref)
-        except TelegramAPIError as exc:
+            file = await bot.call("getFile", {"file_id": ref})
+        except TelegramError as exc:
             log.warning("Telegram getFile refused a file: %s", type(exc).__name__)
             raise Unavailable from None
-        if not file.file_path:
+        path = file.get("file_path") if isinstance(file, dict) else None
+        if not path:
             raise Unavailable
-        address = bot.session.api.file_url(bot.token, file.file_path)
         try:
-            async for chunk in bot.session.stream_content(
-                address, timeout=TIMEOUT, chunk_size=CHUNK
-            ):
+            async for chunk in bot.download(path, CHUNK):
                 yield chunk
         except (aiohttp.ClientError, TimeoutError) as exc:
             # Not the exception's text: it holds the address, with the token.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,10 @@ class BotApi:
 
     def __init__(self, token: str, api_url: str | None = None, timeout: float = 30) -> None:
         self.token = token
-        self.base = f"{(api_url or PUBLIC_API).rstrip('/')}/bot{token}/"
+        root = (api_url or PUBLIC_API).rstrip("/")
+        self.base = f"{root}/bot{token}/"
+        # The file server's addresses hold the token too: never logged.
+        self.files = f"{root}/file/bot{token}/"
         self.timeout = timeout
         self._session: aiohttp.ClientSession | None = None
 
@@ -85,6 +89,17 @@ class BotApi:
             content = await asyncio.to_thread(content.read_bytes)
         form.add_field(field, content, filename=filename)
         return await self._request(method, None, data=form)
+
+    async def download(self, file_path: str, chunk_size: int) -> AsyncIterator[bytes]:
+        """A file's bytes from the file server, chunk after chunk, by the ``file_path``
+        that getFile gave."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        async with self._session.get(self.files + file_path, timeout=timeout) as answer:
+            answer.raise_for_status()
+            async for chunk in answer.content.iter_chunked(chunk_size):
+                yield chunk
 
     async def close(self) -> None:
         if self._session is not None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from aiogram import Bot
 from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels import files
+from bot.channels.telegram_api import BotApi
 from storage.models import Answer, AuditEntry
 from tests.fakes.fixtures import fake_telegram, fake_zalo_oa, telegram_bot  # noqa: F401
 from tests.fakes.telegram import FakeTelegram
@@ -32,7 +32,7 @@ def jpeg() -> bytes:
 
 @pytest.fixture
 def readers(
-    telegram_bot: Bot,  # noqa: F811
+    telegram_bot: BotApi,  # noqa: F811
     fake_zalo_oa: FakeZaloOA,  # noqa: F811
 ) -> dict[str, files.Reader]:
     return {"telegram": files.telegram(telegram_bot), "zalo_oa": files.media(fake_zalo_oa.base_url)}
