@@ -70,6 +70,7 @@ class Runtime:
             public_stats=self.settings.public_stats,
             association=self.settings.issuer,
             files=Path(self.settings.documents_dir),
+            link_code_key=link_code_key(self.settings),
         )
 
     async def close(self) -> None:

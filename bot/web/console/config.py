@@ -39,6 +39,8 @@ class ConsoleConfig:
     # Where the photo or scan of a paper form is kept, in its person's folder (erased with
     # them: bot/personal_files.py); None keeps none.
     files: Path | None = None
+    # The key of claim codes' hashes (bot/document_links.py: link_code_key), as the chat's.
+    link_code_key: bytes = b""
 
 
 CONFIG = web.AppKey("console_config", ConsoleConfig)

@@ -15,13 +15,13 @@ from multidict import MultiMapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import paper_xlsx, personal_files
+from bot import paper_xlsx, personal_files, receipts_cli
 from bot.web.console import render
 from bot.web.console.auth import see_other
 from bot.web.console.config import config, viewer, work
 from bot.web.console.places import places
 from handlers import paper_form
-from handlers.actions import Reason, Refused
+from handlers.actions import Reason, Refused, claims
 from handlers.actions import paper as act
 from handlers.i18n import LOCAL_TZ, N_
 from storage.models import Assessment
@@ -97,6 +97,7 @@ async def _entry(
             "choices": {c.value: who.t._(text) for c, text in CHOICES.items()},
             "error": error,
             "saved": int(saved) if saved.isdigit() else None,
+            "places": where.choices,
         },
         status=status,
     )
@@ -266,9 +267,39 @@ async def upload(request: web.Request) -> web.Response:
     return render.page(request, "paper_import.html", context)
 
 
+NO_RECEIPTS = N_(
+    "Không có ai ở nơi này đang chờ biên nhận (mọi người đã có hồ sơ trên điện thoại)."
+)
+
+
+async def receipts(request: web.Request) -> web.Response:
+    """The claim receipts of a unit or a commune as a PDF to print, by the same action as
+    `paper receipts` (fresh codes, audited)."""
+    cfg, who = config(request), viewer(request)
+    if not who.roles:
+        return _not_staff(request)
+    place = str((await request.post()).get("place", ""))
+    async with cfg.sessions() as db, db.begin():
+        try:
+            done = await claims.receipts(work(request, db), who.actor, place, key=cfg.link_code_key)
+        except Refused:
+            done = None
+    if done is None:
+        return await _entry(request, error=who.t._(OUT_OF_SCOPE), status=404)
+    if not done.slips:
+        return await _entry(request, error=who.t._(NO_RECEIPTS), status=409)
+    pdf = await asyncio.to_thread(receipts_cli.receipts_pdf, done, cfg.telegram_bot)
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="bien-nhan-{place}.pdf"'},
+    )
+
+
 def routes(app: web.Application) -> None:
     app.router.add_get("/paper", page, name="paper")
     app.router.add_post("/paper/check", check)
     app.router.add_post("/paper/save", save)
     app.router.add_get("/paper/import", upload_page)
     app.router.add_post("/paper/import", upload)
+    app.router.add_post("/paper/receipts", receipts)
