@@ -4,11 +4,13 @@ line's checks."""
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import UTC, datetime
 from io import BytesIO
 
 from aiohttp import FormData
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -126,6 +128,14 @@ async def test_an_uploaded_workbook_is_checked_whole_before_anything_is_written(
         assert await session.scalar(select(Assessment).where(Assessment.source == "paper")) is None
     status, page = await upload(skip_invalid="on")
     assert status == 200 and "nhập mới: 1" in page
+    # The rejected rows, with their reasons, to fix and upload again (as the CLI writes).
+    link = re.search(r'href="data:[^;]+;base64,([^"]+)" download="to2-loi.xlsx"', page)
+    assert link, page
+    rejects = load_workbook(BytesIO(base64.b64decode(link.group(1))))[SHEET]
+    rows = list(rejects.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[-1].split(":")[0]) for r in rows] == [
+        ("Hồ Văn Sáu", "[Danh sách] Hàng 3, cột Chỉ số 1")
+    ]
     status, page = await upload(skip_invalid="on")
     assert "nhập mới: 0" in page and "đã có, không đổi: 1" in page
 

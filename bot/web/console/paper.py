@@ -7,6 +7,8 @@ Every rule is the action's (handlers/actions/paper.py) and the form reader's
 from __future__ import annotations
 
 import asyncio
+import base64
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ LOCKED = N_(
     "Không cập nhật được: người này đã tự làm qua trò chuyện, hoặc bản của họ đã có quyết định."
 )
 MAX_UPLOAD = 20 * 1024 * 1024  # bytes: a village's workbook is far smaller
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHOICES = {
     act.Choice.UPDATE: N_("Đúng là người này: cập nhật theo phiếu"),
     act.Choice.SKIP: N_("Bỏ qua phiếu này"),
@@ -245,6 +248,9 @@ async def upload(request: web.Request) -> web.Response:
         "written": False,
     }
     context["result"] = result
+    if found.invalid:
+        result["rejects"] = _rejects_link(found)
+        result["rejects_name"] = f"{Path(getattr(file, 'filename', '') or 'phieu').stem}-loi.xlsx"
     blocked = bool(found.problems) or (found.invalid and not options["skip_invalid"])
     if blocked or options["dry_run"]:
         return render.page(request, "paper_import.html", context, status=400 if blocked else 200)
@@ -294,6 +300,14 @@ async def receipts(request: web.Request) -> web.Response:
         content_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="bien-nhan-{place}.pdf"'},
     )
+
+
+def _rejects_link(found: paper_xlsx.Read) -> str:
+    """The rejected rows with their reasons, as `paper import --skip-invalid` writes them,
+    inside the page (a data link): nothing of them is kept on the server."""
+    out = BytesIO()
+    paper_xlsx.rejects(found, out)
+    return f"data:{XLSX};base64,{base64.b64encode(out.getvalue()).decode()}"
 
 
 def routes(app: web.Application) -> None:
