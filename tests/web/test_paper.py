@@ -66,6 +66,10 @@ async def test_a_paper_form_reaches_the_queue_and_another_officer_decides_it(
     _, queue = await officer.get("/web/")
     # The forms one entered wait for someone else: shown, never selectable.
     assert "Anh/Chị đã nhập" in queue and f'value="{paper_id}" id="pick' not in queue
+    _, case = await officer.get(f"/web/case/{paper_id}")
+    # Told up front why, and given no decision to take.
+    assert "Anh/Chị đã nhập phiếu này nên không tự xác minh được" in case
+    assert f"/web/case/{paper_id}/approve" not in case
     status, _, page = await officer.post(f"/web/case/{paper_id}/approve", {})
     assert status == 409 and "Anh/Chị đã nhập phiếu này" in page
 

@@ -190,6 +190,11 @@ async def _context(
         "duplicate": refused is not None and refused.reason == Reason.DUPLICATE,
         "form": form or {},
         "source": who.t._(SOURCES.get(a.source, SOURCES["chat"])),
+        # Whoever entered the form is told up front why they have no decision to take.
+        "entered_mine": who.t._(REFUSALS[Reason.ENTERED])
+        if a.entered_by == who.user_id
+        and not await rules.may_decide_entered(db, who.user_id, a, citizen)
+        else None,
         "entered_by": await db.scalar(
             select(Profile.full_name).where(Profile.user_id == a.entered_by)
         )
