@@ -1,5 +1,6 @@
 """Issue 13 end to end, across its two halves: a paper form entered on the console and
-approved by another officer, its receipt printed from the console, then claimed in chat
+approved by another officer (and a second person imported from the village's workbook),
+their receipts printed from the console, then claimed in chat
 with the code and the birth year: the citizen sees the result and gets the certificate
 on their phone, and the report counts them once, as paper."""
 
@@ -7,10 +8,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from io import BytesIO
 
+from aiohttp import FormData
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.paper_xlsx import SHEET, headers
 from bot.reports.summary import Tally
 from content import Content
 from handlers.engine import Engine
@@ -18,11 +23,25 @@ from storage.models import AuditEntry
 from storage.repositories import reports, staff
 from tests.bot.test_certificate_print import text_of
 from tests.handlers.conftest import Chat
+from tests.handlers.test_actions_paper import GOOD as ANSWERS
 from tests.web.conftest import YEAR, Clock, World
 from tests.web.seed import HAI_CHAU
 from tests.web.test_paper import FORM
 
 CODE = re.compile(r"\d{4} \d{4} \d{4}")
+
+
+def workbook(content: Content, rows: list[list[object]]) -> bytes:
+    """The template's list sheet, filled with these rows as the branch would."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    sheet.append(headers([content.criteria_for("residents", YEAR)]))
+    for row in rows:
+        sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 async def test_a_paper_form_is_approved_receipted_on_the_console_and_claimed_in_chat(
@@ -48,6 +67,12 @@ async def test_a_paper_form_is_approved_receipted_on_the_console_and_claimed_in_
     assert status == 303
 
     officer = await sign_in(world.officer)
+    await officer.get("/web/paper/import")  # a second person of the village, from its workbook
+    row = ["Hồ Văn Năm", 1960, "residents", "20242", "Tổ 7", "10/11/2026", *ANSWERS.values(), ""]
+    upload = FormData({"csrf": officer.csrf, "matched": "skip"})
+    upload.add_field("file", workbook(content, [row]), filename="to7.xlsx")
+    response = await officer.client.post("/web/paper/import", data=upload)
+    assert response.status == 200 and "nhập mới: 1" in await response.text()
     await officer.get("/web/paper")
     response = await officer.client.post(
         "/web/paper/receipts", data={"csrf": officer.csrf, "place": unit.code}
@@ -55,7 +80,10 @@ async def test_a_paper_form_is_approved_receipted_on_the_console_and_claimed_in_
     assert response.status == 200 and response.content_type == "application/pdf"
     slips = "\n".join(text_of(await response.read()))
     assert "Đặng Văn Tư, sinh năm 1949" in slips and "Tổ 7" in slips
-    (code,) = set(CODE.findall(slips))  # once as the code, once in how to type it
+    assert "Hồ Văn Năm, sinh năm 1960" in slips
+    # Each code twice (as the code, and in how to type it), the entered form's first by name.
+    code = CODE.findall(slips.split("Hồ Văn Năm")[0])[0]
+    assert len(set(CODE.findall(slips))) == 2
     elsewhere = await sign_in(world.other_officer)
     await elsewhere.get("/web/paper")
     response = await elsewhere.client.post(
@@ -81,5 +109,8 @@ async def test_a_paper_form_is_approved_receipted_on_the_console_and_claimed_in_
     tally = Tally()
     for count in counts:
         tally.add(count)
-    assert (tally.by_paper, tally.by_assisted) == (1, 0)  # claimed, still counted as paper, once
-    assert [(c.status, c.n) for c in counts if c.source == "paper"] == [("approved", 1)]
+    assert (tally.by_paper, tally.by_assisted) == (2, 0)  # claimed, still counted as paper, once
+    assert sorted((c.status, c.n) for c in counts if c.source == "paper") == [
+        ("approved", 1),
+        ("submitted", 1),
+    ]
