@@ -142,6 +142,17 @@ async def test_an_uploaded_workbook_is_checked_whole_before_anything_is_written(
     ]
     status, page = await upload(skip_invalid="on")
     assert "nhập mới: 0" in page and "đã có, không đổi: 1" in page
+    # The same person on a form of another date: the officer sees the match, then chooses.
+    changed = Workbook()
+    changed.active.title = SHEET
+    changed.active.append(headers([group]))
+    changed.active.append([*row[:5], "12/11/2026", *row[6:]])
+    out = BytesIO()
+    changed.save(out)
+    _, page = await upload()
+    assert "Hàng 2: đã có người trùng họ tên, năm sinh và xã/phường năm nay (Hồ Văn Năm)" in page
+    _, page = await upload(matched="update")
+    assert "cập nhật: 1" in page
 
 
 async def test_an_admin_lets_a_sole_officer_decide_their_own_forms(

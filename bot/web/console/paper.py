@@ -265,12 +265,25 @@ async def upload(request: web.Request) -> web.Response:
     result["outcomes"] = {
         who.t._(text): sum(d.outcome == outcome for d in done) for outcome, text in OUTCOMES.items()
     }
+    # Each row not written, and why: the officer sees whom a row matched and may upload
+    # again choosing otherwise for those people.
     result["refused"] = [
-        (row.number, d.reason)
+        (row.number, who.t._(_why(d)).format(names=", ".join(k.full_name for k in d.known)))
         for row, d in zip(found.valid, done, strict=True)
-        if d.outcome == act.Outcome.REFUSED
+        if d.outcome in (act.Outcome.REFUSED, act.Outcome.SKIPPED)
     ]
     return render.page(request, "paper_import.html", context)
+
+
+MATCHED_SKIPPED = N_(
+    "đã có người trùng họ tên, năm sinh và xã/phường năm nay ({names}), hàng được bỏ qua"
+)
+
+
+def _why(done: act.Entered) -> str:
+    if done.outcome == act.Outcome.SKIPPED:
+        return MATCHED_SKIPPED
+    return OUT_OF_SCOPE if done.reason == Reason.OUT_OF_SCOPE else LOCKED
 
 
 NO_RECEIPTS = N_(
