@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/broadcast.py --people 100000 --rate 1000 --segments 100000,1000000
 	$(BIN)/python bench/report.py --citizens 1000000
 	$(BIN)/python bench/console.py --submissions 100000
+	$(BIN)/python bench/conversation.py
 
 # Re-extract interface texts from the code into the catalogs after changing messages.
 screenshots: $(STAMP)

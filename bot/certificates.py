@@ -172,6 +172,9 @@ class Certificates:
             "number": c.number,
             "code": certificates.shown_code(c.code),
             "name": c.full_name,
+            "title": self.content.certificate.titles[
+                self.content.address.form_id(c.birth_year, c.target_group, c.year)
+            ],
             "birth_year": c.birth_year,
             "commune": commune,
             "place_commune": ", ".join(p for p in (c.place, commune) if p) or None,

@@ -189,7 +189,13 @@ class Pushes:
             allowed.append(w)
         claimed = await pushes.claim(session, allowed, now)
         going = [w for w in allowed if (w[0], w[2]) in claimed]
-        speak = await translators(session, self.catalogs, {w[0] for w in going})
+        speak = await translators(
+            session,
+            self.catalogs,
+            {w[0] for w in going},
+            self.content.address,
+            now.astimezone(LOCAL_TZ).year,
+        )
         await queue(session, [replace(make(speak[w[0]], w), to_user_id=w[0]) for w in going], now)
         counts.update(w[1] for w in going)
         return capped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import data_export, personal_files
 from bot.certificates import Certificates
+from bot.channels import files
 from bot.channels.capabilities import reply_windows
 from bot.document_links import DocumentLinks, link_code_key
 from bot.documents import Documents
@@ -55,9 +57,13 @@ class Runtime:
         )
 
     def console(
-        self, sessions: async_sessionmaker[AsyncSession], documents: Documents
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        documents: Documents,
+        readers: Mapping[str, files.Reader] | None = None,
     ) -> ConsoleConfig:
-        """The web console as the settings want it."""
+        """The web console as the settings want it, reading evidence from the console
+        channel and the chat channels whose `readers` are given."""
         return ConsoleConfig(
             sessions=sessions,
             content=self.content,
@@ -69,7 +75,8 @@ class Runtime:
             telegram_bot=self.settings.telegram_bot_username,
             public_stats=self.settings.public_stats,
             association=self.settings.issuer,
-            files=Path(self.settings.documents_dir),
+            scans=Path(self.settings.documents_dir),
+            files={"console": files.local(), **(readers or {})},
             link_code_key=link_code_key(self.settings),
         )
 

@@ -29,7 +29,7 @@ from aiohttp import web
 from bot import jobs
 from bot.broadcasts import BroadcastRunner
 from bot.certificates import public_url_problem
-from bot.channels import telegram, zalo_bot, zalo_oa
+from bot.channels import files, telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
 from bot.delivery.sender import Sender
 from bot.delivery.window import ProactiveBudget
@@ -149,15 +149,20 @@ class Services:
         )
         inbound: dict[str, Inbound] = {}
         senders: list[tuple[Sender, float]] = []
+        # How the console reads the evidence citizens sent on each channel.
+        self.readers: dict[str, files.Reader] = {}
         if self.bot is not None:
             inbound[telegram.CHANNEL] = telegram.TelegramInbound(self.bot)
             senders.append((telegram.TelegramSender(self.bot), settings.telegram_global_rate))
+            self.readers[telegram.CHANNEL] = files.telegram(self.bot)
         if self.zalo is not None:
             inbound[zalo_bot.CHANNEL] = zalo_bot.ZaloBotInbound()
             senders.append((zalo_bot.ZaloBotSender(self.zalo), settings.zalo_global_rate))
+            self.readers[zalo_bot.CHANNEL] = files.media(settings.zalo_bot_api_url)
         if self.zalo_oa is not None:
             inbound[zalo_oa.CHANNEL] = zalo_oa.ZaloOAInbound()
             senders.append((zalo_oa.ZaloOASender(self.zalo_oa), settings.zalo_oa_global_rate))
+            self.readers[zalo_oa.CHANNEL] = files.media(settings.zalo_oa_api_url)
         # The monthly budgets of channels whose capabilities allow proactive messages at a
         # cost (a channel with none configured sends only within its reply window).
         budgets = {
@@ -346,7 +351,7 @@ class Services:
             documents=self.documents,
             health_rules=health_rules(settings),
             zalo_oa_max_age=timedelta(days=settings.dedupe_retention_days),
-            console=self.runtime.console(self.sessions, self.documents),
+            console=self.runtime.console(self.sessions, self.documents, self.readers),
         )
         async with listening(app, settings.host, settings.port):
             yield

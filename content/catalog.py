@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from content.address import Address
 from content.campaigns import CampaignRule
 from content.certificate import CertificateWording
 from content.contacts import Contacts
@@ -27,6 +28,7 @@ class Content:
     routing: Routing  # which kinds of unit verify which target groups
     replies: Replies  # typed words for yes, no, commands and languages
     contacts: Contacts  # whom to call when the bot does not help
+    address: Address  # ông/bà, anh/chị or em, by age and group
 
     def criteria_for(self, group_id: str, year: int) -> CriteriaGroup:
         """The group's criteria in the set that covers the assessed year."""

@@ -1,7 +1,7 @@
 """The certificate's wording: Vietnamese texts with placeholders, checked at load time so that
 a typo in a placeholder is a content error, not a failure when a certificate is sent."""
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from string import Formatter
 from typing import Annotated
 
@@ -17,6 +17,7 @@ PLACEHOLDERS = frozenset(
         "number",
         "code",
         "name",
+        "title",
         "birth_year",
         "commune",
         "place_commune",
@@ -45,6 +46,9 @@ class CertificateWording(Sourced):
     subtitle: NonEmptyStr
     certifies: NonEmptyStr
     holder: NonEmptyStr
+    # {title} by the holder's form of address (content/address.yaml): a formal document says
+    # "Ông/Bà" to every adult, "Em" to a pupil.
+    titles: dict[Slug, NonEmptyStr]
     details: list[NonEmptyStr]
     # Workers and pupils are certified where they work or study, not where they live.
     details_by_group: DetailsByGroup = Field(default_factory=dict)
@@ -62,7 +66,9 @@ class CertificateWording(Sourced):
         for name, value in self:
             if name in ("status", "source"):
                 continue
-            if isinstance(value, dict):
+            if name == "titles":
+                yield from (((name, form), title) for form, title in value.items())
+            elif isinstance(value, dict):
                 yield from (
                     ((name, group, i), line)
                     for group, lines in value.items()
@@ -80,12 +86,18 @@ def placeholders(text: str) -> set[str]:
 
 
 def check_certificate(
-    doc: YamlDoc, data: CertificateWording, groups: set[str]
+    doc: YamlDoc, data: CertificateWording, groups: set[str], forms: Collection[str]
 ) -> list[ContentIssue]:
+    """`forms`: the forms of address, each of which needs a title."""
     issues = [
         doc.issue(("details_by_group", group), f"unknown target group {group!r}")
         for group in data.details_by_group
         if group not in groups
+    ]
+    issues += [
+        doc.issue(("titles",), f"no title for the form of address {form}")
+        for form in forms
+        if form not in data.titles
     ]
     for path, text in data.texts():
         try:

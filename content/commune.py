@@ -17,3 +17,5 @@ class CommuneMatch:
     commune: Commune
     old_name: str | None  # the pre-2025 name that led here, e.g. "Xã Điện Hồng (Điện Bàn)"
     score: float  # 100 = the same text once accents and case are ignored
+    # Found by its pre-2025 district's name: one of the district's several communes.
+    by_district: bool = False

@@ -58,8 +58,8 @@ class CommuneIndex:
     def __init__(self, communes: list[Commune], province_name: str) -> None:
         entries = []
         for commune in communes:
-            for key in {commune.name, bare_unit_name(commune.name)}:
-                entries.append(_Entry(_search_key(key), commune, None, _CURRENT))
+            for key in _with_number_words(commune.name, bare_unit_name(commune.name)):
+                entries.append(_Entry(key, commune, None, _CURRENT))
         joined, unjoined = join_old_wards(old_wards(province_name), communes)
         if unjoined:
             log.warning(
@@ -89,7 +89,9 @@ class CommuneIndex:
         matches: dict[str, CommuneMatch] = {}
         for score, entry in ranked:
             if entry.commune.code not in matches:
-                matches[entry.commune.code] = CommuneMatch(entry.commune, entry.old_name, score)
+                matches[entry.commune.code] = CommuneMatch(
+                    entry.commune, entry.old_name, score, entry.kind == _OLD_DISTRICT
+                )
         return list(matches.values())[:limit]
 
     def _without_province(self, query: str) -> str:
@@ -100,17 +102,33 @@ class CommuneIndex:
         return query
 
 
+# "Tam Xuân 1" is typed "tam xuan mot" too.
+_NUMBER_WORDS = dict(enumerate(("mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin"), 1))
+
+
+def _with_number_words(*names: str) -> set[str]:
+    """The search keys of names, and of those ending in a digit also with the digit's word."""
+    keys = {_search_key(name) for name in names}
+    for key in list(keys):
+        head, _, last = key.rpartition(" ")
+        if head and last.isdigit() and int(last) in _NUMBER_WORDS:
+            keys.add(f"{head} {_NUMBER_WORDS[int(last)]}")
+    return keys
+
+
 def _old_entries(old: OldWard, commune: Commune) -> list[_Entry]:
     district = bare_unit_name(old.district)
     entries = [
-        _Entry(_search_key(key), commune, old.district, _OLD_DISTRICT)
-        for key in (old.district, district)
+        _Entry(key, commune, old.district, _OLD_DISTRICT)
+        for key in _with_number_words(old.district, district)
     ]
     if old.ward:
-        shown = f"{old.ward} ({district})"
         ward = bare_unit_name(old.ward)
+        # A commune that kept its name was not called anything else before.
+        same = normalize(ward) == normalize(bare_unit_name(commune.name))
+        shown = None if same else f"{old.ward} ({district})"
         entries += [
-            _Entry(_search_key(key), commune, shown, _OLD_WARD)
-            for key in (old.ward, ward, f"{ward} {district}")
+            _Entry(key, commune, shown, _CURRENT if same else _OLD_WARD)
+            for key in _with_number_words(old.ward, ward, f"{ward} {district}")
         ]
     return entries

@@ -8,7 +8,14 @@ import math
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 from content.base import FrozenModel, LocalText, NonEmptyStr, Slug, Sourced
 
@@ -95,11 +102,24 @@ class NumberInput(FrozenModel):
         raise ValueError(f"no band covers {value}")
 
 
+IndicatorId = Annotated[str, Field(pattern=r"^I[1-9][0-9]*$")]
+
+
+class FrameworkText(Sourced):
+    """The association's own generic wording of an indicator ("chỉ số đánh giá" of the
+    framework, the same for every group), verbatim, which each group's question adapts."""
+
+    vi: NonEmptyStr
+    en: NonEmptyStr  # our translation
+
+
 class Indicator(Sourced):
-    id: Annotated[str, Field(pattern=r"^I[1-9][0-9]*$")]
+    id: IndicatorId
     competency: NonEmptyStr
     title: LocalText
     question: LocalText
+    # Filled from the set's `framework_texts` by the loader: beside the adapted question.
+    framework_text: FrameworkText | None = None
     # Exactly one of the two: the loader checks it, with the line to fix.
     options: list[Option] = Field(default_factory=list)
     number_input: NumberInput | None = None
@@ -127,14 +147,27 @@ class Indicator(Sourced):
         return max((option.points for option in self.options), default=0)
 
 
+GROUP_LABEL_MAX = 40
+
+
 class GroupSpec(Sourced):
     """One `<group>.yaml` file."""
 
     id: Slug
     title: LocalText
+    # The group as an option to press: short enough for a button's width.
+    label: LocalText
     description: LocalText
     minor_possible: bool = False
     indicators: list[Indicator]
+
+    @field_validator("label")
+    @classmethod
+    def _fits_a_button(cls, label: LocalText) -> LocalText:
+        for text in (label.vi, label.en):
+            if len(text) > GROUP_LABEL_MAX:
+                raise ValueError(f"{text!r} is longer than {GROUP_LABEL_MAX} characters")
+        return label
 
 
 class CriteriaGroup(GroupSpec):
@@ -167,6 +200,8 @@ class _SetFields(Sourced):
     competencies: Annotated[list[Competency], Field(min_length=1)]
     scoring: Scoring
     pass_rules: PassRules
+    # Indicator id -> the generic wording all groups adapt.
+    framework_texts: dict[IndicatorId, FrameworkText] = Field(default_factory=dict)
 
 
 class SetSpec(_SetFields):

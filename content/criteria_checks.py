@@ -22,6 +22,12 @@ def check_set(doc: YamlDoc, spec: SetSpec) -> list[ContentIssue]:
         doc.issue(("groups", i), f"duplicate group {spec.groups[i]}")
         for i, _ in duplicates(spec.groups)
     ]
+    count = sum(c.indicator_count for c in spec.competencies)
+    issues += [
+        doc.issue(("framework_texts", key), f"no indicator {key} in a set of {count}")
+        for key in spec.framework_texts
+        if int(key.removeprefix("I")) > count
+    ]
     scoring, rules = spec.scoring, spec.pass_rules
     reachable = sum(c.indicator_count for c in spec.competencies) * scoring.indicator_max
     if reachable != scoring.total_max:
@@ -81,12 +87,32 @@ def check_group(
     for i, indicator in enumerate(group.indicators):
         at = ("indicators", i)
         issues += _check_answers(doc, at, indicator, indicator_max)
+        if indicator.framework_text is not None:
+            issues.append(
+                doc.issue((*at, "framework_text"), "the generic wording lives in set.yaml")
+            )
+        issues += _check_evidence_hint(doc, at, indicator)
         issues += [
             doc.issue((*at, "resource_tags", j), f"unknown resource tag {tag}: no resource has it")
             for j, tag in enumerate(indicator.resource_tags)
             if tags is not None and tag not in tags
         ]
     return issues
+
+
+# What an officer cannot see: a hint must name something that can be shown or photographed.
+_UNSEEN = ("tu khai", "tu danh gia", "tu nhan xet")
+
+
+def _check_evidence_hint(
+    doc: YamlDoc, at: tuple[str | int, ...], indicator: Indicator
+) -> list[ContentIssue]:
+    said = normalize(indicator.evidence_hint.vi)
+    return [
+        doc.issue((*at, "evidence_hint", "vi"), f"not evidence one can photograph: {unseen!r}")
+        for unseen in _UNSEEN
+        if unseen in said
+    ]
 
 
 def _check_layout(doc: YamlDoc, group: GroupSpec, spec: SetSpec) -> list[ContentIssue]:

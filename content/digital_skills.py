@@ -1,11 +1,12 @@
 """The digital-skills check: areas of practical questions, one answer scale, and the rules
 that turn answers into a level per area and overall.
 
-Levels are ordered (none < basic < proficient). An area reaches a level when its points
-reach that level's share of the area's maximum; the overall level is the lowest area level,
-because the plan's "has digital skills" means being able to get by in every area, not
-excelling in one. Which overall level counts as the plan's "has digital skills" and
-"proficient" is stated in the data (`plan`), and the annual report says so.
+Levels are ordered, lowest first (Đà Nẵng's five: bắt đầu < cơ bản < khá < cao < nâng
+cao). An area reaches a level when its points reach that level's share of the area's
+maximum; the overall level is the lowest area level, because the plan's "has digital
+skills" means being able to get by in every area, not excelling in one. Which overall
+level counts as the plan's "has digital skills" and "proficient" is stated in the data
+(`plan`), and the annual report says so.
 """
 
 from collections.abc import Collection, Mapping
@@ -14,7 +15,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from content.base import FrozenModel, LocalText, Slug, Sourced
+from content.base import FrozenModel, LocalText, NonEmptyStr, Slug, Sourced
 from content.duplicates import duplicates
 from content.issues import ContentIssue
 from content.yaml_source import YamlDoc
@@ -59,6 +60,7 @@ class DigitalSkills(Sourced):
     scale: Annotated[list[ScalePoint], Field(min_length=2)]
     # Lowest first; the first level has min_share 0 (everyone reaches it).
     levels: Annotated[list[Level], Field(min_length=2)]
+    levels_source: NonEmptyStr  # whose levels these are
     target_level: Slug  # areas below it get learning suggestions
     plan: PlanMapping
     areas: Annotated[list[Area], Field(min_length=1)]

@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from content.address import Address, check_address
 from content.campaigns import Campaigns, check_campaigns
 from content.catalog import Content
 from content.certificate import CertificateWording, check_certificate
@@ -17,7 +18,7 @@ from content.disadvantaged import DisadvantagedFile, check_disadvantaged
 from content.issues import ContentError, ContentIssue
 from content.official_units import commune_names, province_name
 from content.replies import Replies, check_replies
-from content.resources import ResourcesFile, check_resources
+from content.resources import ResourcesFile, check_audiences, check_resources
 from content.routing import Routing, check_routing
 from content.targets import Targets, check_ratio_groups, check_targets
 from content.units import Units
@@ -54,7 +55,10 @@ class _Loading:
         self.set_specs: list[tuple[YamlDoc, SetSpec]] = []
 
     def run(self) -> tuple[Content | None, list[ContentIssue]]:
-        resources = self._read(self.root / "resources.yaml", ResourcesFile, check_resources)
+        resources_doc = self._read_doc(self.root / "resources.yaml", ResourcesFile)
+        resources = None if resources_doc is None else resources_doc[1]
+        if resources_doc is not None:
+            self.issues += check_resources(*resources_doc)
         targets_doc = self._read_doc(self.root / "targets.yaml", Targets)
         disadvantaged = self._read(
             self.root / "units" / "disadvantaged.yaml", DisadvantagedFile, check_disadvantaged
@@ -83,10 +87,26 @@ class _Loading:
             Routing,
             lambda doc, data: check_routing(doc, data, groups),
         )
+        if resources_doc is not None and skills is not None:
+            needs = {
+                i.id
+                for s in criteria_sets.values()
+                for g in s.groups.values()
+                for i in g.indicators
+            }
+            needs |= {a.id for a in skills.areas}
+            self.issues += check_audiences(*resources_doc, groups, needs)
+        address = self._read(
+            self.root / "address.yaml",
+            Address,
+            lambda doc, data: check_address(doc, data, groups),
+        )
         certificate = self._read(
             self.root / "certificate.yaml",
             CertificateWording,
-            lambda doc, data: check_certificate(doc, data, groups),
+            lambda doc, data: check_certificate(
+                doc, data, groups, address.forms if address is not None else ()
+            ),
         )
         targets = None
         if targets_doc is not None:
@@ -104,6 +124,7 @@ class _Loading:
             or routing is None
             or replies is None
             or contacts is None
+            or address is None
         ):
             return None, self.issues
         units = Units(self.province_code, disadvantaged.flags_for(self.province_code))
@@ -118,6 +139,7 @@ class _Loading:
             routing,
             replies,
             contacts,
+            address,
         )
         return content, []
 
@@ -154,8 +176,12 @@ class _Loading:
                 continue
             doc, group = loaded
             self.issues += check_group(doc, group, spec, group_id, tags)
+            indicators = [
+                i.model_copy(update={"framework_text": spec.framework_texts.get(i.id)})
+                for i in group.indicators
+            ]
             groups[group_id] = CriteriaGroup(
-                **dict(group),
+                **(dict(group) | {"indicators": indicators}),
                 set_id=spec.id,
                 set_version=spec.version,
                 competencies=spec.competencies,

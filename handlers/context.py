@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel.support import NullTranslations
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
+from content.address import Address
 from handlers.events import Attachment, Button, Event, Reply, ReplyKind
 from handlers.i18n import LOCAL_TZ, Translator
 from storage.models import Assessment, ChannelIdentity, Conversation, Profile, User
@@ -56,11 +57,22 @@ class Settings:
 
 
 async def translators(
-    session: AsyncSession, catalogs: Mapping[str, NullTranslations], user_ids: Iterable[int]
+    session: AsyncSession,
+    catalogs: Mapping[str, NullTranslations],
+    user_ids: Iterable[int],
+    address: Address,
+    year: int,
 ) -> dict[int, Translator]:
-    """Each person's language, with one query."""
-    rows = await session.execute(select(User.id, User.locale).where(User.id.in_(list(user_ids))))
-    return {user_id: Translator(catalogs, locale) for user_id, locale in rows}
+    """Each person's language and form of address in `year`, with one query."""
+    rows = await session.execute(
+        select(User.id, User.locale, Profile.birth_year, Profile.target_group)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(User.id.in_(list(user_ids)))
+    )
+    return {
+        user_id: Translator(catalogs, locale, address.form_for(born, group, year))
+        for user_id, locale, born, group in rows
+    }
 
 
 @dataclass
@@ -79,6 +91,7 @@ class Context:
     replies: list[Reply] = field(default_factory=list)
     audit_entries: list[audit.NewEntry] = field(default_factory=list)
     first_contact: bool = False  # the person's very first event: greet, whatever it says
+    away: timedelta = timedelta(0)  # since the person's previous event
     deleted: bool = False  # the person's data is gone; nothing more may be written for them
     # The officer taking this person's conversation for them (handlers/flows/assist.py),
     # who is then the one acting: audit rows and answers name them.
@@ -87,7 +100,11 @@ class Context:
     # -- language -------------------------------------------------------------------------
     @property
     def t(self) -> Translator:
-        return Translator(self.catalogs, self.user.locale)
+        p = self.profile
+        address = self.content.address.form_for(
+            p.birth_year if p else None, p.target_group if p else None, self.year
+        )
+        return Translator(self.catalogs, self.user.locale, address)
 
     def _(self, message: str) -> str:
         return self.t._(message)
@@ -95,7 +112,9 @@ class Context:
     async def translators_for(self, user_ids: list[int]) -> dict[int, Translator]:
         """How to speak to other people (officers, a citizen being told a decision), each in
         their own language, with one query."""
-        return await translators(self.session, self.catalogs, user_ids)
+        return await translators(
+            self.session, self.catalogs, user_ids, self.content.address, self.year
+        )
 
     # -- time -------------------------------------------------------------------------------
     @staticmethod
@@ -205,6 +224,20 @@ class _Registry:
 
     async def handle(self, ctx: Context, event: Event) -> None:
         await self._handle[(ctx.conversation.flow, ctx.conversation.step)](ctx, event)
+
+    async def again(self, ctx: Context) -> None:
+        """The current step once more after an aside (/help, /stop): a step with a long
+        prompt (the summary) says in a line where the person is (its `brief(ctx)`) and shows
+        its buttons; any other shows its prompt."""
+        cls = self._classes[(ctx.conversation.flow, ctx.conversation.step)]
+        brief = getattr(cls, "brief", None)
+        line = brief(ctx) if brief is not None else None
+        controls = await self.controls(ctx) if line is not None else None
+        if line is None or controls is None:
+            await self.enter(ctx)
+            return
+        buttons, number_answer = controls
+        ctx.say(line, buttons, number_answer=number_answer)
 
     async def controls(self, ctx: Context) -> tuple[list[Button], bool] | None:
         """The current step's buttons (its `buttons(ctx)`, sync or async, if any) and

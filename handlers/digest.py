@@ -15,6 +15,7 @@ from content import Content
 from handlers.actions import rules
 from handlers.context import translators
 from handlers.events import Button, Reply, ReplyKind
+from handlers.i18n import LOCAL_TZ
 from storage.repositories import reviews, staff
 
 SHOWN = 5  # the oldest few, by name; the queue has the rest
@@ -54,7 +55,9 @@ async def review_digest(
             mine[officer].setdefault(w.assessment_id, (w, False))
         for officer in levels[1] if escalated and len(levels) > 1 else []:
             mine[officer].setdefault(w.assessment_id, (w, True))
-    speak = await translators(session, catalogs, mine)
+    speak = await translators(
+        session, catalogs, mine, content.address, now.astimezone(LOCAL_TZ).year
+    )
     replies = []
     for officer, items in mine.items():
         t = speak[officer]

@@ -211,9 +211,11 @@ class Engine:
         user = identity.user
         if identity.chat_id != event.chat_id:
             identity.chat_id = event.chat_id
-        if now - identity.last_seen_at >= SEEN_PRECISION:
+        away = now - identity.last_seen_at
+        if away >= SEEN_PRECISION:
             identity.last_seen_at = now
         return Context(
+            away=away,
             session=session,
             content=self.content,
             catalogs=self.catalogs,

@@ -70,6 +70,10 @@ class Event:
 class Button:
     label: str
     payload: str
+    # Where options are a numbered list: chosen by typing its words, never by a number (a
+    # control beside a number question, a push's control that must not capture the typed
+    # number meant for the question being answered).
+    word: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ class Reply:
         """What the outbox stores: the rendered reply, independent of any platform."""
         data: dict[str, Any] = {"text": self.text}
         if self.buttons:
-            data["buttons"] = [[b.label, b.payload] for b in self.buttons]
+            data["buttons"] = [[b.label, b.payload, *([1] if b.word else [])] for b in self.buttons]
         if self.number_answer:
             data["number_answer"] = True
         if self.edit:
@@ -135,7 +139,10 @@ class Reply:
         att = data.get("attachment")
         return cls(
             text=data.get("text", ""),
-            buttons=tuple(Button(label, payload) for label, payload in data.get("buttons", [])),
+            buttons=tuple(
+                Button(label, payload, bool(word))
+                for label, payload, *word in data.get("buttons", [])
+            ),
             attachment=Attachment(**att) if att else None,
             kind=ReplyKind(kind),
             number_answer=data.get("number_answer", False),

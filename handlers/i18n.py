@@ -8,6 +8,7 @@ so there is no separate compile step whose output could go stale.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 import content
+from content.address import PLACEHOLDER
 
 LOCALES = ("vi", "en")
 # Each language named in itself, as language pickers do.
@@ -67,19 +69,55 @@ def normalize_locale(code: str | None) -> str:
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-class Translator:
-    """Everything a conversation needs to speak one user's language."""
+_PLACEHOLDER = re.compile(rf"\b{re.escape(PLACEHOLDER)}\b", re.IGNORECASE)
+# What may stand between a sentence's start and its first word: a list mark, a number, a
+# quote or bracket, an emoji.
+_LEAD = re.compile(r"[^\w]*|[^\w]*\d+[.)\]]\s*")
 
-    def __init__(self, catalogs: Mapping[str, NullTranslations], locale: str) -> None:
+
+def _starts_sentence(before: str) -> bool:
+    line = before.rsplit("\n", 1)[-1]
+    return bool(_LEAD.fullmatch(line)) or line.rstrip(" \"'“«(").endswith((".", "!", "?", "…"))
+
+
+def addressed(text: str, form: str) -> str:
+    """A Vietnamese text with the person (written "Anh/Chị") as `form` (lower case, e.g.
+    "ông/bà"): capitalised at the start of a sentence, in capitals in a heading, in lower
+    case anywhere else."""
+
+    def fill(match: re.Match[str]) -> str:
+        if match.group().isupper():
+            return form.upper()
+        if _starts_sentence(text[: match.start()]):
+            return "/".join(word[:1].upper() + word[1:] for word in form.split("/"))
+        return form
+
+    return _PLACEHOLDER.sub(fill, text)
+
+
+class Translator:
+    """Everything a conversation needs to speak one user's language, addressing them as
+    `address` says (`content.address`; None: texts keep their written "Anh/Chị")."""
+
+    def __init__(
+        self, catalogs: Mapping[str, NullTranslations], locale: str, address: str | None = None
+    ) -> None:
         self.locale = normalize_locale(locale)
         self._t = catalogs.get(self.locale) or NullTranslations()
+        self.address = address
 
     def _(self, message: str) -> str:
-        return self._t.gettext(message)
+        return self.addressed(self._t.gettext(message))
 
     def text(self, value: LocalizedText) -> str:
         """A content text (criteria, resources) in this user's language."""
-        return value.get(self.locale)
+        return self.addressed(value.get(self.locale))
+
+    def addressed(self, text: str) -> str:
+        """The person named in `text` as their address form, in Vietnamese."""
+        if self.address is None or self.locale != "vi":
+            return text
+        return addressed(text, self.address)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)

@@ -216,6 +216,10 @@ class Profile(Base):
     # The annual report counts registrations from the index alone.
     __table_args__ = (
         Index("ix_profiles_report", "commune_code", "unit_id", "target_group", "registered_at"),
+        # The console's queue sorted by name, read a page at a time in that order.
+        Index("ix_profiles_name", "name_key", "user_id"),
+        # The same person twice (`person_key`): a page's duplicate hints, a probe each.
+        Index("ix_profiles_person", "commune_code", "birth_year", "person_key"),
     )
 
     user_id: Mapped[int] = mapped_column(
@@ -247,9 +251,12 @@ class Profile(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # The name folded for search (no accents, lower case), kept by `_fold_name`: the
-    # console finds "Nguyễn Văn Ánh" from "nguyen van anh" on both databases alike.
+    # The name folded for search (no accents, lower case; "" for none), kept by
+    # `_fold_name`: the console finds "Nguyễn Văn Ánh" from "nguyen van anh" on both
+    # databases alike, and sorts by it.
     name_key: Mapped[str | None] = mapped_column(String(120))
+    # The name as the duplicate rule compares people (`person_key`), kept by `_fold_name`.
+    person_key: Mapped[str | None] = mapped_column(String(120))
 
     user: Mapped[User] = relationship(
         back_populates="profile", lazy="raise", foreign_keys=[user_id]
@@ -287,6 +294,9 @@ class Assessment(Base):
         Index("ix_assessments_report", "year", "status", "user_id", "target_group"),
         # The console's queue: one year's state, oldest first, read a page at a time.
         Index("ix_assessments_queue", "year", "status", "submitted_at", "id", "user_id"),
+        # A scope's people's assessments of a year, counted by state and group from the
+        # index alone (the report's and the dashboard's counts, driven by the profiles).
+        Index("ix_assessments_person", "user_id", "year", "status", "target_group"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -820,7 +830,29 @@ class OAToken(Base):
 @event.listens_for(Profile, "before_insert")
 @event.listens_for(Profile, "before_update")
 def _fold_name(_mapper: Any, _connection: Any, profile: Profile) -> None:
-    profile.name_key = normalize(profile.full_name) if profile.full_name else None
+    profile.name_key = normalize(profile.full_name) if profile.full_name else ""
+    profile.person_key = person_key(profile.full_name)
+
+
+def person_key(full_name: str | None) -> str:
+    """A name as the duplicate rule compares two people's: folded (no accents or case) and
+    without spaces, so "Nguyễn Thị Lan" and "nguyen thilan" are one name."""
+    return normalize(full_name).replace(" ", "") if full_name else ""
+
+
+# The counter of committed changes to what the console's figures count (`ChangeCounter`).
+FIGURES = "figures"
+
+
+class ChangeCounter(Base):
+    """How many changes were made to a set of tables, counted by database triggers (so by
+    whatever code made them, in the same transaction): figures counted over whole scopes
+    are kept while their counter stands still (`storage.repositories.figures`)."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class WebSignin(Base):

@@ -4,7 +4,9 @@ option a typed number picks.
 A typed number means the option of that number in the last message the person was sent, when
 that message offered options: it may be a notice's option (an officer's "Duyệt") rather than
 one of the current question's. Anything else goes on as typed text, which each step also
-matches against its own options (by number or by label).
+matches against its own options (by number or by label). Word options (`Button.word`) are
+shown in brackets without a number and chosen by typing their words: a reminder's controls,
+so that a number typed after a reminder still answers the question.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from handlers.events import Button, Event, EventKind, Reply
 
 
 def option_lines(buttons: Sequence[Button]) -> list[str]:
-    return [f"[{n}] {b.label}" for n, b in enumerate(buttons, start=1)]
+    numbered = [b for b in buttons if not b.word]
+    lines = [f"[{n}] {b.label}" for n, b in enumerate(numbered, start=1)]
+    return lines + [f"[{b.label}]" for b in buttons if b.word]
 
 
 def with_options(text: str, buttons: Sequence[Button]) -> str:
@@ -31,8 +35,9 @@ def chosen(typed: str, shown: Reply | None) -> Button | None:
     typed = typed.strip()
     if shown is None or shown.number_answer or not typed.isdigit():
         return None
+    numbered = [b for b in shown.buttons if not b.word]
     number = int(typed)
-    return shown.buttons[number - 1] if 1 <= number <= len(shown.buttons) else None
+    return numbered[number - 1] if 1 <= number <= len(numbered) else None
 
 
 def typed_numbers(events: Iterable[Event]) -> list[Event]:

@@ -382,7 +382,7 @@ async def set_commands(bot: Bot, catalogs: Mapping[str, NullTranslations]) -> No
         t = Translator(catalogs, locale)
         descriptions = {
             "start": t._("Bắt đầu"),
-            "menu": t._("Menu chính"),
+            "menu": t._("Trang chính"),
             "result": t._("Kết quả tự đánh giá"),
             "skills": t._("Kiểm tra kỹ năng số"),
             "certificate": t._("Giấy chứng nhận của tôi"),

@@ -16,7 +16,7 @@ from content.scoring import ScoreResult
 from handlers import pushes
 from handlers.context import translators
 from handlers.events import Reply
-from handlers.i18n import Translator
+from handlers.i18n import LOCAL_TZ, Translator
 from storage.models import Assessment
 from storage.repositories import audit
 
@@ -67,7 +67,8 @@ class Work:
 
     async def speak_to(self, user_ids: Sequence[int]) -> dict[int, Translator]:
         """How to speak to each person, in their own language."""
-        return await translators(self.session, self.catalogs, user_ids)
+        year = self.now.astimezone(LOCAL_TZ).year
+        return await translators(self.session, self.catalogs, user_ids, self.content.address, year)
 
     async def send(self, replies: Sequence[Reply]) -> None:
         """Queue messages addressed by `to_user_id`, each to their person's own app."""

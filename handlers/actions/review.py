@@ -76,11 +76,13 @@ async def read(work: Work, actor: Actor, assessment_id: int) -> Case:
     return Case(a, citizen, await rules.likeness(work, a, citizen))
 
 
-async def evidence(work: Work, actor: Actor, assessment_id: int) -> Case:
+async def evidence(
+    work: Work, actor: Actor, assessment_id: int, *, file: str | None = None
+) -> Case:
     """Open a case's evidence (its answers, which hold the file references): the read is
-    audited."""
+    audited, with the one `file` read when only one is (`<indicator>/<position>`)."""
     a, citizen = await rules.case(work, actor, assessment_id)
-    await work.record(actor, "review.evidence", str(a.id))
+    await work.record(actor, "review.evidence", str(a.id), **({"file": file} if file else {}))
     return Case(a, citizen, [])
 
 

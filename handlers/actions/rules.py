@@ -12,9 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
-from content.text import normalize
 from handlers.actions.base import Actor, Likeness, Reason, Refused, Work
-from storage.models import Assessment, AssessmentStatus, Profile
+from storage.models import Assessment, AssessmentStatus, Profile, person_key
 from storage.repositories import reviews, staff
 from storage.repositories.reviews import Scope
 
@@ -26,7 +25,7 @@ Key = tuple[str, int, str | None]
 def key_of(full_name: str | None, birth_year: int | None, commune_code: str | None) -> Key | None:
     if not full_name or birth_year is None:
         return None
-    return normalize(full_name).replace(" ", ""), birth_year, commune_code
+    return person_key(full_name), birth_year, commune_code
 
 
 def profile_key(p: Profile) -> Key | None:
@@ -62,7 +61,6 @@ async def deciders(
     content: Content,
     citizen: Profile,
     target_group: str,
-    *,
     entered_by: int | None = None,
 ) -> list[int]:
     """Who is told of a citizen's submission: the nearest neutral level (user ids, in the

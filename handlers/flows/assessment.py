@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from content import CriteriaGroup, Indicator
 from handlers.context import Context, EventFn, StepFn, steps
-from handlers.events import Button, Event, EventKind
+from handlers.events import Button, Event, EventKind, FileRef
 from handlers.flows import evidence_limits, learning, menu, notices
 from handlers.flows.common import pick, reprompt, typed_text, vocabulary
 from handlers.flows.results import evaluate, group_of, summary
@@ -22,6 +24,7 @@ async def begin(ctx: Context) -> None:
     one starts from the answers of last year's if that one was never submitted."""
     assert ctx.profile is not None and ctx.profile.target_group
     a = ctx.assessment
+    intro: str | None = None
     if a is None:
         carried = await _unsubmitted_last_year(ctx)
         group = ctx.content.criteria_for(ctx.profile.target_group, ctx.year)
@@ -41,13 +44,13 @@ async def begin(ctx: Context) -> None:
         ctx.session.add(a)
         ctx.assessment = a
         ctx.audit("assessment.started", subject=f"{group.set_id}/{group.id}/{ctx.year}")
-        ctx.say(
-            ctx._(
-                "Bắt đầu tự đánh giá năm {year}: 10 chỉ số, mỗi chỉ số tối đa 10 điểm. "
-                "Anh/Chị có thể tạm dừng bất cứ lúc nào; câu trả lời được lưu lại."
-            ).format(year=ctx.year)
-        )
+        intro = ctx._(
+            "Bắt đầu tự đánh giá năm {year}: 10 chỉ số, mỗi chỉ số tối đa 10 điểm. "
+            "Anh/Chị có thể tạm dừng bất cứ lúc nào; câu trả lời được lưu lại."
+        ).format(year=ctx.year)
         if carried is not None and _carry(ctx, carried, a, group):
+            ctx.say(intro)
+            intro = None
             ctx.say(
                 ctx._(
                     "Bản tự đánh giá năm {last} chưa được nộp nên đã khép lại; các câu trả lời "
@@ -70,6 +73,9 @@ async def begin(ctx: Context) -> None:
         await ctx.go(FLOW, "question", i=pending[0])
     else:
         await ctx.go(FLOW, "summary")
+    if intro:
+        # One message, not two: the start's words ride on the first question.
+        ctx.replies[-1] = replace(ctx.replies[-1], text=f"{intro}\n\n{ctx.replies[-1].text}")
 
 
 def _carry(ctx: Context, old: Assessment, new: Assessment, group: CriteriaGroup) -> bool:
@@ -131,7 +137,7 @@ class NewYear:
     def buttons(ctx: Context) -> list[Button]:
         return [
             Button(ctx._("Tự đánh giá năm {year}").format(year=ctx.year), "start"),
-            Button(ctx._("Về menu"), "*menu"),
+            Button(ctx._("Về trang chính"), "*menu"),
         ]
 
     @staticmethod
@@ -208,12 +214,78 @@ async def _guard_indicator(ctx: Context, a: Assessment, indicator: Indicator) ->
     return False
 
 
-async def _next_after(ctx: Context, index: int) -> None:
+async def _next_after(ctx: Context, index: int, *, answered: bool = False) -> None:
+    """On to the next question, or to the summary after the last one or a correction. After
+    an answer the next prompt says what was recorded and takes a file for it as evidence
+    (`proof`): no separate evidence step to tap through."""
     _a, group, _ = _current(ctx)
+    proof = {"proof": index} if answered else {}
     if ctx.data.get("review") or index + 1 >= len(group.indicators):
-        await ctx.go(FLOW, "summary")
+        await ctx.go(FLOW, "summary", **proof)
     else:
-        await ctx.go(FLOW, "question", i=index + 1)
+        await ctx.go(FLOW, "question", i=index + 1, **proof)
+
+
+def _recorded(ctx: Context) -> list[str]:
+    """The line saying what the previous answer recorded (not every channel shows the
+    pressed button) and, where it earned points, that a photo of proof is welcome now."""
+    a = ctx.assessment
+    index = ctx.data.get("proof")
+    if a is None or index is None:
+        return []
+    indicator = group_of(ctx, a).indicators[index]
+    answer = _answer_for(a, indicator.id)
+    if answer is None:
+        return []
+    line = ctx._("Đã ghi chỉ số {n}: {answer} ({points} điểm).").format(
+        n=indicator.number, answer=_answer_text(ctx, indicator, answer), points=answer.points
+    )
+    if answer.points > 0 and not answer.evidence:
+        line += " " + ctx._(
+            "Nếu có minh chứng ({hint}), Anh/Chị gửi ảnh ngay tại đây (không bắt buộc)."
+        ).format(hint=ctx.t.text(indicator.evidence_hint))
+    return [line, ""]
+
+
+async def _proof_sent(ctx: Context, buttons: list[Button], number_answer: bool = False) -> bool:
+    """A file sent right after an answer: evidence for that answer's indicator. Whether the
+    event was one (then it has been answered)."""
+    a = ctx.assessment
+    index = ctx.data.get("proof")
+    if ctx.event.kind is not EventKind.FILE or ctx.event.file is None or index is None:
+        return False
+    assert a is not None
+    indicator = group_of(ctx, a).indicators[index]
+    answer = _answer_for(a, indicator.id)
+    if answer is None or not a.may_change(indicator.id):
+        return False
+    ctx.say(_attach(ctx, indicator, answer, ctx.event.file), buttons, number_answer=number_answer)
+    return True
+
+
+def _attach(ctx: Context, indicator: Indicator, answer: Answer, f: FileRef) -> str:
+    """Keep a file as evidence of an answer, if it may be kept; what to tell the person."""
+    if len(answer.evidence) >= MAX_EVIDENCE:
+        return ctx._("Mỗi chỉ số nhận tối đa 10 tệp minh chứng.")
+    if (refused := evidence_limits.refusal(ctx, f)) is not None:
+        ctx.audit("evidence.refused", mime=f.mime[:64], size=f.size)
+        return refused
+    # A new list, so the change is seen and saved (JSON columns do not track edits).
+    answer.evidence = [
+        *answer.evidence,
+        {
+            "ref": f.ref,
+            "mime": f.mime,
+            "size": f.size,
+            "name": f.name,
+            "kind": f.kind,
+            "channel": ctx.event.channel,
+            "at": ctx.now.isoformat(),
+        },
+    ]
+    return ctx._("Đã nhận minh chứng cho chỉ số {n} ({count} tệp).").format(
+        n=indicator.number, count=len(answer.evidence)
+    )
 
 
 @steps.step(FLOW, "question")
@@ -226,12 +298,14 @@ class Question:
             Button(ctx.t.text(o.label), f"{indicator.id}:{n}")
             for n, o in enumerate(indicator.options)
         ]
-        back = [Button(ctx._("« Quay lại"), "back")] if ctx.data["i"] > 0 else []
+        # Beside a number question the controls are words: a typed number is the answer.
+        word = indicator.number_input is not None
+        back = [Button(ctx._("« Quay lại"), "back", word)] if ctx.data["i"] > 0 else []
         return [
             *options,
             *back,
-            Button(ctx._("Bỏ qua"), "skip"),
-            Button(ctx._("Tạm dừng"), "pause"),
+            Button(ctx._("Bỏ qua"), "skip", word),
+            Button(ctx._("Tạm dừng"), "pause", word),
         ]
 
     @staticmethod
@@ -243,6 +317,7 @@ class Question:
         a, group, indicator = _current(ctx)
         t = ctx.t
         lines = [
+            *_recorded(ctx),
             t.text(group.competency(indicator.competency).title),
             ctx._("Chỉ số {n}/{total}: {title}").format(
                 n=indicator.number, total=len(group.indicators), title=t.text(indicator.title)
@@ -275,6 +350,8 @@ class Question:
         if not await _guard_indicator(ctx, a, indicator):
             return
         index = ctx.data["i"]
+        if await _proof_sent(ctx, Question.buttons(ctx), Question.number_answer(ctx)):
+            return
         text = typed_text(ctx)
         reading: float | NumberProblem = NumberProblem.NONE
         # "tam dung" is Tạm dừng, not eight ("tám"): a control's words come first.
@@ -293,7 +370,7 @@ class Question:
                 raw_value=value,
                 points=indicator.number_input.points_for(value),
             )
-            await ctx.go(FLOW, "evidence", i=index, review=ctx.data.get("review", False))
+            await _next_after(ctx, index, answered=True)
             return
         expected = (
             None
@@ -318,7 +395,7 @@ class Question:
         else:
             option = indicator.options[int(choice.rsplit(":", 1)[1])]
             _save(ctx, a, indicator, option_id=option.id, raw_value=None, points=option.points)
-            await ctx.go(FLOW, "evidence", i=index, review=ctx.data.get("review", False))
+            await _next_after(ctx, index, answered=True)
 
 
 def _names_control(ctx: Context, text: str) -> bool:
@@ -366,30 +443,22 @@ def _save(
 @steps.step(FLOW, "evidence")
 @_this_years
 class Evidence:
+    """Evidence for one indicator, chosen from the summary ("Thêm minh chứng")."""
+
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx._("Tiếp tục"), "next")]
+        return [Button(ctx._("Xong"), "next")]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        a, _, indicator = _current(ctx)
-        lines = []
-        answer = _answer_for(a, indicator.id)
-        if answer is not None:  # said in words: not every channel shows the pressed button
-            lines.append(
-                ctx._("Đã ghi câu trả lời chỉ số {n}: {answer} ({points} điểm).").format(
-                    n=indicator.number,
-                    answer=_answer_text(ctx, indicator, answer),
-                    points=answer.points,
-                )
-            )
-        lines.append(
+        _, _, indicator = _current(ctx)
+        ctx.say(
             ctx._(
-                "Minh chứng cho chỉ số {n} (không bắt buộc). Gợi ý: {hint}\n"
-                'Anh/Chị có thể gửi ảnh hoặc tệp tài liệu ngay tại đây, hoặc bấm "Tiếp tục".'
-            ).format(n=indicator.number, hint=ctx.t.text(indicator.evidence_hint))
+                "Minh chứng cho chỉ số {n}. Gợi ý: {hint}\n"
+                'Anh/Chị gửi ảnh hoặc tệp tại đây, xong thì bấm "Xong".'
+            ).format(n=indicator.number, hint=ctx.t.text(indicator.evidence_hint)),
+            Evidence.buttons(ctx),
         )
-        ctx.say("\n".join(lines), Evidence.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
@@ -398,39 +467,12 @@ class Evidence:
         a, _, indicator = _current(ctx)
         if not await _guard_indicator(ctx, a, indicator):
             return
-        if event.kind is EventKind.FILE and event.file is not None:
-            answer = _answer_for(a, indicator.id)
-            assert answer is not None
-            if len(answer.evidence) >= MAX_EVIDENCE:
-                ctx.say(ctx._("Mỗi chỉ số nhận tối đa 10 tệp minh chứng."), Evidence.buttons(ctx))
-                return
-            f = event.file
-            if (refused := evidence_limits.refusal(ctx, f)) is not None:
-                ctx.audit("evidence.refused", mime=f.mime[:64], size=f.size)
-                ctx.say(refused, Evidence.buttons(ctx))
-                return
-            # A new list, so the change is seen and saved (JSON columns do not track edits).
-            answer.evidence = [
-                *answer.evidence,
-                {
-                    "ref": f.ref,
-                    "mime": f.mime,
-                    "size": f.size,
-                    "name": f.name,
-                    "kind": f.kind,
-                    "channel": event.channel,
-                    "at": ctx.now.isoformat(),
-                },
-            ]
-            ctx.say(
-                ctx._(
-                    'Đã nhận minh chứng ({count} tệp). Anh/Chị gửi thêm hoặc bấm "Tiếp tục".'
-                ).format(count=len(answer.evidence)),
-                Evidence.buttons(ctx),
-            )
+        answer = _answer_for(a, indicator.id)
+        if event.kind is EventKind.FILE and event.file is not None and answer is not None:
+            ctx.say(_attach(ctx, indicator, answer, event.file), Evidence.buttons(ctx))
             return
         if await pick(ctx, Evidence.buttons(ctx)) == "next":
-            await _next_after(ctx, ctx.data["i"])
+            await ctx.go(FLOW, "summary")
 
 
 @steps.step(FLOW, "summary")
@@ -446,20 +488,36 @@ class Summary:
             if complete
             else Button(ctx._("Trả lời tiếp"), "continue")
         )
+        proof = [Button(ctx._("Thêm minh chứng"), "proof")] if a.answers else []
         return [
             first,
             Button(ctx._("Sửa câu trả lời"), "change"),
+            *proof,
             Button(ctx._("Tạm dừng"), "pause"),
         ]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
         assert ctx.assessment is not None
-        ctx.say(summary(ctx, ctx.assessment), Summary.buttons(ctx))
+        lines = _recorded(ctx)
+        ctx.say("\n".join([*lines, summary(ctx, ctx.assessment)]), Summary.buttons(ctx))
+
+    @staticmethod
+    def brief(ctx: Context) -> str | None:
+        """Where the person is, in a line: what /help and the like show instead of it all."""
+        a = ctx.assessment
+        if a is None:  # the year changed: the step's prompt says so
+            return None
+        result = evaluate(ctx, a)
+        return ctx._(
+            "Bản tự đánh giá năm {year}: {total} điểm, còn {missing} chỉ số chưa trả lời."
+        ).format(year=a.year, total=result.total, missing=len(result.missing))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
         if not await _guard_editable(ctx):
+            return
+        if await _proof_sent(ctx, Summary.buttons(ctx)):
             return
         choice = await pick(ctx, Summary.buttons(ctx))
         if choice == "submit":
@@ -468,6 +526,8 @@ class Summary:
             await begin(ctx)
         elif choice == "change":
             await ctx.go(FLOW, "change")
+        elif choice == "proof":
+            await ctx.go(FLOW, "change", proof=True)
         elif choice == "pause":
             await menu.show(ctx)
 
@@ -479,15 +539,21 @@ class Change:
     def buttons(ctx: Context) -> list[Button]:
         a = ctx.assessment
         assert a is not None
+        answered = {x.indicator_id for x in a.answers}
         return [
             Button(f"{ind.number}. {ctx.t.text(ind.title)}", f"i{n}")
             for n, ind in enumerate(group_of(ctx, a).indicators)
-            if a.may_change(ind.id)
+            if a.may_change(ind.id) and (not ctx.data.get("proof") or ind.id in answered)
         ] + [Button(ctx._("« Quay lại"), "back")]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        ctx.say(ctx._("Anh/Chị muốn sửa chỉ số nào?"), Change.buttons(ctx))
+        question = (
+            ctx._("Anh/Chị thêm minh chứng cho chỉ số nào?")
+            if ctx.data.get("proof")
+            else ctx._("Anh/Chị muốn sửa chỉ số nào?")
+        )
+        ctx.say(question, Change.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
@@ -497,7 +563,8 @@ class Change:
         if choice == "back":
             await ctx.go(FLOW, "summary")
         elif choice is not None:
-            await ctx.go(FLOW, "question", i=int(choice[1:]), review=True)
+            step = "evidence" if ctx.data.get("proof") else "question"
+            await ctx.go(FLOW, step, i=int(choice[1:]), review=True)
 
 
 @steps.step(FLOW, "confirm")
@@ -614,8 +681,11 @@ async def _submit(ctx: Context) -> None:
             "báo kết quả cho Anh/Chị qua đây."
         ).format(year=a.year, total=result.total)
     )
-    await learning.suggest(ctx, learning.indicator_needs(ctx, a))
-    await menu.show(ctx)
+    # The suggestions end the exchange (their "done" options must be the last ones shown).
+    if await learning.suggest(ctx, learning.indicator_needs(ctx, a)):
+        await learning.show(ctx)
+    else:
+        await menu.show(ctx)
 
 
 @steps.step(FLOW, "locked")
@@ -625,7 +695,7 @@ class Locked:
 
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx._("Về menu"), "*menu")]
+        return [Button(ctx._("Về trang chính"), "*menu")]
 
     @staticmethod
     async def enter(ctx: Context) -> None:

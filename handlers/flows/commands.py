@@ -103,7 +103,7 @@ async def run(ctx: Context, command: str) -> None:
                 "hoặc /help để được hướng dẫn."
             ).format(command=command[:32])
         )
-        await steps.enter(ctx)
+        await steps.again(ctx)
         return
     await run_payload(ctx, "*" + name)
 
@@ -112,8 +112,10 @@ def typed(ctx: Context, text: str) -> str | None:
     """The menu payload of a command typed as words ("tro giup ạ", "English"), if it is one."""
     replies = ctx.content.replies
     plain = words(text, {normalize(p) for p in replies.particles})
-    if (command := replies.command_for(plain)) is not None:
-        return "*" + command
+    # As typed too: a command's own words may begin with a particle's ("đã học xong", "dạ").
+    for typed in dict.fromkeys((words(text), plain)):
+        if (command := replies.command_for(typed)) is not None:
+            return "*" + command
     if (locale := replies.language_for(plain)) is not None and locale in LOCALES:
         return "*lang:" + locale
     return None
@@ -127,9 +129,12 @@ async def run_payload(ctx: Context, payload: str) -> None:
     if action == "lang" and argument:
         await _set_language(ctx, argument)
         return
-    if action in ("learned", "learnproof") and argument.isdigit():
-        await (learning.done if action == "learned" else learning.as_evidence)(ctx, int(argument))
-        await steps.enter(ctx)
+    if action == "learned" and argument.isdigit():
+        await learning.done(ctx, int(argument))
+        return
+    if action == "learnproof" and argument.isdigit():
+        await learning.as_evidence(ctx, int(argument))
+        await learning.after_evidence(ctx)
         return
     if action in broadcast.CONTROLS and argument.isdigit():
         await broadcast.control(ctx, action, int(argument))
@@ -238,7 +243,7 @@ async def _help(ctx: Context) -> None:
             *(f"/{command}: {ctx._(text)}" for command, text in STAFF_LINES),
         ]
     ctx.say("\n".join(lines))
-    await steps.enter(ctx)
+    await steps.again(ctx)
 
 
 async def _lang(ctx: Context) -> None:
@@ -253,7 +258,7 @@ async def _set_language(ctx: Context, code: str) -> None:
     else:
         ctx.user.locale = code
         ctx.say(ctx._("Đã chuyển sang tiếng Việt."))
-    await steps.enter(ctx)
+    await steps.again(ctx)
 
 
 async def _stop(ctx: Context) -> None:
@@ -273,7 +278,7 @@ async def _stop(ctx: Context) -> None:
             "thường; gõ /start để nhận lại thông báo."
         )
     )
-    await steps.enter(ctx)
+    await steps.again(ctx)
 
 
 async def _registered(ctx: Context) -> bool:
@@ -297,7 +302,6 @@ async def _skills(ctx: Context) -> None:
 async def _learn(ctx: Context) -> None:
     if await _registered(ctx):
         await learning.open_(ctx)
-        await steps.enter(ctx)
 
 
 async def _result(ctx: Context) -> None:

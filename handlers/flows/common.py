@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from handlers.actions import Actor, Work
 from handlers.context import Context, steps
 from handlers.events import Button, EventKind
 from handlers.input import Vocabulary, clean, match_choice
 
+# Not understood after this long away: welcomed back and shown where they were, whole.
+WELCOME_BACK_AFTER = timedelta(hours=12)
 MISSES = "misses"  # "not understood" in a row at this step, in the conversation's data
 YES, NO = "yes", "no"  # the payloads of a step that asks a yes or no
 
@@ -24,6 +27,9 @@ async def reprompt(ctx: Context, message: str | None = None, *, whole: bool = Fa
     )
     if misses >= 2:
         line = f"{line}\n{contact_line(ctx)}"
+    if ctx.away >= WELCOME_BACK_AFTER:
+        line = ctx._("Chào mừng Anh/Chị quay lại! Chúng ta tiếp tục từ chỗ đang dở:")
+        whole = True
     controls = None if whole else await steps.controls(ctx)
     if controls is None:
         ctx.say(line)
@@ -72,10 +78,12 @@ async def pick(ctx: Context, buttons: Sequence[Button], expected: str | None = N
         payloads = [b.payload for b in buttons]
         asks_yes = YES in payloads and NO in payloads
         yes_no = (payloads.index(YES), payloads.index(NO)) if asks_yes else None
-        labels = [b.label for b in buttons]
-        index = match_choice(clean(event.text), labels, vocabulary(ctx), yes_no)
+        text = clean(event.text)
+        # A typed number counts the numbered options only (word options have none).
+        choices = [b for b in buttons if not b.word] if text.isdigit() else list(buttons)
+        index = match_choice(text, [b.label for b in choices], vocabulary(ctx), yes_no)
         if index is not None:
-            return buttons[index].payload
+            return choices[index].payload
     if event.kind is EventKind.FILE:
         await reprompt(
             ctx, ctx._("Ở bước này chưa cần gửi tệp. Mời Anh/Chị trả lời câu hỏi:"), whole=True

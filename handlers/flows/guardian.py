@@ -41,7 +41,7 @@ async def start(ctx: Context) -> None:
         ctx.say(
             ctx._(
                 "Mã này cần được cha mẹ hoặc người giám hộ gửi từ điện thoại của họ, không phải "
-                "từ tài khoản của bạn."
+                "từ tài khoản của Anh/Chị."
             )
         )
         return
@@ -101,8 +101,8 @@ class Confirm:
             ctx.say_to(
                 child.user_id,
                 t._(
-                    'Cha mẹ hoặc người giám hộ của bạn chưa đồng ý. Bạn có thể bấm "Hủy đăng '
-                    'ký" để xóa thông tin đã nhập.'
+                    'Cha mẹ hoặc người giám hộ của Anh/Chị chưa đồng ý. Anh/Chị có thể bấm "Hủy '
+                    'đăng ký" để xóa thông tin đã nhập.'
                 ),
             )
         else:
@@ -114,8 +114,8 @@ class Confirm:
             ctx.say_to(
                 child.user_id,
                 t._(
-                    'Cha mẹ hoặc người giám hộ của bạn đã đồng ý. Bạn bấm "Đã xác nhận, tiếp '
-                    'tục" để đăng ký tiếp.'
+                    'Cha mẹ hoặc người giám hộ của Anh/Chị đã đồng ý. Anh/Chị bấm "Đã xác nhận, '
+                    'tiếp tục" để đăng ký tiếp.'
                 ),
             )
         await go_home(ctx)

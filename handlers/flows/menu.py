@@ -63,7 +63,7 @@ class Main:
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        ctx.say(ctx._("MENU: Anh/Chị chọn việc muốn làm."), await Main.buttons(ctx))
+        ctx.say(ctx._("TRANG CHÍNH: Anh/Chị chọn việc muốn làm."), await Main.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:

@@ -59,7 +59,7 @@ class Main:
             Button(ctx._("Sửa nhóm đối tượng"), action.Detail.GROUP),
             Button(ctx._("Sửa xã/phường"), action.Detail.COMMUNE),
             Button(ctx._("Sửa thôn/đơn vị"), action.Detail.SUBUNIT),
-            Button(ctx._("Về menu"), "menu"),
+            Button(ctx._("Về trang chính"), "menu"),
         ]
 
     @staticmethod

@@ -10,9 +10,9 @@ from handlers.actions.profile import GUARDIAN_AGE, LEARNERS, MAX_AGE, MIN_AGE, D
 from handlers.context import Context, steps
 from handlers.events import Button, Event
 from handlers.flows import menu, privacy, profile
-from handlers.flows.common import pick, reprompt, typed_text
+from handlers.flows.common import NO, YES, pick, reprompt, typed_text, vocabulary
 from handlers.i18n import N_
-from handlers.input import first_number, words
+from handlers.input import first_number, match_choice, words
 from storage.repositories import guardians, links, reviews, staff
 
 FLOW = "register"
@@ -175,13 +175,13 @@ class Guardian:
         )
         ctx.say(
             ctx._(
-                "Vì bạn dưới 16 tuổi, theo quy định về bảo vệ dữ liệu cá nhân, cha mẹ hoặc người "
-                "giám hộ của bạn cũng cần đồng ý.\n"
+                "Vì Anh/Chị dưới 16 tuổi, theo quy định về bảo vệ dữ liệu cá nhân, cha mẹ hoặc "
+                "người giám hộ của Anh/Chị cũng cần đồng ý.\n"
                 "Nhờ cha mẹ hoặc người giám hộ mở bot này trên điện thoại của họ (Zalo hoặc "
                 "Telegram) và gửi:\n/guardian {code}\n"
-                "Nếu cha mẹ ký giấy đồng ý, bạn đưa giấy và mã này cho cán bộ Hội Khuyến học để "
-                'ghi nhận. Mã dùng được trong {days} ngày. Khi đã xác nhận, bạn bấm "Đã xác '
-                'nhận, tiếp tục".'
+                "Nếu cha mẹ ký giấy đồng ý, Anh/Chị đưa giấy và mã này cho cán bộ Hội Khuyến học "
+                'để ghi nhận. Mã dùng được trong {days} ngày. Khi đã xác nhận, Anh/Chị bấm "Đã '
+                'xác nhận, tiếp tục".'
             ).format(code=links.shown(code), days=guardians.CODE_LIFETIME.days),
             Guardian.buttons(ctx),
         )
@@ -201,11 +201,12 @@ class Guardian:
         elif choice == "new":
             await ctx.go(FLOW, "guardian")
         elif choice == "no":
+            t = ctx.t  # addressed as the child, whose details are about to go
             await privacy.erase(ctx, audited=False)
             ctx.say(
-                ctx._(
-                    "Bạn hãy hỏi ý kiến cha mẹ hoặc người giám hộ rồi quay lại sau nhé "
-                    "(gõ /start). Thông tin của bạn chưa được lưu."
+                t._(
+                    "Anh/Chị hãy hỏi ý kiến cha mẹ hoặc người giám hộ rồi quay lại sau nhé "
+                    "(gõ /start). Thông tin của Anh/Chị chưa được lưu."
                 )
             )
 
@@ -221,31 +222,45 @@ class Group:
 
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
-        return [Button(ctx.t.text(g.title), g.id) for g in Group.groups(ctx)]
+        return [Button(ctx.t.text(g.label), g.id) for g in Group.groups(ctx)]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        lines = [ctx._("Anh/Chị thuộc nhóm đối tượng nào?")]
-        for number, group in enumerate(Group.groups(ctx), start=1):
-            lines.append(f"{number}. {ctx.t.text(group.title)}: {ctx.t.text(group.description)}")
-        ctx.say("\n".join(lines), Group.buttons(ctx))
+        # The groups once, as the options (their labels say who belongs).
+        ctx.say(ctx._("Anh/Chị thuộc nhóm đối tượng nào?"), Group.buttons(ctx))
 
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
+        groups = Group.groups(ctx)
+        text = typed_text(ctx)
+        # The group's full name typed ("nguoi dan trong xa phuong") is understood too.
+        titles = [ctx.t.text(g.title) for g in groups]
+        by_title = (
+            None if text is None or text.isdigit() else match_choice(text, titles, vocabulary(ctx))
+        )
+        if by_title is not None:
+            await answered(ctx, Detail.GROUP, groups[by_title].id)
+            return
         choice = await pick(ctx, Group.buttons(ctx))
         if choice is None:
             return
         await answered(ctx, Detail.GROUP, choice)
 
 
+SHOWN_COMMUNES = 5
+
+
 @steps.step(FLOW, "commune")
 class Commune:
-    """Type a name (new or pre-2025, accents optional), then pick from a few candidates."""
+    """Type a name (new or pre-2025, accents optional), then confirm the one name that fits
+    exactly or pick from a few candidates."""
 
     @staticmethod
     def buttons(ctx: Context) -> list[Button]:
         units = ctx.content.units
         found = [units.get(code) for code in ctx.data.get("candidates", [])]
+        if ctx.data.get("sure") and found:
+            return [Button(ctx._("Đúng"), YES), Button(ctx._("Gõ lại tên khác"), NO)]
         labels = ctx.data.get("labels", {})
         picks = [Button(labels.get(c.code, c.name), f"c{c.code}") for c in found if c]
         if picks:
@@ -254,8 +269,24 @@ class Commune:
 
     @staticmethod
     async def enter(ctx: Context) -> None:
-        if ctx.data.get("candidates"):
-            ctx.say(ctx._("Anh/Chị chọn đúng xã/phường của mình:"), Commune.buttons(ctx))
+        candidates = ctx.data.get("candidates")
+        if candidates and ctx.data.get("sure"):
+            label = ctx.data.get("labels", {}).get(candidates[0], "")
+            ctx.say(
+                ctx._("Anh/Chị ở {commune}, đúng không?").format(commune=label),
+                Commune.buttons(ctx),
+            )
+            return
+        if candidates:
+            lines = [ctx._("Anh/Chị chọn đúng xã/phường của mình:")]
+            if ctx.data.get("partial"):
+                lines.append(
+                    ctx._(
+                        "Tên huyện cũ này gồm nhiều xã/phường; đây là {shown} trong số đó. "
+                        "Nếu không thấy, Anh/Chị gõ tên xã/phường cũ hoặc mới."
+                    ).format(shown=len(candidates))
+                )
+            ctx.say("\n".join(lines), Commune.buttons(ctx))
             return
         ctx.say(
             ctx._(
@@ -268,22 +299,32 @@ class Commune:
     @staticmethod
     async def handle(ctx: Context, event: Event) -> None:
         text = typed_text(ctx)
+        buttons = Commune.buttons(ctx)
         # A press, a number or a candidate's whole name (typed where options are numbered
-        # lines, as on Zalo) picks it; any other typed text is a new search.
-        named = text is not None and normalize(text) in {
-            normalize(b.label) for b in Commune.buttons(ctx)
-        }
-        if ctx.data.get("candidates") and (text is None or text.isdigit() or named):
-            choice = await pick(ctx, Commune.buttons(ctx))
-            if choice == "retype":
+        # lines, as on Zalo) picks it, as does a yes or no to a single name; any other typed
+        # text is a new search.
+        named = text is not None and normalize(text) in {normalize(b.label) for b in buttons}
+        yes_no = (0, 1) if ctx.data.get("sure") else None
+        answers = (
+            text is not None
+            and yes_no is not None
+            and (
+                match_choice(text, [b.label for b in buttons], vocabulary(ctx), yes_no) is not None
+            )
+        )
+        if ctx.data.get("candidates") and (text is None or text.isdigit() or named or answers):
+            choice = await pick(ctx, buttons)
+            if choice in ("retype", NO):
                 await ctx.go(FLOW, "commune", edit=_editing(ctx))
+            elif choice == YES:
+                await answered(ctx, Detail.COMMUNE, ctx.data["candidates"][0])
             elif choice is not None:
                 await answered(ctx, Detail.COMMUNE, choice[1:])
             return
         if text is None:
             await reprompt(ctx, ctx._("Anh/Chị vui lòng gõ tên xã/phường."))
             return
-        matches = ctx.content.units.search(text, limit=5)
+        matches = ctx.content.units.search(text, limit=SHOWN_COMMUNES + 1)
         if not matches:
             ctx.conversation.data = {"edit": True} if _editing(ctx) else {}
             await reprompt(
@@ -294,20 +335,28 @@ class Commune:
                 ).format(text=text[:60], province=ctx.content.units.province_name),
             )
             return
+        # One name typed exactly (today's, or an old commune's) is asked to confirm, not
+        # picked from a list; an old district's name lists some of its communes, and says so.
+        exact = [m for m in matches if m.score == 100 and not m.by_district]
+        sure = len(exact) == 1 and exact[0] is matches[0]
+        partial = len(matches) > SHOWN_COMMUNES and matches[0].by_district
+        shown = exact if sure else matches[:SHOWN_COMMUNES]
         labels = {
             m.commune.code: ctx._("{new} (trước đây: {old})").format(
                 new=m.commune.name, old=m.old_name
             )
-            if m.old_name
+            if m.old_name and not m.by_district
             else m.commune.name
-            for m in matches
+            for m in shown
         }
         await ctx.go(
             FLOW,
             "commune",
-            candidates=[m.commune.code for m in matches],
+            candidates=[m.commune.code for m in shown],
             labels=labels,
             edit=_editing(ctx),
+            sure=sure,
+            partial=partial,
         )
 
 
@@ -317,7 +366,7 @@ _SUBUNIT_QUESTIONS = {
         "Anh/Chị làm việc ở doanh nghiệp, cơ sở nào? (không bắt buộc, có thể bấm Bỏ qua)"
     ),
     "officials": N_("Anh/Chị công tác ở cơ quan, đơn vị nào? (không bắt buộc, có thể bấm Bỏ qua)"),
-    "learners": N_("Bạn học ở trường nào? (không bắt buộc, có thể bấm Bỏ qua)"),
+    "learners": N_("Anh/Chị học ở trường nào? (không bắt buộc, có thể bấm Bỏ qua)"),
 }
 
 
@@ -332,7 +381,9 @@ class Subunit:
         assert p is not None and p.commune_code
         kinds = ctx.content.routing.kinds_for(p.target_group)
         units = await staff.units(ctx.session, p.commune_code, kinds)
-        return [Button(u.name, f"u{u.id}") for u in units] + [Button(ctx._("Bỏ qua"), "skip")]
+        # Skipped by its word: "1" may well be the village's name (Tổ 1, Thôn 1).
+        skip = Button(ctx._("Bỏ qua"), "skip", word=True)
+        return [Button(u.name, f"u{u.id}") for u in units] + [skip]
 
     @staticmethod
     async def enter(ctx: Context) -> None:
@@ -346,8 +397,12 @@ class Subunit:
     async def handle(ctx: Context, event: Event) -> None:
         text = typed_text(ctx)
         assert ctx.profile is not None
-        if text is None or text.isdigit() or _skips(ctx, text):
-            buttons = await Subunit.buttons(ctx)
+        buttons = await Subunit.buttons(ctx)
+        listed = len(buttons) - 1  # the units offered, by number
+        numbered = text is not None and text.isdigit() and 1 <= int(text) <= listed
+        if text is not None and _skips(ctx, text):
+            picked = details.Subunit(None, None)
+        elif text is None or numbered:
             choice = await pick(ctx, buttons)
             if choice is None:
                 return

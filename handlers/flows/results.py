@@ -158,8 +158,10 @@ def verdict(ctx: Context, group: CriteriaGroup, result: ScoreResult) -> list[str
         )
     if "min_total" in result.failed_rules:
         lines.append(
-            ctx._("- tổng điểm {total} thấp hơn mức cần đạt {threshold}").format(
-                total=result.total, threshold=result.threshold
+            ctx._(
+                "- tổng điểm {total} thấp hơn mức cần đạt {threshold}: còn thiếu {gap} điểm"
+            ).format(
+                total=result.total, threshold=result.threshold, gap=result.threshold - result.total
             )
         )
     for indicator_id in result.low_indicators:

@@ -139,8 +139,10 @@ async def _finish(ctx: Context, check: SkillCheck) -> None:
     check.finished_at = ctx.now
     ctx.audit("skills.finished", subject=framework.version, overall=result.overall)
     ctx.say(_result_text(ctx, result, previous))
-    await learning.suggest(ctx, learning.area_needs(ctx, result.areas))
-    await menu.show(ctx)
+    if await learning.suggest(ctx, learning.area_needs(ctx, result.areas)):
+        await learning.show(ctx)
+    else:
+        await menu.show(ctx)
 
 
 def _result_text(ctx: Context, result: SkillsResult, previous: SkillCheck | None) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from storage import change_counter
 from storage.migrate import run_on_migration_connection
 from storage.models import Base, UTCDateTime
 
@@ -37,6 +38,7 @@ def run_migrations(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        change_counter.ensure(connection)
 
 
 def run_migrations_offline() -> None:

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Text, and_, cast, exists, func, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from content.text import normalize
-from storage.models import Answer, Assessment, AssessmentStatus, Profile, Unit
-from storage.repositories.reviews import AWAITING, Scope, _in_scope
+from storage.models import Answer, Assessment, AssessmentStatus, Profile, Unit, person_key
+from storage.repositories.reviews import AWAITING, Scope, listing
 
 # What the state filter offers: each a set of assessment states. Drafts never reach it.
 STATES: dict[str, tuple[AssessmentStatus, ...]] = {
@@ -69,9 +69,9 @@ def _evidence_count() -> Any:
     )
 
 
-def _conditions(roles: list[Scope], f: Filters, now: datetime) -> list[ColumnElement[bool]]:
-    """Every filter but the state's."""
-    found: list[ColumnElement[bool]] = [_in_scope(roles), Assessment.year == f.year]
+def _conditions(f: Filters, now: datetime) -> list[ColumnElement[bool]]:
+    """Every filter but the state's and the scope's (`listing` has those)."""
+    found: list[ColumnElement[bool]] = [Assessment.year == f.year]
     if f.commune_code:
         found.append(Profile.commune_code == f.commune_code)
     if f.unit_id is not None:
@@ -98,14 +98,15 @@ def _conditions(roles: list[Scope], f: Filters, now: datetime) -> list[ColumnEle
 
 
 def _keys(sort: str) -> tuple[list[Any], bool]:
-    """The sort's columns (the id last, so that every row has its own place) and whether
-    they descend."""
+    """The sort's columns (a unique one last, so that every row has its own place) and
+    whether they descend. By name: the folded name, then the person (one submission a
+    year each), read in that order from the name's index."""
     if sort == "newest":
         return [Assessment.submitted_at, Assessment.id], True
     if sort == "total":
         return [func.coalesce(Assessment.total, -1), Assessment.id], True
     if sort == "name":
-        return [func.coalesce(Profile.name_key, ""), Assessment.id], False
+        return [Profile.name_key, Profile.user_id], False
     return [Assessment.submitted_at, Assessment.id], False
 
 
@@ -141,27 +142,22 @@ def _decode(cursor: str, sort: str) -> list[Any] | None:
         return None
 
 
-def _base() -> Select[Any]:
-    return (
-        select(
-            Assessment.id,
-            Assessment.user_id,
-            func.coalesce(Profile.full_name, ""),
-            Profile.birth_year,
-            Profile.commune_code,
-            func.coalesce(Unit.name, Profile.subunit_name, ""),
-            Assessment.target_group,
-            Assessment.status,
-            Assessment.submitted_at,
-            Assessment.total,
-            Assessment.passed,
-            _evidence_count(),
-            Profile.unit_id,
-            Assessment.entered_by,
-        )
-        .join(Profile, Profile.user_id == Assessment.user_id)
-        .outerjoin(Unit, Unit.id == Profile.unit_id)
-    )
+COLUMNS = (
+    Assessment.id,
+    Assessment.user_id,
+    func.coalesce(Profile.full_name, ""),
+    Profile.birth_year,
+    Profile.commune_code,
+    func.coalesce(Unit.name, Profile.subunit_name, ""),
+    Assessment.target_group,
+    Assessment.status,
+    Assessment.submitted_at,
+    Assessment.total,
+    Assessment.passed,
+    _evidence_count(),
+    Profile.unit_id,
+    Assessment.entered_by,
+)
 
 
 async def page(
@@ -177,44 +173,45 @@ async def page(
 
     The page's ids are found first, one ordered, limited read per state (each walks the
     index of that year's state in the sort's order and stops at the page's end), merged;
-    only then are the page's rows read with their names and evidence counts."""
+    only then are the page's rows read with their names and evidence counts. By name, one
+    read walks the names' index for every state at once: a read per state would walk all
+    the names for a state that has few or none."""
     keys, descending = _keys(f.sort)
     start = _decode(after, f.sort) if after else None
+    states = STATES.get(f.state, STATES["waiting"])
     branches = []
-    for status in STATES.get(f.state, STATES["waiting"]):
-        branch = (
-            select(Assessment.id.label("id"), keys[0].label("k"))
-            .join(Profile, Profile.user_id == Assessment.user_id)
-            .where(Assessment.status == status, *_conditions(roles, f, now))
-        )
+    for statuses in [states] if f.sort == "name" else [(status,) for status in states]:
+        branch = listing(
+            roles,
+            statuses,
+            Assessment.id.label("id"),
+            keys[0].label("k"),
+            keys[1].label("t"),
+        ).where(*_conditions(f, now))
         if start is not None:
             branch = branch.where(_after(keys, start, descending))
-        order = [k.desc() for k in keys] if descending else keys
-        branches.append(select(branch.order_by(*order).limit(limit + 1).subquery()))
+        branches.append(
+            select(branch.order_by(*_in_order(keys, descending)).limit(limit + 1).subquery())
+        )
     ids = union_all(*branches).subquery()
-    ordered = [ids.c.k, ids.c.id]
     found = (
-        select(ids.c.id, ids.c.k)
-        .order_by(*([c.desc() for c in ordered] if descending else ordered))
+        select(ids.c.id, ids.c.k, ids.c.t)
+        .order_by(*_in_order([ids.c.k, ids.c.t], descending))
         .limit(limit + 1)
         .subquery()
     )
-    stmt = _base().join(found, found.c.id == Assessment.id)
-    stmt = stmt.order_by(
-        *([c.desc() for c in (found.c.k, found.c.id)] if descending else (found.c.k, found.c.id))
+    stmt = (
+        select(*COLUMNS, found.c.k, found.c.t)
+        .join(found, found.c.id == Assessment.id)
+        .join(Profile, Profile.user_id == Assessment.user_id)
+        .outerjoin(Unit, Unit.id == Profile.unit_id)
+        .order_by(*_in_order([found.c.k, found.c.t], descending))
     )
-    rows = [Row(*r) for r in await session.execute(stmt)]
-    if len(rows) <= limit:
+    read = (await session.execute(stmt)).all()
+    rows = [Row(*r[:-2]) for r in read[:limit]]
+    if len(read) <= limit:
         return rows, None
-    rows = rows[:limit]
-    last = rows[-1]
-    first = {
-        "oldest": last.submitted_at,
-        "newest": last.submitted_at,
-        "total": last.total if last.total is not None else -1,
-        "name": normalize(last.full_name) if last.full_name else "",
-    }[f.sort if f.sort in SORTS else "oldest"]
-    return rows, _encode([first, last.assessment_id])
+    return rows, _encode(list(read[limit - 1][-2:]))
 
 
 async def counts(
@@ -226,9 +223,8 @@ async def counts(
     second on this machine)."""
     place = Filters(year=f.year, commune_code=f.commune_code, unit_id=f.unit_id, group=f.group)
     rows = await session.execute(
-        select(Assessment.status, func.count())
-        .join(Profile, Profile.user_id == Assessment.user_id)
-        .where(Assessment.status.in_(STATES["all"]), *_conditions(roles, place, now))
+        listing(roles, STATES["all"], Assessment.status, func.count())
+        .where(*_conditions(place, now))
         .group_by(Assessment.status)
     )
     by_status: dict[str, int] = {status: n for status, n in rows}
@@ -241,8 +237,52 @@ async def selected(session: AsyncSession, roles: list[Scope], ids: list[int]) ->
     """The rows of these ids that are in scope (ids from a form are never trusted)."""
     if not ids:
         return []
-    stmt = _base().where(_in_scope(roles), Assessment.id.in_(ids))
+    stmt = (
+        listing(roles, STATES["all"], *COLUMNS)
+        .outerjoin(Unit, Unit.id == Profile.unit_id)
+        .where(Assessment.id.in_(ids))
+    )
     return [Row(*r) for r in await session.execute(stmt.order_by(Assessment.id))]
+
+
+async def twice(session: AsyncSession, year: int, rows: list[Row]) -> set[int]:
+    """The rows whose person may be registered twice, as the duplicate rule has it
+    (`handlers.actions.rules.likeness`): someone else with a submission this year under the
+    same name (`person_key`), birth year and commune. One index probe a row, whatever the
+    size of the scope."""
+    keys = {
+        (row.commune_code, row.birth_year, person_key(row.full_name))
+        for row in rows
+        if row.commune_code and row.birth_year is not None and row.full_name
+    }
+    if not keys:
+        return set()
+    found = await session.execute(
+        select(Profile.commune_code, Profile.birth_year, Profile.person_key)
+        .join(Assessment, Assessment.user_id == Profile.user_id)
+        .where(
+            Assessment.year == year,
+            Assessment.status != AssessmentStatus.DRAFT,
+            or_(
+                *(
+                    and_(
+                        Profile.commune_code == commune,
+                        Profile.birth_year == born,
+                        Profile.person_key == name,
+                    )
+                    for commune, born, name in keys
+                )
+            ),
+        )
+        .group_by(Profile.commune_code, Profile.birth_year, Profile.person_key)
+        .having(func.count() > 1)
+    )
+    people = {tuple(key) for key in found}
+    return {
+        row.assessment_id
+        for row in rows
+        if (row.commune_code, row.birth_year, person_key(row.full_name)) in people
+    }
 
 
 async def with_answers(session: AsyncSession, ids: list[int]) -> list[tuple[Assessment, Profile]]:

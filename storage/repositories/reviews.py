@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -57,7 +58,9 @@ async def scopes(session: AsyncSession, user_id: int, routing: Routing) -> list[
     ]
 
 
-def _in_scope(roles: list[Scope]) -> ColumnElement[bool]:
+def in_scope(roles: list[Scope]) -> ColumnElement[bool]:
+    """The submissions one of these roles covers, as a condition on assessments joined to
+    their profiles (`listing`). `covers` is the same rule for one submission in hand."""
     conditions: list[ColumnElement[bool]] = []
     for role in roles:
         if role.province:
@@ -75,7 +78,7 @@ def _in_scope(roles: list[Scope]) -> ColumnElement[bool]:
 
 
 def covers(roles: list[Scope], a: Assessment, profile: Profile) -> bool:
-    """The same rule as `_in_scope`, for one submission in hand."""
+    """The same rule as `in_scope`, for one submission in hand."""
     for role in roles:
         if role.province:
             return True
@@ -87,14 +90,23 @@ def covers(roles: list[Scope], a: Assessment, profile: Profile) -> bool:
     return False
 
 
-async def count_waiting(session: AsyncSession, roles: list[Scope]) -> int:
-    """How many submissions wait for a decision in this scope."""
-    found = await session.scalar(
-        select(func.count())
+def listing(
+    roles: list[Scope], statuses: Collection[AssessmentStatus], *columns: Any
+) -> Select[Any]:
+    """`columns` of the submissions in these states within the scope: the one list that
+    the chat's review screens and the console's queue read, each adding its own filters,
+    order and page."""
+    return (
+        select(*columns)
         .select_from(Assessment)
         .join(Profile, Profile.user_id == Assessment.user_id)
-        .where(Assessment.status.in_(AWAITING), _in_scope(roles))
+        .where(Assessment.status.in_(list(statuses)), in_scope(roles))
     )
+
+
+async def count_waiting(session: AsyncSession, roles: list[Scope]) -> int:
+    """How many submissions wait for a decision in this scope."""
+    found = await session.scalar(listing(roles, AWAITING, func.count()))
     return found or 0
 
 
@@ -122,18 +134,16 @@ async def listed(
     waiting ones oldest first, others latest decided first. Narrow rows, so a whole
     scope's list can be filtered by name (without accents, which the database cannot do
     alike everywhere) and counted."""
-    query = (
-        select(
-            Assessment.id,
-            Profile.user_id,
-            Profile.full_name,
-            Profile.birth_year,
-            Profile.commune_code,
-            Profile.unit_id,
-            Assessment.entered_by,
-        )
-        .join(Profile, Profile.user_id == Assessment.user_id)
-        .where(Assessment.status.in_(statuses), _in_scope(roles))
+    query = listing(
+        roles,
+        statuses,
+        Assessment.id,
+        Profile.user_id,
+        Profile.full_name,
+        Profile.birth_year,
+        Profile.commune_code,
+        Profile.unit_id,
+        Assessment.entered_by,
     )
     if decided_by is not None:
         query = query.where(Assessment.decided_by == decided_by)

@@ -27,7 +27,7 @@ from handlers.engine import Engine
 from handlers.events import Attachment, Reply
 from storage import migrate
 from storage.db import create_engine, make_sessionmaker
-from storage.models import AuditEntry, utcnow
+from storage.models import AuditEntry, Certificate, utcnow
 from storage.repositories import certificates as repository
 from tests.storage.factories import Sessions
 from tests.storage.test_certificates import approved, issue
@@ -71,6 +71,28 @@ async def test_the_pdf_holds_the_name_and_a_qr_of_the_verification_url(
     assert c.number in text and "Phường Hải Châu" in text and "Hội Khuyến học thành phố" in text
     assert "88/100" in text and "năm 2026" in text
     assert qr_codes(made.content) == [f"{SITE}/verify/{c.code}"]
+
+
+@pytest.mark.parametrize(
+    ("born", "group", "title"),
+    [(1952, "residents", "Ông/Bà"), (1991, "workers", "Ông/Bà"), (2013, "learners", "Em")],
+)
+def test_the_holder_is_titled_as_a_formal_document_addresses_them(
+    office: Certificates, born: int, group: str, title: str
+) -> None:
+    c = Certificate(
+        code="ABCDEFGHJKLM",
+        number="48-2026-000001",
+        full_name=NAME,
+        birth_year=born,
+        commune_code="20242",
+        target_group=group,
+        year=2026,
+        total=88,
+        issued_at=utcnow(),
+    )
+    values = office.fields(c)
+    assert office.content.certificate.holder.format_map(values) == f"{title}: {NAME}"
 
 
 async def test_a_revoked_or_unknown_certificate_is_not_made(

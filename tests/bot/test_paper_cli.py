@@ -26,7 +26,7 @@ RESIDENT = [
     6,
     "Thường xuyên",
     "Tự làm được hầu hết các việc này",
-    "Dùng tốt trong công việc",
+    "Nói chuyện được",
     "Thường xuyên",
     "Luôn kiểm tra",
     "Luôn như vậy",
@@ -111,7 +111,7 @@ def test_the_template_has_columns_dropdowns_a_guide_and_prints_on_a4(
     assert sheet.page_setup.paperSize == 9  # A4
     assert sheet.page_setup.orientation == "landscape"
     guide = "\n".join(str(c.value) for row in book["Hướng dẫn"].iter_rows() for c in row if c.value)
-    assert "Chỉ số 6" in guide and "Dùng tốt trong công việc: 10 điểm" in guide
+    assert "Chỉ số 6" in guide and "Nói chuyện được: 10 điểm" in guide
 
 
 @time_machine.travel(NOW, tick=False)

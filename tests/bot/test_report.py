@@ -646,6 +646,10 @@ async def test_the_summary_measures_each_ratio_against_the_years_target(
     basic = framework.level(framework.plan.has_digital_skills).title.vi
     assert f"Có kỹ năng số: mức “{basic}” trở lên" in note
     assert ", ".join(level.title.vi for level in framework.levels) in note
+    # Đà Nẵng's five levels, and where the plan's two figures sit on them.
+    assert "(các mức, từ thấp lên: Bắt đầu, Cơ bản, Khá, Cao, Nâng cao)" in note
+    assert "Có kỹ năng số: mức “Cơ bản” trở lên" in note
+    assert "Thành thạo: mức “Cao” trở lên" in note
     assert "đến hết ngày 31/12/2026" in note and "tự đánh giá" in note
 
 

@@ -76,8 +76,8 @@ def test_yaml_syntax_error_names_the_line(content_copy: Path) -> None:
     line = edit(
         content_copy,
         RESIDENTS,
-        "vi: Tự khai; thẻ thư viện",
-        "vi: Tự khai: thẻ thư viện",
+        "vi: Đọc sách báo, cập nhật thông tin",
+        "vi: Đọc sách báo: cập nhật thông tin",
     )
     assert issues(content_copy) == [
         f"{SHOWN}:{line}: YAML syntax error: mapping values are not allowed here"
@@ -236,3 +236,22 @@ def test_a_ratio_counts_only_known_target_groups(content_copy: Path) -> None:
         f"content/targets.yaml:{line} ratios.adults_in_learning_communities_titled.groups[1]: "
         "unknown target group 'farmers'"
     ]
+
+
+def test_an_evidence_hint_must_be_something_to_photograph(content_copy: Path) -> None:
+    line = edit(content_copy, RESIDENTS, 'vi: "Ảnh thẻ thư viện,', 'vi: "Tự khai; ảnh thẻ,')
+    where = f"{SHOWN}:{line} indicators[0].evidence_hint.vi"
+    assert f"{where}: not evidence one can photograph: 'tu khai'" in issues(content_copy)
+
+
+def test_the_generic_wording_lives_in_the_set_for_indicators_it_has(content_copy: Path) -> None:
+    edit(content_copy, "criteria/2023/set.yaml", "  I10:\n", "  I11:\n")
+    edit(
+        content_copy,
+        RESIDENTS,
+        "    resource_tags: [reading]\n",
+        "    resource_tags: [reading]\n    framework_text: {vi: x, en: x, status: draft}\n",
+    )
+    found = issues(content_copy)
+    assert any("framework_texts.I11: no indicator I11 in a set of 10" in i for i in found)
+    assert any("framework_text: the generic wording lives in set.yaml" in i for i in found)

@@ -41,25 +41,27 @@ def test_five_areas_of_practical_questions_with_known_resources(
 
 def test_overall_level_is_the_weakest_area(skills: DigitalSkills) -> None:
     answers = all_at(skills, 3)
-    assert skills.result(answers).overall == "proficient"
+    assert skills.result(answers).overall == "advanced"
     answers |= {"vneid": 0, "public_service": 0, "payment": 1}
     result = skills.result(answers)
     assert result.areas["public_services"] == "none"
-    assert result.areas["safety"] == "proficient"
+    assert result.areas["safety"] == "advanced"
     assert result.overall == "none"
 
 
 def test_area_levels_follow_the_shares(skills: DigitalSkills) -> None:
-    # 9 points in an area of three questions: basic from 55 % (5 points), proficient from
-    # 85 % (8 points).
+    # 9 points in an area of three questions: Cơ bản from 55 % (5 points), Khá from 66 %
+    # (6: everything alone), Cao from 85 % (8), Nâng cao at 9.
     def area_level(points: list[int]) -> str:
         ids = [q.id for q in skills.areas[0].questions]
         return skills.result(dict(zip(ids, points, strict=True))).areas["information"]
 
     assert area_level([2, 2, 0]) == "none"
     assert area_level([2, 2, 1]) == "basic"
-    assert area_level([3, 3, 1]) == "basic"
+    assert area_level([2, 2, 2]) == "fair"
+    assert area_level([3, 3, 1]) == "fair"
     assert area_level([3, 3, 2]) == "proficient"
+    assert area_level([3, 3, 3]) == "advanced"
 
 
 def test_unanswered_questions_count_as_not_yet(skills: DigitalSkills) -> None:
@@ -69,8 +71,21 @@ def test_unanswered_questions_count_as_not_yet(skills: DigitalSkills) -> None:
 
 def test_plan_mapping_names_levels(skills: DigitalSkills) -> None:
     assert skills.rank(skills.plan.has_digital_skills) < skills.rank(skills.plan.proficient)
-    assert skills.at_or_above("basic") == ["basic", "proficient"]
-    assert skills.at_or_above("proficient") == ["proficient"]
+    assert skills.at_or_above("basic") == ["basic", "fair", "proficient", "advanced"]
+    assert skills.at_or_above("proficient") == ["proficient", "advanced"]
+
+
+def test_the_check_has_da_nangs_five_levels_and_the_plan_on_them(skills: DigitalSkills) -> None:
+    assert [level.title.vi for level in skills.levels] == [
+        "Bắt đầu",
+        "Cơ bản",
+        "Khá",
+        "Cao",
+        "Nâng cao",
+    ]
+    assert "Đà Nẵng" in skills.levels_source
+    assert skills.level(skills.plan.has_digital_skills).title.vi == "Cơ bản"
+    assert skills.level(skills.plan.proficient).title.vi == "Cao"
 
 
 def test_unknown_level_in_the_plan_mapping(content_copy: Path) -> None:

@@ -234,29 +234,28 @@ async def register_and_assess(
     await user.say(name, "sinh năm nào")
     await user.say(year, "nhóm đối tượng")
     await user.press("Người dân", "xã/phường nào")
-    await user.say("hai chau", "chọn đúng")
-    await user.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
+    await user.say("hai chau", "đúng không?")
+    await user.press("Đúng", "thôn hoặc tổ dân phố")
     if village is None:
-        await user.press("Bỏ qua", "MENU")
+        await user.press("Bỏ qua", "TRANG CHÍNH")
     else:
-        await user.say(village, "MENU")
+        await user.say(village, "TRANG CHÍNH")
     await user.press("Bắt đầu tự đánh giá", "Chỉ số 1/10")
     indicators = content.criteria_for("residents", date.today().year).indicators
     for indicator in indicators:
+        last = indicator is indicators[-1]
+        expect = "BẢN TỰ ĐÁNH GIÁ" if last else f"Chỉ số {indicator.number + 1}/10"
         if indicator.number_input is not None:
-            await user.say(str(indicator.number_input.bands[-1].min), "Minh chứng")
+            await user.say(str(indicator.number_input.bands[-1].min), expect)
         else:
-            await user.press(indicator.options[0].label.vi, "Minh chứng")
+            await user.press(indicator.options[0].label.vi, expect)
         if (photo or evidence) and indicator is indicators[0]:
+            # Sent right after the answer, with the next question on screen: its evidence.
             captioned = {"caption": caption} if caption is not None else {}
             await user.deliver(
                 evidence(user.id) if evidence else user.fake.user_photo(user.id, **captioned)
             )
-            await user.wait_for("Đã nhận minh chứng")
-        last = indicator is indicators[-1]
-        await user.press(
-            "Tiếp tục", "BẢN TỰ ĐÁNH GIÁ" if last else f"Chỉ số {indicator.number + 1}/10"
-        )
+            await user.wait_for("Đã nhận minh chứng cho chỉ số 1")
     await user.press("Nộp bản tự đánh giá", "Nộp ngay?")
     await user.press("Nộp ngay", "Đã nộp")
 

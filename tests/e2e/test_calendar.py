@@ -86,9 +86,9 @@ async def test_the_year_s_journeys_on_the_dates_that_matter(
             await waiting.say("Phạm Văn Chờ", "sinh năm nào")
             await waiting.say("1958", "nhóm đối tượng")
             await waiting.press("Người dân", "xã/phường nào")
-            await waiting.say("hai chau", "chọn đúng")
-            await waiting.press("Phường Hải Châu", "thôn hoặc tổ dân phố")
-            await waiting.press("Bỏ qua", "MENU")
+            await waiting.say("hai chau", "đúng không?")
+            await waiting.press("Đúng", "thôn hoặc tổ dân phố")
+            await waiting.press("Bỏ qua", "TRANG CHÍNH")
             await quiet_outbox(services)
 
         # The next process runs the day's reminders and campaigns as it starts.

@@ -30,6 +30,7 @@ def run_bot(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess
 
 def script() -> tuple[list[str], list[str]]:
     """Registration and three answers; then the other seven and the submission."""
+    # ... "hai chau", "1": the one commune of that name, confirmed.
     registration = ["/start", "1", "Nguyễn Văn An", "1970", "1", "hai chau", "1", "Tổ 3", "1"]
     answers = []
     for indicator in load_content().criteria_for("residents", date.today().year).indicators:
@@ -37,9 +38,8 @@ def script() -> tuple[list[str], list[str]]:
             answers.append(str(indicator.number_input.bands[-1].min))
         else:
             answers.append("1")  # the first option, by its number
-        answers.append("1")  # evidence: "Tiếp tục"
-    first = registration + answers[:6]
-    second = ["/menu", "1", *answers[6:], "1", "1"]  # continue; ...; submit; confirm
+    first = registration + answers[:3]
+    second = ["/menu", "1", *answers[3:], "1", "1"]  # continue; ...; submit; confirm
     return first, second
 
 
@@ -61,7 +61,7 @@ def test_scripted_session_submits_an_assessment_across_two_processes(tmp_path: P
     assert two.returncode == 0, two.stderr
     assert "Tiếp tục tự đánh giá" in two.stdout
     assert (
-        "Chỉ số 4/10" in two.stdout.split("MENU", 1)[1].split("Chỉ số 5/10")[0]
+        "Chỉ số 4/10" in two.stdout.split("TRANG CHÍNH", 1)[1].split("Chỉ số 5/10")[0]
     )  # resumed at the fourth indicator
     assert "Đã nộp bản tự đánh giá năm" in two.stdout
 

@@ -57,7 +57,7 @@ async def staff_member(services: Services, fake: FakeZaloOA, role: StaffRole) ->
         )
     member = OAUser(fake, f"oa-{role}", url_of(services))
     await member.deliver(fake.follow(member.id))
-    await member.say(f"/officer {code}", "Anh/Chị đã được ghi nhận là")
+    await member.say(f"/officer {code}", "Ông/Bà đã được ghi nhận là")
     return member
 
 
@@ -104,7 +104,7 @@ async def test_a_broadcast_goes_free_then_from_the_budget_then_waits_for_the_per
         chats = [chat_of(p) for p in people]
         # Two of them wrote to the OA a moment ago: their reply windows are open.
         for chat in chats[:2]:
-            await OAUser(fake_zalo_oa, chat, url_of(services)).say("xin chào", "MENU")
+            await OAUser(fake_zalo_oa, chat, url_of(services)).say("xin chào", "TRANG CHÍNH")
         admin = await staff_member(services, fake_zalo_oa, StaffRole.ADMIN)
         await admin.say("/broadcast", "GỬI THÔNG BÁO")
         await admin.say(TEXT, "Gửi cho ai?")

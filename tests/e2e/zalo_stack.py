@@ -11,6 +11,7 @@ from tests.e2e.telegram_stack import Deliver
 from tests.fakes.zalo_bot import FakeZaloBot
 
 OPTION = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
+WORD = re.compile(r"^\[(\D[^\]]*)\]$", re.MULTILINE)  # typed as its words, never a number
 
 
 class ZaloUser:
@@ -33,10 +34,14 @@ class ZaloUser:
         await self.say(number if self.by_number else full, expect)
 
     def option(self, label: str) -> tuple[str, str]:
+        """The option's number (or, for a word option "[Bỏ qua]", its words) and label."""
         for message in reversed(self.fake.sent(self.id)):
             for number, text in OPTION.findall(_text(message)):
                 if text.startswith(label):
                     return number, text
+            for text in WORD.findall(_text(message)):
+                if text.startswith(label):
+                    return text, text
         raise AssertionError(f"no option {label!r} in chat {self.id}: {self.texts()[-3:]!r}")
 
     async def wait_for(self, expect: str, seconds: float = 30) -> None:

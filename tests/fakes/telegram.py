@@ -308,9 +308,12 @@ class FakeTelegram(LocalServer):
             }
         )
 
-    def user_photo(self, user_id: int, *, caption: str | None = None) -> Update:
-        """A photo in the two sizes Telegram would offer; getFile knows both file ids."""
-        photo = self._photo_sizes(b"\xff\xd8fake-jpeg" * 1000)
+    def user_photo(
+        self, user_id: int, *, caption: str | None = None, content: bytes | None = None
+    ) -> Update:
+        """A photo in the two sizes Telegram would offer; getFile knows both file ids. The
+        full size is ``content`` when given (a real JPEG, for a browser to show)."""
+        photo = self._photo_sizes(content or b"\xff\xd8fake-jpeg" * 1000)
         message = self._store_message(user_id, self._user(user_id), photo=photo)
         if caption is not None:
             message["caption"] = caption

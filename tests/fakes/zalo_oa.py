@@ -77,9 +77,11 @@ class FakeZaloOA(LocalServer):
         self._lose_refresh = 0
         self._not_following: set[str] = set()
         self._ids = itertools.count(1)
+        self._media: dict[str, bytes] = {}  # path on the fake's media server -> file
 
     def app(self) -> web.Application:
         app = web.Application()
+        app.router.add_get("/media/{path:.+}", self._download)
         app.router.add_post(SEND, self._send)
         app.router.add_post("/v2.0/oa/upload/image", self._upload_image)
         app.router.add_post("/v2.0/oa/upload/file", self._upload_file)
@@ -122,9 +124,17 @@ class FakeZaloOA(LocalServer):
     def user_text(self, user_id: str, text: str) -> Event:
         return self._event("user_send_text", user_id, {"text": text})
 
-    def user_image(self, user_id: str) -> Event:
+    def _media_url(self, path: str, content: bytes | None, host: str) -> str:
+        """Where Zalo's media server gives a file: on this fake when it has ``content`` to
+        serve (the bot may download it), else on a host that is never reached."""
+        if content is None:
+            return f"https://{host}/{path}"
+        self._media[path] = content
+        return f"{self.base_url}/media/{path}"
+
+    def user_image(self, user_id: str, *, content: bytes | None = None) -> Event:
         n = next(self._ids)
-        url = f"https://photo.fake-zalo-oa.test/{user_id}/{n}.jpg"
+        url = self._media_url(f"{user_id}/{n}.jpg", content, "photo.fake-zalo-oa.test")
         attachment = {"type": "image", "payload": {"thumbnail": url, "url": url}}
         return self._event("user_send_image", user_id, {"text": "", "attachments": [attachment]})
 
@@ -132,11 +142,18 @@ class FakeZaloOA(LocalServer):
         """The same as user_image (the name the shared end-to-end script uses)."""
         return self.user_image(user_id)
 
-    def user_file(self, user_id: str, name: str = "giay-khen.pdf", size: int = 48213) -> Event:
+    def user_file(
+        self,
+        user_id: str,
+        name: str = "giay-khen.pdf",
+        size: int = 48213,
+        *,
+        content: bytes | None = None,
+    ) -> Event:
         """A document: Zalo hands over its URL, name and size (as text, as it does)."""
         n = next(self._ids)
         payload = {
-            "url": f"https://file.fake-zalo-oa.test/{user_id}/{n}/{name}",
+            "url": self._media_url(f"{user_id}/{n}/{name}", content, "file.fake-zalo-oa.test"),
             "name": name,
             "size": str(size),
             "type": name.rpartition(".")[2],
@@ -227,6 +244,10 @@ class FakeZaloOA(LocalServer):
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("access_token", "") in self.access_tokens
+
+    async def _download(self, request: web.Request) -> web.Response:
+        content = self._media.get(request.match_info["path"])
+        return web.Response(status=404) if content is None else web.Response(body=content)
 
     async def _send(self, request: web.Request) -> web.Response:
         if (fault := await self._fault(SEND)) is not None:

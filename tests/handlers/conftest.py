@@ -127,11 +127,11 @@ REGISTER = [
     "1968",
     "#Người dân",
     "hai chau",
-    "#Phường Hải Châu",
+    "#Đúng",
     "Tổ 5",
 ]
 
 
 async def register(chat: Chat, steps: list[str] | None = None) -> None:
     await chat.run(steps or REGISTER)
-    assert "MENU" in chat.text, chat.text
+    assert "TRANG CHÍNH" in chat.text, chat.text

@@ -137,7 +137,7 @@ async def test_an_officer_never_decides_their_own_case_it_goes_to_the_scope_abov
     assert refused(await run(bot_engine, act.read, me, a.id), Reason.OWN_CASE)
     assert await run(bot_engine, act.queue, me, limit=10) == []
     await officer.payload(f"*approve:{a.id}")  # the chat says so and calls the same rule
-    assert "chính Anh/Chị" in officer.text
+    assert "chính anh/chị" in officer.text
     conflicts = await audit_rows(bot_engine, "review.conflict")
     assert len(conflicts) == 3 and {c.actor_user_id for c in conflicts} == {me.user_id}
     assert (await state(bot_engine)).status == AssessmentStatus.SUBMITTED

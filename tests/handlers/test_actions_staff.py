@@ -43,7 +43,7 @@ async def test_a_commune_admin_reaches_exactly_the_commune_the_bot_names(
             "1970",
             "#Người dân",
             "hoa cuong",
-            "#Phường Hòa Cường",
+            "#Đúng",
             "Tổ 1",
         ],
     )

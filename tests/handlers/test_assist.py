@@ -58,7 +58,7 @@ async def test_an_officer_takes_the_questionnaire_for_someone_and_gets_their_cod
     found = re.search(r"MÃ NHẬN HỒ SƠ: (\d{4} \d{4} \d{4})", officer.text)
     assert found, officer.text
     assert officer.replies[-1].text.startswith("VIỆC CỦA CÁN BỘ")  # their own menu again
-    assert "MENU:" not in officer.text  # not the person's
+    assert "TRANG CHÍNH:" not in officer.text  # not the person's
     hoa = await citizen_of(bot_engine)
     assert (hoa.full_name, hoa.commune_code) == ("Lê Thị Hoa", "20242")
     assert (hoa.consent_how, hoa.consent_witness) == ("in_person", me)

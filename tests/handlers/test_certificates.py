@@ -82,7 +82,7 @@ async def test_my_certificate_from_the_menu_and_by_command(chat: Chat, bot_engin
     assert with_file.attachment is not None
     assert with_file.attachment.document == f"certificate:{issued.code}"
     assert issued.number in with_file.text
-    assert "MENU" in chat.text  # and back home
+    assert "TRANG CHÍNH" in chat.text  # and back home
 
     await chat.command("chungnhan")  # the Vietnamese alias
     assert any(r.attachment is not None for r in chat.replies)

@@ -113,7 +113,7 @@ async def test_a_chat_with_its_own_record_is_refused_and_the_code_still_works(
     await chat.send(f"nhan ho so {codes.shown(code)}")
 
     assert "đã có hồ sơ riêng" in chat.text and "/delete" in chat.text
-    assert "MENU" in chat.text  # back where they were
+    assert "TRANG CHÍNH" in chat.text  # back where they were
     assert await owner(bot_engine, chat) != ba
 
     other = Chat(bot_engine, user="ba-2")

@@ -32,9 +32,9 @@ async def test_my_data_has_a_summary_and_the_whole_record(chat: Chat) -> None:
     assert data is not None
     assert data["profile"]["full_name"] == "Nguyễn Thị Lan"
     assert data["profile"]["opted_out"] is True and data["receives_pushes"] is False
-    assert data["digital_skills_checks"][0]["overall"] == "basic"
+    assert data["digital_skills_checks"][0]["overall"] == "fair"
     assert data["channels"][0]["channel"] == "console"
-    assert data["learning_suggestions"] == []  # basic everywhere: nothing weak
+    assert data["learning_suggestions"] == []  # Khá everywhere: nothing weak
 
 
 async def test_the_file_is_not_made_once_the_person_is_erased(chat: Chat) -> None:

@@ -9,7 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from handlers.i18n import LOCALES, LOCALES_DIR, Translator, load_catalogs
+from handlers.i18n import LOCALES, LOCALES_DIR, Translator, addressed, load_catalogs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = re.compile(r"\{(\w*)\}")
@@ -45,3 +45,33 @@ def test_translator_speaks_each_language() -> None:
     assert Translator(catalogs, "en")._("Đồng ý") == "I agree"
     assert Translator(catalogs, "en-GB").locale == "en"
     assert Translator(catalogs, "fr").locale == "vi"
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("Anh/Chị sinh năm nào?", "Ông/Bà sinh năm nào?"),
+        ("Cảm ơn Anh/Chị. Anh/Chị bấm Tiếp tục.", "Cảm ơn ông/bà. Ông/Bà bấm Tiếp tục."),
+        ('nếu chưa đúng, Anh/Chị bấm "Sửa"', 'nếu chưa đúng, ông/bà bấm "Sửa"'),
+        ("Dòng một\n- Anh/Chị gửi ảnh", "Dòng một\n- Ông/Bà gửi ảnh"),
+        ("1. anh/chị chọn", "1. Ông/Bà chọn"),
+        ("TRANG CHÍNH: Anh/Chị chọn", "TRANG CHÍNH: ông/bà chọn"),
+        ("DỮ LIỆU CỦA ANH/CHỊ", "DỮ LIỆU CỦA ÔNG/BÀ"),
+        ("Anh/Chị của Anh/Chị", "Ông/Bà của ông/bà"),
+    ],
+)
+def test_the_person_is_written_in_their_form_capitalised_where_a_sentence_starts(
+    written: str, shown: str
+) -> None:
+    assert addressed(written, "ông/bà") == shown
+
+
+def test_em_and_english() -> None:
+    catalogs = load_catalogs()
+    assert addressed("Vì Anh/Chị dưới 16 tuổi, cha mẹ của Anh/Chị", "em") == (
+        "Vì em dưới 16 tuổi, cha mẹ của em"
+    )
+    assert Translator(catalogs, "en", "em")._("Đồng ý") == "I agree"
+    # Staff surfaces (console, CLI) name no person: the text as written.
+    assert Translator(catalogs, "vi")._("Trợ giúp cán bộ") == "Trợ giúp cán bộ"
+    assert Translator(catalogs, "vi", "em").addressed("Anh/Chị") == "Em"

@@ -44,7 +44,6 @@ async def answer_and_submit(chat: Chat) -> None:
             await chat.send(str(indicator.number_input.bands[0].min))  # the lowest band
         else:
             await chat.payload(f"{indicator.id}:0")
-        await chat.press("Tiếp tục")
     await chat.press("Nộp bản tự đánh giá")
     await chat.press("Nộp ngay")
     assert "Đã nộp" in chat.text

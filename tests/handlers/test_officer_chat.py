@@ -148,7 +148,8 @@ async def test_already_decided_says_by_whom_and_when_and_by_you_when_it_was_you(
     await officer.press("Duyệt")
     await officer.press("Duyệt")
     await officer.payload(f"*approve:{lan}")  # the notice's button, later
-    assert "đã được quyết định trước (đã được công nhận, bởi chính Anh/Chị, 09:00 10/03/2026)" in (
+    # An officer who has not registered as a citizen: no birth year, the neutral form.
+    assert "đã được quyết định trước (đã được công nhận, bởi chính ông/bà, 09:00 10/03/2026)" in (
         officer.text
     )
     other = await join(bot_engine, "admin", StaffRole.ADMIN)
@@ -230,7 +231,7 @@ async def test_an_officer_without_a_profile_has_the_officers_menu_and_help(
     citizen = Chat(bot_engine, user="citizen")
     await citizen.run(REGISTER)
     await citizen.command("staff")
-    assert "dành cho cán bộ" in citizen.text and "MENU" in citizen.text
+    assert "dành cho cán bộ" in citizen.text and "TRANG CHÍNH" in citizen.text
     await citizen.command("help")
     assert "/pending" not in citizen.text and "Việc của cán bộ" not in [
         b.label for b in citizen.buttons
@@ -243,7 +244,7 @@ async def test_a_registered_officer_reaches_the_officers_menu_from_the_main_menu
     officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
     await officer.press("Đăng ký làm người dân")
     await officer.run(REGISTER[1:])
-    assert "MENU" in officer.text
+    assert "TRANG CHÍNH" in officer.text
     await officer.press("Việc của cán bộ")
     assert "VIỆC CỦA CÁN BỘ" in officer.text
     assert "Menu cá nhân" in [b.label for b in officer.buttons]

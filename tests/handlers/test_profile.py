@@ -55,7 +55,7 @@ async def test_before_submission_every_detail_changes(chat: Chat) -> None:
     await chat.press("Sửa năm sinh")
     assert "đúng không" not in chat.text  # no confirmation of the name when correcting
     await chat.send("1969")
-    await correct(chat, "Sửa xã/phường", "hoa cuong", "#Phường Hòa Cường")
+    await correct(chat, "Sửa xã/phường", "hoa cuong", "#Đúng")
     assert "thôn hoặc tổ dân phố" in chat.text  # the old village was in the old commune
     await chat.send("Tổ 9")
     await correct(chat, "Sửa nhóm", "#Người lao động")
@@ -100,7 +100,7 @@ async def test_after_submission_the_officer_gets_a_note_and_commune_needs_an_off
     notes = [t for t in await told(officer) if t.startswith("Ghi chú")]
     assert len(notes) == 1 and "- Họ tên: Nguyễn Thị Lành" in notes[0]
 
-    await correct(chat, "Sửa xã/phường", "hoa cuong", "#Phường Hòa Cường")
+    await correct(chat, "Sửa xã/phường", "hoa cuong", "#Đúng")
     assert "cần cán bộ Hội Khuyến học thực hiện" in chat.text
     assert (await profile_of(bot_engine)).commune_code == "20242"
     assert "profile.change_refused" in [a for a, _ in await audited(bot_engine)]

@@ -154,12 +154,10 @@ async def test_group_by_typed_label_without_accents(chat: Chat) -> None:
 async def test_old_commune_name_leads_to_the_new_commune(chat: Chat) -> None:
     await chat.run(["/start", "#Đồng ý", "Võ Thị Hoa", "1975", "#Người dân"])
     await chat.send("dien hong")
-    labels = [b.label for b in chat.buttons]
-    assert any(label.startswith("Xã Điện Bàn Tây") and "Điện Hồng" in label for label in labels), (
-        labels
-    )
-    assert len(labels) <= 6  # at most five candidates and "type again"
-    await chat.press("Xã Điện Bàn Tây")
+    # One old commune of exactly that name: confirmed, not picked from a list.
+    assert "Xã Điện Bàn Tây (trước đây: Xã Điện Hồng (Điện Bàn)), đúng không?" in chat.text
+    assert [b.label for b in chat.buttons] == ["Đúng", "Gõ lại tên khác"]
+    await chat.send("dạ đúng rồi")
     await chat.press("Bỏ qua")
     profile = await profile_of(chat)
     assert chat.engine.content.units.get(profile.commune_code).name == "Xã Điện Bàn Tây"
@@ -197,3 +195,31 @@ async def test_a_first_message_of_any_kind_is_greeted(chat: Chat) -> None:
     assert [b.label for b in chat.buttons] == ["Đồng ý", "Không đồng ý"]
     await chat.send("xin chào")  # now it is an answer to the notice, and not one
     assert "chưa hiểu" in chat.text
+
+
+async def test_an_old_district_lists_some_of_its_communes_and_says_so(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "Võ Thị Hoa", "1975", "#Người dân"])
+    await chat.send("thang binh")  # today's Xã Thăng Bình first, before the old district
+    assert "Anh/Chị ở Xã Thăng Bình, đúng không?" in chat.text
+    await chat.send("huyen thang binh")  # the district only: a new search
+    assert "Tên huyện cũ này gồm nhiều xã/phường; đây là 5 trong số đó" in chat.text
+    labels = [b.label for b in chat.buttons]
+    assert len(labels) == 6 and labels[-1] == "Gõ lại tên khác"
+    assert not any("trước đây: Huyện" in b.label for b in chat.buttons)
+    await chat.send("tam xuan mot")  # a new search, a number in words
+    assert "Xã Tam Xuân (trước đây: Xã Tam Xuân 1 (Núi Thành)), đúng không?" in chat.text
+    await chat.press("Gõ lại tên khác")
+    await chat.send("tra giap bac tra my")  # a commune that kept its name has no "before"
+    assert "Anh/Chị ở Xã Trà Giáp, đúng không?" in chat.text
+    await chat.send("1")
+    assert "thôn hoặc tổ dân phố" in chat.text
+
+
+async def test_the_groups_are_listed_once_as_short_options(chat: Chat) -> None:
+    await chat.run(["/start", "#Đồng ý", "Võ Thị Hoa", "1975"])
+    [question] = chat.replies
+    labels = [b.label for b in question.buttons]
+    assert len(labels) == 4 and all(len(label) <= 40 for label in labels)
+    assert not any(label in question.text for label in labels)  # in the options only
+    await chat.send("can bo cong chuc vien chuc nguoi lao dong trong co quan")  # the full name
+    assert (await profile_of(chat)).target_group == "officials"

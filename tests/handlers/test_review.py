@@ -43,7 +43,6 @@ async def submit(
             await chat.file(
                 file, "image/jpeg" if photo else "application/pdf", "photo" if photo else "document"
             )
-        await chat.press("Tiếp tục")
     await chat.press("Nộp bản tự đánh giá")
     await chat.press("Nộp ngay")
 
@@ -208,9 +207,9 @@ async def test_return_reopens_only_the_flagged_indicators_and_comes_back_showing
     await chat.press("Sửa bản tự đánh giá")
     assert f"Chỉ số {n}/10" in chat.text
     await chat.payload(f"{third.id}:{len(third.options) - 1}")  # a lower answer
-    await chat.file("xac-nhan.jpg")
-    await chat.press("Tiếp tục")
-    assert f"đề nghị sửa chỉ số: {n}" in chat.text
+    assert f"đề nghị sửa chỉ số: {n}" in chat.text  # back at the summary
+    await chat.file("xac-nhan.jpg")  # evidence of the corrected answer
+    assert f"Đã nhận minh chứng cho chỉ số {n}" in chat.text
     await chat.press("Sửa câu trả lời")
     assert [b.label for b in chat.buttons][:-1] == [f"{n}. {third.title.vi}"]
     await chat.press("« Quay lại")

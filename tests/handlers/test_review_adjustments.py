@@ -82,7 +82,7 @@ async def test_an_adjustment_that_fails_the_rules_is_refused_and_can_be_taken_ba
     [label] = [b.label for b in officer.buttons if b.label.startswith("6. Sử dụng ngoại ngữ: ")]
     assert label.endswith(": 10 → 0 điểm")
     await officer.press("6.")
-    await officer.press("10 điểm: Dùng tốt trong công việc (người dân tự chấm)")
+    await officer.press("10 điểm: Nói chuyện được (người dân tự chấm)")
     assert "→" not in officer.text and "Tổng điểm: 100/100" in officer.text
     await officer.press("Duyệt")
     approved = await state(bot_engine)

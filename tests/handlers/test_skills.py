@@ -22,6 +22,8 @@ async def checks(chat: Chat) -> list[SkillCheck]:
 
 
 async def take(chat: Chat, points: list[int]) -> None:
+    if not any(b.label == "Kiểm tra kỹ năng số" for b in chat.buttons):
+        await chat.command("menu")  # after a check: its learning suggestions on screen
     await chat.press("Kiểm tra kỹ năng số")
     await chat.press("Bắt đầu")
     for p in points:
@@ -36,13 +38,14 @@ async def test_a_full_check_gives_a_level_per_area_and_overall(
     await take(chat, [3] * 12 + [1, 0, 1])
 
     text = chat.replies[0].text
-    assert "Thông tin và dữ liệu: Thành thạo" in text
-    assert "Dịch vụ công và môi trường số: Chưa có kỹ năng cơ bản" in text
-    assert "Mức chung: Chưa có kỹ năng cơ bản" in text
-    assert "MENU" in chat.text
+    assert "Thông tin và dữ liệu: Nâng cao" in text
+    assert "Dịch vụ công và môi trường số: Bắt đầu" in text
+    assert "Mức chung: Bắt đầu" in text
+    assert "GỢI Ý HỌC TẬP" in chat.text  # the weak area's suggestions end the check
+    assert chat.buttons[-1].label == "Về trang chính"
     [check] = await checks(chat)
     assert check.finished_at is not None and check.overall == "none"
-    assert check.levels["safety"] == "proficient"
+    assert check.levels["safety"] == "advanced"
     assert check.answers["vneid"] == 1 and len(check.answers) == 15
     assert check.framework_version == content.digital_skills.version
 
@@ -80,20 +83,20 @@ async def test_an_old_questions_button_is_refused(chat: Chat) -> None:
 async def test_a_retake_shows_progress_against_the_last_check(chat: Chat, clock: Clock) -> None:
     await register(chat)
     await take(chat, [1] * 15)
-    assert "Mức chung: Chưa có kỹ năng cơ bản" in chat.text
+    assert "Mức chung: Bắt đầu" in chat.text
     clock.advance(days=30)
 
-    await chat.press("Kiểm tra kỹ năng số")
-    assert "Lần kiểm tra trước (10/03/2026): Chưa có kỹ năng cơ bản." in chat.text
+    await chat.command("skills")
+    assert "Lần kiểm tra trước (10/03/2026): Bắt đầu." in chat.text
     await chat.press("Bắt đầu")
     for _ in range(15):
         await chat.press(LABELS[2])
 
     text = chat.replies[0].text
-    assert "Mức chung: Cơ bản" in text
-    assert "Tiến bộ so với lần trước (10/03/2026): Chưa có kỹ năng cơ bản → Cơ bản." in text
-    assert "(lần trước: Chưa có kỹ năng cơ bản)" in text
-    assert [c.overall for c in await checks(chat)] == ["none", "basic"]
+    assert "Mức chung: Khá" in text  # everything alone
+    assert "Tiến bộ so với lần trước (10/03/2026): Bắt đầu → Khá." in text
+    assert "(lần trước: Bắt đầu)" in text
+    assert [c.overall for c in await checks(chat)] == ["none", "fair"]
 
 
 async def test_the_check_speaks_english(chat: Chat) -> None:

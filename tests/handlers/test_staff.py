@@ -33,7 +33,7 @@ async def test_an_officer_joins_with_the_code_and_stays_where_they_were(chat: Ch
     code = await new_invite(chat)
     await chat.command("officer", code)
     assert "cán bộ xác minh của Phường Hải Châu" in chat.text
-    assert "MENU" in chat.text  # back where they were
+    assert "TRANG CHÍNH" in chat.text  # back where they were
     [role] = await roles(chat)
     assert (role.role, role.commune_code) == ("officer", "20242")
     assert "staff.joined" in await actions(chat)

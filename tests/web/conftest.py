@@ -14,6 +14,7 @@ import segno
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.files import Reader, local
 from bot.documents import Documents
 from bot.reports.document import report_maker
 from bot.web.console import ConsoleConfig
@@ -123,12 +124,20 @@ class Browser:
 
 
 @pytest.fixture
+def readers() -> dict[str, Reader]:
+    """How the console reads evidence sent on chat channels (a test of those gives its
+    fakes'); the console channel's files are always read."""
+    return {}
+
+
+@pytest.fixture
 async def client(
     session_factory: async_sessionmaker[AsyncSession],
     content: Content,
     clock: Clock,
     db_url: str,
     tmp_path: Path,
+    readers: dict[str, Reader],
 ) -> AsyncIterator[TestClient]:
     catalogs = load_catalogs()
     documents = Documents(
@@ -145,7 +154,8 @@ async def client(
             catalogs=catalogs,
             clock=clock,
             documents=documents,
-            files=tmp_path / "files",
+            scans=tmp_path / "files",
+            files={"console": local(), **readers},
         ),
     )
     async with TestClient(TestServer(app)) as test_client:

@@ -24,6 +24,7 @@ from storage.models import (
     Staff,
     StaffRole,
     User,
+    person_key,
 )
 
 HAI_CHAU = "20242"  # Phường Hải Châu
@@ -140,6 +141,7 @@ async def citizens(
                 "user_id": user_id,
                 "full_name": person.name,
                 "name_key": normalize(person.name),
+                "person_key": person_key(person.name),
                 "birth_year": person.birth_year,
                 "target_group": person.group,
                 "commune_code": person.commune,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content import Content
-from storage.models import Assessment, AssessmentStatus, OutboxMessage
+from storage.models import Assessment, AssessmentStatus, OutboxMessage, Profile
 from tests.web import seed
 from tests.web.conftest import YEAR, Clock, World
 
@@ -144,3 +144,53 @@ async def test_bulk_without_the_csrf_token_changes_nothing(
             await session.scalar(select(Assessment.status).where(Assessment.id == world.mine[0]))
             == AssessmentStatus.SUBMITTED
         )
+
+
+def counted(page: str) -> dict[str, str]:
+    return dict(re.findall(r'state=(\w+)[^"]*"[^>]*>[^<]*<span class="count">(\d+)</span>', page))
+
+
+async def test_the_counts_follow_every_change_whoever_makes_it(
+    sign_in, world: World, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """The counts are kept between pages, and counted again after any change: here made
+    outside the console (as the chat would), twice at the same instant of the clock."""
+    browser = await sign_in(world.officer)
+    lan, _, hong, _ = world.mine
+    assert counted((await browser.get("/web/?state=all"))[1])["waiting"] == "3"
+    async with session_factory() as session, session.begin():
+        await session.execute(
+            update(Assessment).where(Assessment.id == hong).values(status=AssessmentStatus.APPROVED)
+        )
+    counts = counted((await browser.get("/web/?state=all"))[1])
+    assert (counts["waiting"], counts["approved"]) == ("2", "2")
+    async with session_factory() as session, session.begin():  # the citizen moved away
+        await session.execute(
+            update(Profile)
+            .where(
+                Profile.user_id
+                == select(Assessment.user_id).where(Assessment.id == lan).scalar_subquery()
+            )
+            .values(commune_code=seed.OTHER)
+        )
+    assert counted((await browser.get("/web/?state=all"))[1])["waiting"] == "1"
+
+
+async def test_a_possible_duplicate_is_hinted_in_the_list(
+    sign_in,
+    world: World,
+    session_factory: async_sessionmaker[AsyncSession],
+    content: Content,
+    clock: Clock,
+) -> None:
+    """The same name (accents, case and spaces aside), birth year and commune as another
+    person's submission this year: both rows say so; no one else's does."""
+    async with session_factory() as session, session.begin():
+        (again,) = await seed.citizens(
+            session, content, [seed.Citizen("nguyen thi  LAN", birth_year=1968)], YEAR, clock()
+        )
+    browser = await sign_in(world.officer)
+    _, page = await browser.get("/web/")
+    rows = {int(n): row for n, row in re.findall(r'href="/web/case/(\d+)">(.*?)</tr>', page, re.S)}
+    hinted = {n for n, row in rows.items() if "có thể trùng người" in row}
+    assert hinted == {world.mine[0], again}

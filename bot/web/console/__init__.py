@@ -16,6 +16,7 @@ from bot.web.console import (
     broadcasts,
     case,
     dashboard,
+    evidence,
     paper,
     people,
     progress,
@@ -39,6 +40,7 @@ def make_console(config: ConsoleConfig) -> web.Application:
     auth.routes(app)
     queue.routes(app)
     case.routes(app)
+    evidence.routes(app)
     dashboard.routes(app)
     people.routes(app)
     broadcasts.routes(app)

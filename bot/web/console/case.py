@@ -4,11 +4,8 @@ each taken by the same action the chat uses."""
 
 from __future__ import annotations
 
-import asyncio
-import mimetypes
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -27,8 +24,6 @@ from handlers.scores import result_of
 from storage.models import Answer, Assessment, AssessmentStatus, Profile, Unit
 from storage.repositories import case_history
 
-# Shown in the page as images; any other file is a download.
-INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp")
 DONE = {
     "approved": N_("Đã duyệt."),
     "returned": N_("Đã trả lại cho người dân sửa."),
@@ -178,6 +173,7 @@ async def _context(
             x for x in (unit.name if unit else citizen.subunit_name, commune and commune.name) if x
         ),
         "items": items(group, a, who.t.locale),
+        "readable": set(cfg.files),
         "result": result_of(cfg.content, a, citizen),
         "likeness": case.likeness,
         "events": await case_history.history(db, a.id),
@@ -279,59 +275,7 @@ def _decide(decision: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     return handler
 
 
-# Reads a file a citizen sent on a channel, by its reference there.
-Fetch = Callable[[str], Awaitable[bytes | None]]
-
-
-def _read(ref: str) -> bytes | None:
-    path = Path(ref)
-    return path.read_bytes() if path.is_file() else None
-
-
-async def _local(ref: str) -> bytes | None:
-    """The console channel's files are paths on this machine."""
-    return await asyncio.to_thread(_read, ref)
-
-
-FETCHERS: Mapping[str, Fetch] = {"console": _local}
-
-
-async def evidence(request: web.Request) -> web.StreamResponse:
-    """One evidence file, to a viewer who may act on the submission."""
-    cfg, who = config(request), viewer(request)
-    indicator, position = request.match_info["indicator"], request.match_info["n"]
-    async with cfg.sessions() as db, db.begin():
-        try:
-            a, _ = await rules.case(work(request, db), who.actor, _id(request))
-        except Refused as refused:
-            failure: Refused | None = refused
-        else:
-            failure = None
-    if failure is not None:
-        return refused_page(request, failure)
-    answer = next((x for x in a.answers if x.indicator_id == indicator), None)
-    if answer is None or not position.isdigit() or int(position) >= len(answer.evidence):
-        raise web.HTTPNotFound(text="not found")
-    item = answer.evidence[int(position)]
-    fetch = FETCHERS.get(item.get("channel", ""))
-    data = await fetch(item["ref"]) if fetch is not None and "ref" in item else None
-    if data is None:
-        raise web.HTTPNotFound(text="file not available here")
-    name = Path(str(item.get("name") or "minh-chung")).name
-    kind = str(item.get("mime") or mimetypes.guess_type(name)[0] or "")
-    inline = kind in INLINE
-    return web.Response(
-        body=data,
-        content_type=kind if inline or kind == "application/pdf" else "application/octet-stream",
-        headers={
-            "Content-Disposition": "inline" if inline else "attachment",
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
 def routes(app: web.Application) -> None:
     app.router.add_get("/case/{id}", show, name="case")
-    app.router.add_get("/case/{id}/evidence/{indicator}/{n}", evidence)
     for decision in ("approve", "return", "reject", "reopen"):
         app.router.add_post(f"/case/{{id}}/{decision}", _decide(decision))

@@ -4,7 +4,7 @@ is signed in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,10 +12,12 @@ from aiohttp import web
 from babel.support import NullTranslations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.files import Reader, local
 from bot.documents import Documents
 from content import Content
 from handlers.actions import Actor, Work
 from handlers.i18n import Translator
+from storage.repositories.figures import Figures
 from storage.repositories.reviews import Scope
 
 
@@ -38,7 +40,11 @@ class ConsoleConfig:
     association: str = ""
     # Where the photo or scan of a paper form is kept, in its person's folder (erased with
     # them: bot/personal_files.py); None keeps none.
-    files: Path | None = None
+    scans: Path | None = None
+    # How to read a file a citizen sent, by channel: evidence is shown through the bot.
+    files: Mapping[str, Reader] = field(default_factory=lambda: {"console": local()})
+    # Counts over whole scopes, kept while nothing they count has changed.
+    figures: Figures = field(default_factory=Figures)
     # The key of claim codes' hashes (bot/document_links.py: link_code_key), as the chat's.
     link_code_key: bytes = b""
 

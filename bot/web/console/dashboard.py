@@ -144,7 +144,9 @@ async def page(request: web.Request) -> web.Response:
             scope = await resolve(db, cfg.content, code or None)
         except UnknownScope as exc:
             raise web.HTTPNotFound(text="unknown scope") from exc
-        places = await report.places(db, scope)
+        places = await cfg.figures.get(
+            db, ("dashboard", year, code, who.t.locale), lambda: report.places(db, scope)
+        )
     province = cfg.content.targets.provinces.get(cfg.content.units.province_code)
     milestone = province.milestone(year) if province else None
     due = (

@@ -129,7 +129,7 @@ async def _submit(request: web.Request, *, save: bool) -> web.Response:
         return await _entry(request, form, problems=read, status=400)
     choice = str(form.get("choice", ""))
     scan = form.get("scan") if save else None
-    if not isinstance(scan, web.FileField) or not scan.filename or cfg.files is None:
+    if not isinstance(scan, web.FileField) or not scan.filename or cfg.scans is None:
         scan = None
     elif _scan_type(scan) is None:
         return await _entry(request, form, error=who.t._(BAD_SCAN), status=400)
@@ -184,10 +184,10 @@ async def _keep_scan(
 ) -> dict[str, Any]:
     """The scan written into its person's folder, and its reference as evidence."""
     cfg = config(request)
-    assert cfg.files is not None
+    assert cfg.scans is not None
     extension = _scan_type(scan) or "pdf"
     user_id = await db.scalar(select(Assessment.user_id).where(Assessment.id == assessment_id))
-    path = personal_files.folder(cfg.files, user_id) / f"phieu-giay-{assessment_id}.{extension}"
+    path = personal_files.folder(cfg.scans, user_id) / f"phieu-giay-{assessment_id}.{extension}"
     data = scan.file.read()
 
     def write() -> None:

@@ -124,17 +124,29 @@ async def home(request: web.Request) -> web.Response:
         rows, next_cursor = await console_queue.page(
             db, who.roles, f, now, after=request.query.get("after"), limit=PAGE
         )
-        counts = await console_queue.counts(db, who.roles, f, now)
+        counts = await cfg.figures.get(
+            db,
+            ("queue", *who.roles, f.year, f.commune_code, f.unit_id, f.group),
+            lambda: console_queue.counts(db, who.roles, f, now),
+        )
         where = await places(db, cfg.content, who)
         fails = await _fails(db, cfg.content, who.t, rows)
         own = await _own(db, who, rows)
         entered = await _entered(db, who, rows)
+        twice = await console_queue.twice(db, f.year, rows)
     context = _context(request, who, f, rows, next_cursor, counts, where, now)
     done = request.query.get("done", "")
     return render.page(
         request,
         "queue.html",
-        context | {"fails": fails, "own": own, "entered": entered, "message": _done(who.t, done)},
+        context
+        | {
+            "fails": fails,
+            "own": own,
+            "entered": entered,
+            "twice": twice,
+            "message": _done(who.t, done),
+        },
     )
 
 
