@@ -11,7 +11,7 @@ import typer
 from fpdf import FPDF
 
 from bot.certificate_pdf import FONT, INK, document, qr
-from handlers.actions.claims import Receipt
+from handlers.actions.claims import Receipt, Receipts
 from handlers.i18n import Translator
 from storage.repositories.claims import LINK_PREFIX, shown
 
@@ -23,37 +23,48 @@ QR_SIZE = 28.0
 
 
 def receipts(
-    unit: Annotated[str, typer.Option(help="The unit's code, from `unit list`")],
     out: Annotated[Path, typer.Option(help="The PDF to write")],
+    unit: Annotated[str, typer.Option(help="A unit's code, from `unit list`")] = "",
+    commune: Annotated[
+        str, typer.Option(help="A commune's code instead: all its units' people")
+    ] = "",
 ) -> None:
-    """Print claim receipts for a unit's people with no chat of their own (paper forms,
-    assisted entry). Printing issues FRESH codes: the codes of earlier receipts of these
-    people stop working, so hand out only the newest slips."""
+    """Print claim receipts for a unit's (or a whole commune's) people with no chat of their
+    own (paper forms, assisted entry). Printing issues FRESH codes: the codes of earlier
+    receipts of these people stop working, so hand out only the newest slips."""
     from bot.cli import _act, _fail
     from bot.document_links import link_code_key
     from bot.settings import Settings
     from handlers.actions import Refused, claims
-    from handlers.i18n import load_catalogs
 
+    if bool(unit) == bool(commune):
+        raise _fail("give either --unit or --commune")
     if out.suffix.lower() != ".pdf":
         raise _fail("--out must end in .pdf")
     settings = Settings()
     key = link_code_key(settings)
-    done = _act(lambda work, actor: claims.receipts(work, actor, unit, key=key))
+    code = unit or commune
+    done = _act(lambda work, actor: claims.receipts(work, actor, code, key=key))
     if isinstance(done, Refused):
-        raise _fail(f"unknown unit {unit!r} (see `unit list`)")
+        raise _fail(f"unknown unit or commune {code!r} (see `unit list`)")
     if not done.slips:
-        raise _fail(f"nobody in {done.unit.name} is waiting for a receipt", 1)
-    t = Translator(load_catalogs(), "vi")
-    out.write_bytes(render(t, done.unit.name, done.slips, settings.telegram_bot_username))
-    typer.echo(f"{len(done.slips)} receipts of {done.unit.name}: {out}")
+        raise _fail(f"nobody in {done.name} is waiting for a receipt", 1)
+    out.write_bytes(receipts_pdf(done, settings.telegram_bot_username))
+    typer.echo(f"{len(done.slips)} receipts of {done.name}: {out}")
+
+
+def receipts_pdf(done: Receipts, bot_username: str) -> bytes:
+    """The receipts as printed, in Vietnamese (the village reads them)."""
+    from handlers.i18n import load_catalogs
+
+    return render(Translator(load_catalogs(), "vi"), done.slips, bot_username)
 
 
 def deep_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={LINK_PREFIX}{code}"
 
 
-def render(t: Translator, unit_name: str, slips: list[Receipt], bot_username: str) -> bytes:
+def render(t: Translator, slips: list[Receipt], bot_username: str) -> bytes:
     """The slips, eight to a page, with dashed lines to cut along."""
     pdf = document("P", t._("Biên nhận nhận hồ sơ Công dân học tập"))
     pdf.set_text_color(*INK)
@@ -64,20 +75,18 @@ def render(t: Translator, unit_name: str, slips: list[Receipt], bot_username: st
             _cut_lines(pdf)
         x = (n % COLUMNS) * SLIP_W
         y = (n % per_page) // COLUMNS * SLIP_H
-        _slip(pdf, t, unit_name, slip, bot_username, x, y)
+        _slip(pdf, t, slip, bot_username, x, y)
     return bytes(pdf.output())
 
 
-def _slip(
-    pdf: FPDF, t: Translator, unit_name: str, slip: Receipt, bot: str, x: float, y: float
-) -> None:
+def _slip(pdf: FPDF, t: Translator, slip: Receipt, bot: str, x: float, y: float) -> None:
     width = SLIP_W - 2 * PAD
     code = shown(slip.code)
     pdf.set_xy(x + PAD, y + PAD)
     _line(pdf, t._("BIÊN NHẬN – CÔNG DÂN HỌC TẬP"), "B", 10, width)
     born = t._("sinh năm {year}").format(year=slip.birth_year) if slip.birth_year else ""
     _line(pdf, ", ".join(filter(None, [slip.full_name, born])), "B", 11, width)
-    _line(pdf, unit_name, "", 8.5, width)
+    _line(pdf, slip.place, "", 8.5, width)
     pdf.ln(1)
     _line(pdf, t._("Mã nhận hồ sơ:"), "", 9, width)
     _line(pdf, code, "B", 15, width)

@@ -82,6 +82,7 @@ class Runtime:
             association=self.settings.issuer,
             scans=Path(self.settings.documents_dir),
             files={"console": files.local(), **(readers or {})},
+            link_code_key=link_code_key(self.settings),
         )
 
     async def close(self) -> None:

@@ -447,7 +447,11 @@ class _Batch:
         for (commune, unit_id, group), n in places.items():
             citizen = Profile(user_id=0, commune_code=commune, unit_id=unit_id)
             for user_id in await rules.deciders(
-                self.work.session, self.work.content, citizen, group, self.actor.user_id
+                self.work.session,
+                self.work.content,
+                citizen,
+                group,
+                entered_by=self.actor.user_id,
             ):
                 counts[user_id] = counts.get(user_id, 0) + n
         if not counts:

@@ -104,6 +104,11 @@ async def not_entered(work: Work, actor: Actor, a: Assessment, citizen: Profile)
         raise Refused(Reason.ENTERED)
 
 
+def covers_commune(roles: Sequence[Scope], commune_code: str) -> bool:
+    """Whether these roles reach people of the commune (the province's, or a role in it)."""
+    return any(r.province or r.commune_code == commune_code for r in roles)
+
+
 async def roles_of(work: Work, actor: Actor) -> list[Scope]:
     """The actor's active roles; the command line acts for the whole province."""
     if actor.user_id is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from content import CriteriaGroup
 from content.text import normalize
 from handlers.actions import profile as details
+from handlers.actions import rules
 from handlers.actions.profile import GUARDIAN_AGE, LEARNERS, MAX_AGE, MIN_AGE, Detail, apply
 from handlers.context import Context, steps
 from handlers.events import Button, Event
@@ -12,7 +13,7 @@ from handlers.flows import menu, privacy, profile
 from handlers.flows.common import NO, YES, pick, reprompt, typed_text, vocabulary
 from handlers.i18n import N_
 from handlers.input import first_number, match_choice, words
-from storage.repositories import guardians, links, staff
+from storage.repositories import guardians, links, reviews, staff
 
 FLOW = "register"
 ORDER = ("name", "birth_year", "group", "commune", "subunit")
@@ -45,12 +46,31 @@ def _editing(ctx: Context) -> bool:
 
 async def answered(ctx: Context, detail: Detail, value: str | int | details.Subunit) -> None:
     """Registering: note the answer and go on. Correcting: the change as its rules say."""
+    if detail is Detail.COMMUNE and not await _assisting_may_place(ctx, str(value)):
+        ctx.say(
+            ctx._(
+                "Anh/Chị chỉ nhập hộ được cho người dân ở xã/phường mình phụ trách. "
+                "Người dân ở nơi khác nhờ cán bộ Hội Khuyến học ở đó, hoặc tự làm trên "
+                "điện thoại của mình."
+            )
+        )
+        await ctx.go(FLOW, "commune", edit=_editing(ctx))
+        return
     if _editing(ctx):
         await profile.changed(ctx, detail, value)
         return
     assert ctx.profile is not None
     apply(ctx.profile, detail, value)
     await (finish(ctx) if detail is Detail.SUBUNIT else resume(ctx))
+
+
+async def _assisting_may_place(ctx: Context, commune_code: str) -> bool:
+    """An officer typing for someone keeps the person within their own scope, so the
+    record is routed to where they work (no officer assisting: anyone may be anywhere)."""
+    if ctx.assisted_by is None:
+        return True
+    roles = await reviews.scopes(ctx.session, ctx.assisted_by, ctx.content.routing)
+    return rules.covers_commune(roles, commune_code)
 
 
 def _valid_name(text: str) -> bool:

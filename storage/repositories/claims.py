@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, ClaimCode, Profile
+from storage.models import ChannelIdentity, ClaimCode, Profile, Unit
 from storage.repositories.links import code_hash, new_code
 
 CODE_DIGITS = 12
@@ -36,25 +36,38 @@ def shown(code: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Unclaimed:
-    """A person whose record no chat has taken over yet."""
+    """A person whose record no chat has taken over yet, and their unit or village."""
 
     user_id: int
     full_name: str
     birth_year: int | None
+    place: str
 
 
-async def unclaimed(session: AsyncSession, unit_id: int) -> list[Unclaimed]:
-    """The unit's registered people without a chat identity, by name."""
+async def unclaimed(
+    session: AsyncSession, *, unit_id: int | None = None, commune_code: str | None = None
+) -> list[Unclaimed]:
+    """The registered people without a chat identity of a unit, or of a whole commune
+    (whatever their unit, or none), by name."""
+    where = (
+        Profile.unit_id == unit_id if unit_id is not None else Profile.commune_code == commune_code
+    )
     rows = await session.execute(
-        select(Profile.user_id, Profile.full_name, Profile.birth_year)
+        select(
+            Profile.user_id,
+            Profile.full_name,
+            Profile.birth_year,
+            func.coalesce(Unit.name, Profile.subunit_name, ""),
+        )
+        .outerjoin(Unit, Unit.id == Profile.unit_id)
         .where(
-            Profile.unit_id == unit_id,
+            where,
             Profile.registered_at.is_not(None),
             ~exists().where(ChannelIdentity.user_id == Profile.user_id),
         )
         .order_by(Profile.name_key, Profile.user_id)
     )
-    return [Unclaimed(u, name or "", year) for u, name, year in rows]
+    return [Unclaimed(u, name or "", year, place) for u, name, year, place in rows]
 
 
 async def issue(

@@ -69,5 +69,9 @@ def test_a_units_receipts_carry_each_persons_code_and_link(
     links = qr_codes(out.read_bytes())
     assert f"https://t.me/cdht_bot?start=claim-{first[0].replace(' ', '')}" in links
 
+    whole = runner.invoke(app, ["paper", "receipts", "--commune", "20242", "--out", str(out)])
+    assert "9 receipts of Phường Hải Châu" in whole.output, whole.output
+    assert "Thôn Phú Sơn" in "\n".join(text_of(out.read_bytes()))  # each slip names its unit
+
     helped = runner.invoke(app, ["paper", "receipts", "--help"])
     assert "FRESH codes" in helped.output

@@ -136,3 +136,18 @@ async def test_the_person_may_decline_and_citizens_cannot_assist(
     assert "dành cho cán bộ" in chat.text
     async with bot_engine.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 2
+
+
+async def test_the_person_stays_in_the_assisting_officers_commune(bot_engine: Engine) -> None:
+    officer = await join(bot_engine, "officer", StaffRole.OFFICER, "20242")
+    await officer.command("assist")
+    await officer.press("Người dân đồng ý")
+    await officer.run(PERSON)
+    await officer.command("profile")  # the person's details, corrected by the officer
+    await officer.press("Sửa xã/phường")
+    await officer.send("Thanh Khê")
+    await officer.press_nth(1)
+
+    assert "xã/phường mình phụ trách" in officer.text
+    hoa = await citizen_of(bot_engine)
+    assert hoa.commune_code == "20242"  # still routed to the officer's own commune

@@ -159,3 +159,26 @@ async def test_receipts_are_for_the_units_people_without_a_chat_and_replace_old_
     elsewhere = await join(bot_engine, "elsewhere", StaffRole.OFFICER, "20257")
     outside = await act(bot_engine, claims.receipts, await actor(elsewhere), unit.code, key=KEY)
     assert refused(outside, Reason.NOT_FOUND)
+
+
+async def test_a_communes_receipts_cover_all_its_units_for_its_officers_only(
+    bot_engine: Engine,
+) -> None:
+    await paper_citizen(bot_engine, await village(bot_engine), name="Trần Văn Ba")
+    await paper_citizen(bot_engine, await village(bot_engine, "Thôn Khác"), name="Lê Thị An")
+    commune_officer = await actor(await join(bot_engine, "officer", StaffRole.OFFICER, "20242"))
+
+    done = await act(bot_engine, claims.receipts, commune_officer, "20242", key=KEY)
+
+    assert done.name == "Phường Hải Châu"
+    assert [(s.full_name, s.place) for s in done.slips] == [
+        ("Lê Thị An", "Thôn Khác"),
+        ("Trần Văn Ba", "Thôn Phú Sơn"),
+    ]
+    elsewhere = await actor(await join(bot_engine, "elsewhere", StaffRole.OFFICER, "20257"))
+    assert refused(
+        await act(bot_engine, claims.receipts, elsewhere, "20242", key=KEY), Reason.NOT_FOUND
+    )
+    assert refused(
+        await act(bot_engine, claims.receipts, commune_officer, "99999", key=KEY), Reason.NOT_FOUND
+    )

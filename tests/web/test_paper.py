@@ -4,11 +4,13 @@ line's checks."""
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import UTC, datetime
 from io import BytesIO
 
 from aiohttp import FormData
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -64,6 +66,10 @@ async def test_a_paper_form_reaches_the_queue_and_another_officer_decides_it(
     _, queue = await officer.get("/web/")
     # The forms one entered wait for someone else: shown, never selectable.
     assert "Anh/Chị đã nhập" in queue and f'value="{paper_id}" id="pick' not in queue
+    _, case = await officer.get(f"/web/case/{paper_id}")
+    # Told up front why, and given no decision to take.
+    assert "Anh/Chị đã nhập phiếu này nên không tự xác minh được" in case
+    assert f"/web/case/{paper_id}/approve" not in case
     status, _, page = await officer.post(f"/web/case/{paper_id}/approve", {})
     assert status == 409 and "Anh/Chị đã nhập phiếu này" in page
 
@@ -126,8 +132,27 @@ async def test_an_uploaded_workbook_is_checked_whole_before_anything_is_written(
         assert await session.scalar(select(Assessment).where(Assessment.source == "paper")) is None
     status, page = await upload(skip_invalid="on")
     assert status == 200 and "nhập mới: 1" in page
+    # The rejected rows, with their reasons, to fix and upload again (as the CLI writes).
+    link = re.search(r'href="data:[^;]+;base64,([^"]+)" download="to2-loi.xlsx"', page)
+    assert link, page
+    rejects = load_workbook(BytesIO(base64.b64decode(link.group(1))))[SHEET]
+    rows = list(rejects.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[-1].split(":")[0]) for r in rows] == [
+        ("Hồ Văn Sáu", "[Danh sách] Hàng 3, cột Chỉ số 1")
+    ]
     status, page = await upload(skip_invalid="on")
     assert "nhập mới: 0" in page and "đã có, không đổi: 1" in page
+    # The same person on a form of another date: the officer sees the match, then chooses.
+    changed = Workbook()
+    changed.active.title = SHEET
+    changed.active.append(headers([group]))
+    changed.active.append([*row[:5], "12/11/2026", *row[6:]])
+    out = BytesIO()
+    changed.save(out)
+    _, page = await upload()
+    assert "Hàng 2: đã có người trùng họ tên, năm sinh và xã/phường năm nay (Hồ Văn Năm)" in page
+    _, page = await upload(matched="update")
+    assert "cập nhật: 1" in page
 
 
 async def test_an_admin_lets_a_sole_officer_decide_their_own_forms(

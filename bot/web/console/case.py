@@ -18,7 +18,7 @@ from bot.web.console.auth import see_other
 from bot.web.console.config import Viewer, config, viewer, work
 from bot.web.console.queue import days_waiting
 from content import CriteriaGroup, Indicator
-from handlers.actions import Reason, Refused, review
+from handlers.actions import Reason, Refused, review, rules
 from handlers.i18n import N_
 from handlers.scores import result_of
 from storage.models import Answer, Assessment, AssessmentStatus, Profile, Unit
@@ -186,6 +186,11 @@ async def _context(
         "duplicate": refused is not None and refused.reason == Reason.DUPLICATE,
         "form": form or {},
         "source": who.t._(SOURCES.get(a.source, SOURCES["chat"])),
+        # Whoever entered the form is told up front why they have no decision to take.
+        "entered_mine": who.t._(REFUSALS[Reason.ENTERED])
+        if a.entered_by == who.user_id
+        and not await rules.may_decide_entered(db, who.user_id, a, citizen)
+        else None,
         "entered_by": await db.scalar(
             select(Profile.full_name).where(Profile.user_id == a.entered_by)
         )

@@ -45,6 +45,8 @@ class ConsoleConfig:
     files: Mapping[str, Reader] = field(default_factory=lambda: {"console": local()})
     # Counts over whole scopes, kept while nothing they count has changed.
     figures: Figures = field(default_factory=Figures)
+    # The key of claim codes' hashes (bot/document_links.py: link_code_key), as the chat's.
+    link_code_key: bytes = b""
 
 
 CONFIG = web.AppKey("console_config", ConsoleConfig)

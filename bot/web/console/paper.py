@@ -7,6 +7,8 @@ Every rule is the action's (handlers/actions/paper.py) and the form reader's
 from __future__ import annotations
 
 import asyncio
+import base64
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,13 @@ from multidict import MultiMapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import paper_xlsx, personal_files
+from bot import paper_xlsx, personal_files, receipts_cli
 from bot.web.console import render
 from bot.web.console.auth import see_other
 from bot.web.console.config import config, viewer, work
 from bot.web.console.places import places
 from handlers import paper_form
-from handlers.actions import Reason, Refused
+from handlers.actions import Reason, Refused, claims
 from handlers.actions import paper as act
 from handlers.i18n import LOCAL_TZ, N_
 from storage.models import Assessment
@@ -32,6 +34,7 @@ LOCKED = N_(
     "Không cập nhật được: người này đã tự làm qua trò chuyện, hoặc bản của họ đã có quyết định."
 )
 MAX_UPLOAD = 20 * 1024 * 1024  # bytes: a village's workbook is far smaller
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHOICES = {
     act.Choice.UPDATE: N_("Đúng là người này: cập nhật theo phiếu"),
     act.Choice.SKIP: N_("Bỏ qua phiếu này"),
@@ -97,6 +100,7 @@ async def _entry(
             "choices": {c.value: who.t._(text) for c, text in CHOICES.items()},
             "error": error,
             "saved": int(saved) if saved.isdigit() else None,
+            "places": where.choices,
         },
         status=status,
     )
@@ -244,6 +248,9 @@ async def upload(request: web.Request) -> web.Response:
         "written": False,
     }
     context["result"] = result
+    if found.invalid:
+        result["rejects"] = _rejects_link(found)
+        result["rejects_name"] = f"{Path(getattr(file, 'filename', '') or 'phieu').stem}-loi.xlsx"
     blocked = bool(found.problems) or (found.invalid and not options["skip_invalid"])
     if blocked or options["dry_run"]:
         return render.page(request, "paper_import.html", context, status=400 if blocked else 200)
@@ -258,12 +265,62 @@ async def upload(request: web.Request) -> web.Response:
     result["outcomes"] = {
         who.t._(text): sum(d.outcome == outcome for d in done) for outcome, text in OUTCOMES.items()
     }
+    # Each row not written, and why: the officer sees whom a row matched and may upload
+    # again choosing otherwise for those people.
     result["refused"] = [
-        (row.number, d.reason)
+        (row.number, who.t._(_why(d)).format(names=", ".join(k.full_name for k in d.known)))
         for row, d in zip(found.valid, done, strict=True)
-        if d.outcome == act.Outcome.REFUSED
+        if d.outcome in (act.Outcome.REFUSED, act.Outcome.SKIPPED)
     ]
     return render.page(request, "paper_import.html", context)
+
+
+MATCHED_SKIPPED = N_(
+    "đã có người trùng họ tên, năm sinh và xã/phường năm nay ({names}), hàng được bỏ qua"
+)
+
+
+def _why(done: act.Entered) -> str:
+    if done.outcome == act.Outcome.SKIPPED:
+        return MATCHED_SKIPPED
+    return OUT_OF_SCOPE if done.reason == Reason.OUT_OF_SCOPE else LOCKED
+
+
+NO_RECEIPTS = N_(
+    "Không có ai ở nơi này đang chờ biên nhận (mọi người đã có hồ sơ trên điện thoại)."
+)
+
+
+async def receipts(request: web.Request) -> web.Response:
+    """The claim receipts of a unit or a commune as a PDF to print, by the same action as
+    `paper receipts` (fresh codes, audited)."""
+    cfg, who = config(request), viewer(request)
+    if not who.roles:
+        return _not_staff(request)
+    place = str((await request.post()).get("place", ""))
+    async with cfg.sessions() as db, db.begin():
+        try:
+            done = await claims.receipts(work(request, db), who.actor, place, key=cfg.link_code_key)
+        except Refused:
+            done = None
+    if done is None:
+        return await _entry(request, error=who.t._(OUT_OF_SCOPE), status=404)
+    if not done.slips:
+        return await _entry(request, error=who.t._(NO_RECEIPTS), status=409)
+    pdf = await asyncio.to_thread(receipts_cli.receipts_pdf, done, cfg.telegram_bot)
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="bien-nhan-{place}.pdf"'},
+    )
+
+
+def _rejects_link(found: paper_xlsx.Read) -> str:
+    """The rejected rows with their reasons, as `paper import --skip-invalid` writes them,
+    inside the page (a data link): nothing of them is kept on the server."""
+    out = BytesIO()
+    paper_xlsx.rejects(found, out)
+    return f"data:{XLSX};base64,{base64.b64encode(out.getvalue()).decode()}"
 
 
 def routes(app: web.Application) -> None:
@@ -272,3 +329,4 @@ def routes(app: web.Application) -> None:
     app.router.add_post("/paper/save", save)
     app.router.add_get("/paper/import", upload_page)
     app.router.add_post("/paper/import", upload)
+    app.router.add_post("/paper/receipts", receipts)

@@ -1,5 +1,6 @@
 """Entering a paper form in Chromium: the officer copies it, is shown what is wrong, checks
-the summary and saves it into the queue; no serious accessibility violations."""
+the summary and saves it into the queue, then prints the receipts; no serious accessibility
+violations."""
 
 from __future__ import annotations
 
@@ -49,6 +50,13 @@ async def test_an_officer_enters_a_paper_form(
         saved = await session.scalar(select(Assessment).where(Assessment.source == "paper"))
     assert saved is not None and saved.entered_by == world.officer
     assert saved.status == "submitted" and saved.passed
+    # Its receipt, printed for the whole commune (Tổ 7 is no unit of it): a PDF to download.
+    await page.get_by_label("In biên nhận").select_option("20242")
+    async with page.expect_download() as download:
+        await page.get_by_role("button", name="Tải tệp PDF để in").click()
+    got = await download.value
+    assert got.suggested_filename == "bien-nhan-20242.pdf"
+    assert (await got.path()).read_bytes().startswith(b"%PDF")
     # The only "error" is the page of the form with a problem, answered 400 on purpose.
     assert [e for e in page.errors if "status of 400" not in e] == []
     assert len(page.errors) == 1
