@@ -17,7 +17,7 @@ from multidict import MultiMapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import paper_xlsx, personal_files, receipts_cli
+from bot import paper_xlsx, personal_files, receipts_pdf
 from bot.web.console import render
 from bot.web.console.auth import see_other
 from bot.web.console.config import config, viewer, work
@@ -307,7 +307,7 @@ async def receipts(request: web.Request) -> web.Response:
         return await _entry(request, error=who.t._(OUT_OF_SCOPE), status=404)
     if not done.slips:
         return await _entry(request, error=who.t._(NO_RECEIPTS), status=409)
-    pdf = await asyncio.to_thread(receipts_cli.receipts_pdf, done, cfg.telegram_bot)
+    pdf = await asyncio.to_thread(receipts_pdf.receipts_pdf, done, cfg.telegram_bot)
     return web.Response(
         body=pdf,
         content_type="application/pdf",
