@@ -11,8 +11,8 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from bot.certificate_pdf import render
-from bot.certificates import Certificates
+from bot.documents.certificate_pdf import render
+from bot.documents.certificates import Certificates
 from content import load_content
 from storage.models import Certificate
 

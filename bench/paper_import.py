@@ -32,7 +32,7 @@ def filled(path: Path, rows: int) -> None:
     sys.path.insert(0, str(ROOT))
     from openpyxl import load_workbook
 
-    from bot.paper_xlsx import SHEET, Place, template
+    from bot.documents.paper_xlsx import SHEET, Place, template
     from content import load_content
 
     content = load_content()

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import data_export, personal_files
-from bot.certificates import Certificates
 from bot.channels import files
 from bot.channels.capabilities import reply_windows
-from bot.document_links import DocumentLinks, link_code_key
-from bot.documents import Documents
-from bot.reports.document import report_maker
+from bot.documents import data_export, personal_files
+from bot.documents.certificates import Certificates
+from bot.documents.document_links import DocumentLinks, link_code_key
+from bot.documents.makers import Documents
+from bot.documents.reports.document import report_maker
 from bot.settings import Settings
 from content import Content, load_content
 from handlers.context import Settings as ConversationSettings

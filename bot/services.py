@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot import jobs
-from bot.broadcasts import BroadcastRunner
-from bot.certificates import public_url_problem
 from bot.channels import files, telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import OAuthClient, TokenKeeper
+from bot.delivery.broadcasts import BroadcastRunner
 from bot.delivery.sender import Sender
 from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker
+from bot.documents.certificates import public_url_problem
 from bot.heartbeat import Heartbeat
 from bot.inbox import Inbound, InboxProcessor, InboxWriter
 from bot.pushes import Pushes, rules_from

@@ -81,7 +81,7 @@ class Attachment:
     path: str = ""  # a local file to upload
     ref: str = ""  # or a platform file reference
     # or a document made when the message is sent, "<maker>:<argument>" (a certificate, a
-    # report): see bot/documents.py
+    # report): see bot/documents/makers.py
     document: str = ""
     kind: str = "document"  # document | photo
     name: str = ""

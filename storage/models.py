@@ -666,7 +666,7 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Who acted when it was not a user of the bot: the command line's operator, "cli:<name>"
-    # (bot/audit_cli.py).
+    # (bot/cli/audit.py).
     actor_name: Mapped[str | None] = mapped_column(String(64), index=True)
 
 

@@ -19,10 +19,10 @@ from typing import TextIO
 
 from sqlalchemy import select
 
-from bot import personal_files
 from bot.channels.options import chosen, option_lines
 from bot.delivery.errors import Rejected
-from bot.documents import Documents
+from bot.documents import personal_files
+from bot.documents.makers import Documents
 from handlers.engine import Engine
 from handlers.events import Event, EventKind, FileRef, Reply
 from storage.models import OutboxMessage, OutboxStatus, utcnow
@@ -127,7 +127,7 @@ class ConsoleChannel:
 
     async def save(self, reply: Reply, user_id: int | None) -> str:
         """Where the reply's file is: a made document is written to the person's own folder
-        first (bot/personal_files.py)."""
+        first (bot/documents/personal_files.py)."""
         att = reply.attachment
         if att is None:
             return ""

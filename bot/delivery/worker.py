@@ -40,7 +40,7 @@ from bot.delivery.errors import (
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import Sender
 from bot.delivery.window import Gate, ProactiveBudget
-from bot.documents import Documents
+from bot.documents.makers import Documents
 from handlers.events import Reply
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import outbox

@@ -23,13 +23,12 @@ from babel.support import NullTranslations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import verify_page
-from bot.certificates import Certificates
 from bot.channels import raw, telegram, zalo_bot, zalo_oa
 from bot.channels.zalo_oa_tokens import health as token_health
-from bot.documents import Documents
+from bot.documents.certificates import Certificates
+from bot.documents.makers import Documents
 from bot.inbox import InboxWriter
-from bot.web import guard
+from bot.web import guard, verify_page
 from bot.web.console import ConsoleConfig, make_console
 from handlers.i18n import N_, Translator, load_catalogs
 from storage.models import utcnow

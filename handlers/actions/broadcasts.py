@@ -6,7 +6,8 @@ Who may: the province's admins (and the command line) anyone; a commune's admin 
 of their commune; an officer the people of their commune or unit. A segment never leaves
 the actor's reach, whatever a form, a button or a saved conversation says. Admins control
 (send, pause, resume, cancel) every broadcast within their reach; officers only their own,
-and only while it is within their reach. Sending itself is the runner's (bot/broadcasts.py).
+and only while it is within their reach. Sending itself is the runner's
+(bot/delivery/broadcasts.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Certificates of the title: issued with an approval, revoked by an admin (or with the
 decision they stand on, when it is taken back). The PDF itself is made when the message is
-sent (bot/documents.py), so a certificate revoked or erased meanwhile never leaves."""
+sent (bot/documents/makers.py), so a certificate revoked or erased meanwhile never leaves."""
 
 from __future__ import annotations
 

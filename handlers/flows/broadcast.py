@@ -1,8 +1,8 @@
 """Broadcasts from the chat. Staff write a text, choose whom it reaches (admins: the province
 or a commune; officers: their own commune or unit only), may narrow it by target group and
 this year's assessment status, see a preview with the number of recipients, and confirm.
-Sending is then the runner's (bot/broadcasts.py): it keeps one progress message in this chat
-up to date, with buttons to pause, resume or cancel.
+Sending is then the runner's (bot/delivery/broadcasts.py): it keeps one progress message in
+this chat up to date, with buttons to pause, resume or cancel.
 
 Every step re-checks on the server, through the broadcast actions (handlers/actions/
 broadcasts.py), whom this person may reach: whatever the buttons or the saved state say, a

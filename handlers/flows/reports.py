@@ -1,6 +1,6 @@
 """`/report`: an officer receives the annual report of their unit or commune in the chat, an
 admin that of their commune or of the province. The file is made when the message is sent
-(the "report" document, see bot/documents.py), and who may have it is checked again then."""
+(the "report" document, see bot/documents/makers.py), and who may have it is checked again then."""
 
 from __future__ import annotations
 

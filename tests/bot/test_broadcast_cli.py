@@ -14,8 +14,8 @@ import time_machine
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from bot.broadcast_cli import describe, follow_progress
 from bot.cli import app
+from bot.cli.broadcast_options import describe, follow_progress
 from handlers.context import LOCAL_TZ
 from storage import migrate
 from storage.models import Profile, utcnow

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.broadcasts import BroadcastRunner
+from bot.delivery.broadcasts import BroadcastRunner
 from bot.pushes import PushRules
 from handlers.i18n import load_catalogs
 from storage.models import BroadcastStatus, ChannelIdentity, OutboxMessage, OutboxStatus

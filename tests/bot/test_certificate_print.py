@@ -15,8 +15,8 @@ from PIL import Image
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from bot.certificates import Certificates, Signature
 from bot.cli import app
+from bot.documents.certificates import Certificates, Signature
 from bot.settings import Settings
 from content import Content, load_content
 from storage import migrate

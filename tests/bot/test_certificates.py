@@ -16,10 +16,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.certificates import Certificates
 from bot.channels.console import ConsoleChannel
 from bot.cli import app
-from bot.documents import Document, Documents
+from bot.documents.certificates import Certificates
+from bot.documents.makers import Document, Documents
 from bot.settings import Settings
 from bot.web.server import make_app
 from content import Content, load_content

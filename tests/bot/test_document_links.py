@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.capabilities import ZALO_BOT
-from bot.document_links import DocumentLinks
-from bot.documents import Document, Documents
+from bot.documents.document_links import DocumentLinks
+from bot.documents.makers import Document, Documents
 from bot.settings import Settings
 from bot.web.server import make_app
 from handlers.events import Attachment, Reply

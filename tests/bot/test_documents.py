@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.errors import Rejected
-from bot.documents import Document, Documents
+from bot.documents.makers import Document, Documents
 from handlers.events import Attachment, Reply
 from storage.models import OutboxStatus
 from storage.repositories import outbox

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.certificates import public_url_problem
+from bot.documents.certificates import public_url_problem
 from bot.runtime import Runtime, conversations
 from bot.services import Services, official_channels, verify_site
 from bot.settings import Settings

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot import jobs
-from bot.broadcasts import BroadcastRunner
 from bot.channels.capabilities import OA_WINDOW, TELEGRAM, Capabilities
+from bot.delivery.broadcasts import BroadcastRunner
 from bot.delivery.errors import OutsideWindow, Temporary, UnknownOutcome
 from bot.delivery.window import ProactiveBudget
 from bot.delivery.worker import DeliveryWorker

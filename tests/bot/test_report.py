@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reports.annual import AnnualReport, UnknownScope, write_annual
+from bot.documents.reports.annual import AnnualReport, UnknownScope, write_annual
 from content import Content, load_content
 from handlers.context import LOCAL_TZ
 from handlers.i18n import Translator, load_catalogs

@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.certificates import Certificates
-from bot.document_links import DocumentLinks
-from bot.documents import Documents
+from bot.documents.certificates import Certificates
+from bot.documents.document_links import DocumentLinks
+from bot.documents.makers import Documents
 from bot.web.guard import AccessLogger, RateLimit, redacted
 from bot.web.server import make_app
 from content import Content, load_content

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot import data_export
+from bot.documents import data_export
 from tests.handlers.conftest import Chat, register
 from tests.handlers.test_skills import take
 

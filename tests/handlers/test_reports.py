@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery.errors import Rejected
-from bot.documents import Documents
-from bot.reports.document import report_maker
+from bot.documents.makers import Documents
+from bot.documents.reports.document import report_maker
 from handlers.engine import Engine
 from handlers.events import Attachment, Reply
 from storage.models import Staff, StaffRole, utcnow

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.files import Reader, local
-from bot.documents import Documents
-from bot.reports.document import report_maker
+from bot.documents.makers import Documents
+from bot.documents.reports.document import report_maker
 from bot.web.console import ConsoleConfig
 from bot.web.server import make_app
 from content import Content, load_content

@@ -14,8 +14,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.paper_xlsx import SHEET, headers
-from bot.reports.summary import Tally
+from bot.documents.paper_xlsx import SHEET, headers
+from bot.documents.reports.summary import Tally
 from content import Content
 from storage.models import Assessment, AuditEntry, Certificate, Staff
 from storage.repositories import reports

@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.paper_xlsx import SHEET, headers
-from bot.reports.summary import Tally
+from bot.documents.paper_xlsx import SHEET, headers
+from bot.documents.reports.summary import Tally
 from content import Content
 from handlers.engine import Engine
 from storage.models import AuditEntry

@@ -13,7 +13,7 @@ from babel.support import NullTranslations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.files import Reader, local
-from bot.documents import Documents
+from bot.documents.makers import Documents
 from content import Content
 from handlers.actions import Actor, Work
 from handlers.i18n import Translator
@@ -39,13 +39,14 @@ class ConsoleConfig:
     # The association the figures are of (the report's header).
     association: str = ""
     # Where the photo or scan of a paper form is kept, in its person's folder (erased with
-    # them: bot/personal_files.py); None keeps none.
+    # them: bot/documents/personal_files.py); None keeps none.
     scans: Path | None = None
     # How to read a file a citizen sent, by channel: evidence is shown through the bot.
     files: Mapping[str, Reader] = field(default_factory=lambda: {"console": local()})
     # Counts over whole scopes, kept while nothing they count has changed.
     figures: Figures = field(default_factory=Figures)
-    # The key of claim codes' hashes (bot/document_links.py: link_code_key), as the chat's.
+    # The key of claim codes' hashes, as the chat's (bot/documents/document_links.py:
+    # link_code_key).
     link_code_key: bytes = b""
 
 

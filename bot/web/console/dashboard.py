@@ -11,8 +11,8 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from bot.reports.annual import AnnualReport, ReportScope, UnknownScope, resolve
-from bot.reports.summary import Place, Tally
+from bot.documents.reports.annual import AnnualReport, ReportScope, UnknownScope, resolve
+from bot.documents.reports.summary import Place, Tally
 from bot.web.console import charts, render
 from bot.web.console.config import Viewer, config, viewer, work
 from bot.web.console.queue import filters

@@ -17,7 +17,7 @@ from multidict import MultiMapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import paper_xlsx, personal_files, receipts_pdf
+from bot.documents import paper_xlsx, personal_files, receipts_pdf
 from bot.web.console import render
 from bot.web.console.auth import see_other
 from bot.web.console.config import config, viewer, work

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from bot.reports.annual import AnnualReport, resolve
+from bot.documents.reports.annual import AnnualReport, resolve
 from bot.web.console import render
 from bot.web.console.config import config
 from bot.web.console.dashboard import charts_for

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.errors import Rejected
-from bot.document_links import DocumentLinks
+from bot.documents.document_links import DocumentLinks
 from handlers.events import Reply
 
 

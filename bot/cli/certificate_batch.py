@@ -15,11 +15,12 @@ def batch(
 ) -> None:
     """Every valid certificate of the year of a commune's or unit's people (as their profile
     says now) in one PDF, one page each; revoked ones are left out."""
-    from bot.cli import _certificates, _database, _fail
-    from bot.reports.annual import UnknownScope, resolve
+    from bot.cli.certificate import _certificates
+    from bot.cli.common import fail, with_database
+    from bot.documents.reports.annual import UnknownScope, resolve
 
     if out.suffix.lower() != ".pdf":
-        raise _fail("--out must end in .pdf")
+        raise fail("--out must end in .pdf")
     certificates = _certificates()
 
     async def action(session):
@@ -27,10 +28,10 @@ def batch(
         return scope.name, *await certificates.batch(session, year, scope.filter)
 
     try:
-        name, pdf, count = _database(action)
+        name, pdf, count = with_database(action)
     except UnknownScope as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if not count:
-        raise _fail(f"no valid certificate of {year} in {name}", 1)
+        raise fail(f"no valid certificate of {year} in {name}", 1)
     out.write_bytes(pdf)
     typer.echo(f"{count} certificates of {name}, {year}: {out}")

@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reports.columns import Cell, Column, Halves, Kind, Page, Writer
-from bot.reports.summary import Place, Tally, summarise
-from bot.reports.writers import writer_for
+from bot.documents.reports.columns import Cell, Column, Halves, Kind, Page, Writer
+from bot.documents.reports.summary import Place, Tally, summarise
+from bot.documents.reports.writers import writer_for
 from content import Content
 from content.targets import PopulationRatio, ProvinceTargets, TargetRatios
 from handlers.context import LOCAL_TZ

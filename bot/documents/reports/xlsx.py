@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
-from bot.reports.columns import Cell, Column, Halves, Kind, Page
+from bot.documents.reports.columns import Cell, Column, Halves, Kind, Page
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

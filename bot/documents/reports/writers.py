@@ -1,4 +1,4 @@
-"""Report files: XLSX (``bot.reports.xlsx``) or CSV, chosen by the file's extension.
+"""Report files: XLSX (``bot.documents.reports.xlsx``) or CSV, chosen by the file's extension.
 
 In the XLSX numbers stay numbers (so officers can add them up), with formats that Excel shows
 the Vietnamese way under a Vietnamese locale (1.234.567; 45,6%), and dates show as dd/mm/yyyy;
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.reports.columns import Cell, Column, Page, Writer
-from bot.reports.xlsx import XlsxWriter
+from bot.documents.reports.columns import Cell, Column, Page, Writer
+from bot.documents.reports.xlsx import XlsxWriter
 
 
 def raw(value: Cell) -> str:

@@ -35,12 +35,12 @@ def template(
     ] = None,
 ) -> None:
     """Write the XLSX template a branch fills in: one row per person."""
-    from bot.cli import _content, _database, _fail
-    from bot.paper_xlsx import Place
-    from bot.paper_xlsx import template as write
+    from bot.cli.common import deployment_content, fail, with_database
+    from bot.documents.paper_xlsx import Place
+    from bot.documents.paper_xlsx import template as write
     from storage.repositories import staff
 
-    content = _content()
+    content = deployment_content()
     year = _today().year
     groups = content.groups(year)
 
@@ -53,15 +53,15 @@ def template(
             return found.commune_code, [found.name], [g for g in groups if g.id in kinds]
         return unit, [u.name for u in await staff.units(session, unit)], groups
 
-    found = _database(place)
+    found = with_database(place)
     commune = content.units.get(found[0]) if found else None
     if found is None or commune is None:
-        raise _fail(f"unknown commune or unit {unit!r} (see `unit list`)")
+        raise fail(f"unknown commune or unit {unit!r} (see `unit list`)")
     chosen = found[2]
     if group is not None:
         chosen = [g for g in groups if g.id == group]
         if not chosen:
-            raise _fail(f"unknown group {group!r}: one of {', '.join(g.id for g in groups)}")
+            raise fail(f"unknown group {group!r}: one of {', '.join(g.id for g in groups)}")
     write(Place(commune.code, commune.name, found[1], chosen or groups), out)
     typer.echo(f"written {out}")
 
@@ -95,18 +95,18 @@ def import_(
     """Import a village's paper forms as submissions waiting for verification. Every row
     is checked first; nothing is written unless all are valid (or --skip-invalid).
     Importing the same file again changes nothing."""
-    from bot.audit_cli import note
-    from bot.cli import _content, _database, _fail
-    from bot.paper_xlsx import read
-    from bot.paper_xlsx import rejects as write_rejects
+    from bot.cli.audit import note
+    from bot.cli.common import deployment_content, fail, with_database
+    from bot.documents.paper_xlsx import read
+    from bot.documents.paper_xlsx import rejects as write_rejects
     from handlers.actions import Actor, Refused, Work
     from handlers.actions import paper as act
     from handlers.i18n import Translator, load_catalogs
     from storage.models import utcnow
 
     if matched not in {c.value for c in act.Choice}:
-        raise _fail("--matched is skip, update or new")
-    content, catalogs = _content(), load_catalogs()
+        raise fail("--matched is skip, update or new")
+    content, catalogs = deployment_content(), load_catalogs()
     t = Translator(catalogs, "vi")
     with _progress() as bar:
         task = bar.add_task("Đọc và kiểm tra", total=None)
@@ -147,9 +147,9 @@ def import_(
         return done, counts
 
     try:
-        done, counts = _database(run)
+        done, counts = with_database(run)
     except Refused as refused:
-        raise _fail(f"refused: {refused.reason.value}", 1) from None
+        raise fail(f"refused: {refused.reason.value}", 1) from None
     for row, entered in zip(valid, done, strict=True):
         if entered.outcome == act.Outcome.REFUSED:
             typer.echo(f"row {row.number}: not written ({entered.reason})")
@@ -163,13 +163,13 @@ def sole_officer(
 ) -> None:
     """Let the only officer of a unit or commune decide the paper forms they entered
     themselves (audited); it lapses once a second officer joins."""
-    from bot.cli import _act, _fail
+    from bot.cli.common import fail, run_action
     from handlers.actions import Refused
     from handlers.actions import staff as act
 
-    done = _act(lambda work, actor: act.allow_sole(work, actor, staff_id, not end))
+    done = run_action(lambda work, actor: act.allow_sole(work, actor, staff_id, not end))
     if isinstance(done, Refused):
-        raise _fail(
+        raise fail(
             f"role {staff_id} is not an active officer"
             if done.reason != "not_sole"
             else f"role {staff_id} is not the only officer of its unit or commune",

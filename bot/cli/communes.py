@@ -17,10 +17,10 @@ def communes(
 ) -> None:
     """The communes and wards of the province with their official codes (what --unit,
     --parent and --commune take)."""
-    from bot.cli import _content, _fail
+    from bot.cli.common import deployment_content, fail
     from content.text import normalize
 
-    units = _content().units
+    units = deployment_content().units
     every = sorted(units.communes.values(), key=lambda c: c.code)
     key = normalize(search or "")
     # The text inside a name first, then names that sound alike or were the commune's
@@ -32,6 +32,6 @@ def communes(
         for match in units.search(search, limit=10):
             found.setdefault(match.commune.code, (match.commune, match.old_name))
     if not found:
-        raise _fail(f"no commune of {units.province_name} matches {search!r}", 1)
+        raise fail(f"no commune of {units.province_name} matches {search!r}", 1)
     for commune, old in found.values():
         typer.echo(f"{commune.code}\t{commune.name}" + (f"\t(was {old})" if old else ""))

@@ -2,7 +2,7 @@
 
 The link names the document (``"<maker>:<argument>"``, as a reply does) signed with the
 bot's secret and stamped with its time, so it cannot be forged or altered and stops working
-after ``ttl``. The web server makes the document when the link is opened (bot/documents.py),
+after ``ttl``. The web server makes the document when the link is opened (bot/documents/makers.py),
 so it shows the database as it is then, and an erased or revoked one is gone.
 """
 

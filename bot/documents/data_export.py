@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.documents import Document
+from bot.documents.makers import Document
 from storage.repositories import export
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from babel.support import NullTranslations
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.documents import Document, Maker
-from bot.reports.annual import AnnualReport, UnknownScope, write_annual
+from bot.documents.makers import Document, Maker
+from bot.documents.reports.annual import AnnualReport, UnknownScope, write_annual
 from content import Content
 from handlers.flows.reports import parse, scope_codes
 from handlers.i18n import Translator

@@ -21,7 +21,7 @@ from storage.repositories import audit
 
 audit_app = typer.Typer(help="The audit trail: who did what to which record.", no_args_is_help=True)
 
-_operator: list[str] = []  # set once per command by the root callback (bot/cli.py)
+_operator: list[str] = []  # set once per command by the root callback (bot/cli/)
 
 
 def set_operator(name: str | None) -> None:
@@ -55,7 +55,7 @@ def audit_list(
     limit: Annotated[int, typer.Option(help="At most this many, newest first")] = 200,
 ) -> None:
     """Audit entries, newest first: when, who, what, on which record, details."""
-    from bot.cli import _act, _fail
+    from bot.cli.common import fail, run_action
     from handlers.actions import audit_log
     from handlers.i18n import LOCAL_TZ
 
@@ -66,10 +66,10 @@ def audit_list(
             else None
         )
     except ValueError:
-        raise _fail(f"--since must be a day as YYYY-MM-DD, not {since!r}") from None
+        raise fail(f"--since must be a day as YYYY-MM-DD, not {since!r}") from None
 
     asked = audit_log.Filters(who=actor, subject=subject, since=start)
-    page = _act(lambda work, who: audit_log.log(work, who, asked, limit=limit))
+    page = run_action(lambda work, who: audit_log.log(work, who, asked, limit=limit))
     for e in page.entries:
         when = e.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
         details = json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else ""

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.documents import Document
+from bot.documents.makers import Document
 from bot.settings import Settings
 from content import Content
 from handlers.context import LOCAL_TZ
@@ -127,7 +127,7 @@ class Certificates:
             return None
         # Imported here: the PDF library loads fonttools and Pillow (a quarter of a second),
         # which verification and the other commands do not need.
-        from bot.certificate_pdf import render
+        from bot.documents.certificate_pdf import render
 
         sheet = self.sheet(certificate)
         wording = self.content.certificate
@@ -137,7 +137,7 @@ class Certificates:
     async def batch(self, session: AsyncSession, year: int, scope: Scope) -> tuple[bytes, int]:
         """Every valid certificate of the year in a commune or unit, one page each in one
         PDF, and how many."""
-        from bot.certificate_pdf import render_many
+        from bot.documents.certificate_pdf import render_many
 
         sheets = [self.sheet(c) for c in await certificates.valid_in(session, year, scope)]
         pdf = await asyncio.to_thread(render_many, self.content.certificate, sheets, self.signature)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.certificates import Verdict
+from bot.documents.certificates import Verdict
 from handlers.i18n import LANGUAGE_NAMES, LOCALES, Translator
 
 HEADERS = {

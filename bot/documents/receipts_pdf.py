@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from bot.certificate_pdf import FONT, INK, document, qr
+from bot.documents.certificate_pdf import FONT, INK, document, qr
 from handlers.actions.claims import Receipt, Receipts
 from handlers.i18n import Translator
 from storage.repositories.claims import LINK_PREFIX, shown

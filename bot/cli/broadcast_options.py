@@ -1,4 +1,4 @@
-"""What the `broadcast` commands need beyond bot/cli.py: options read into a segment (each
+"""What the `broadcast` commands need beyond bot/cli/: options read into a segment (each
 value checked), the segment in words, and a progress bar that follows a broadcast. What may
 be sent, to whom and when is the broadcast actions' (handlers/actions/broadcasts.py)."""
 

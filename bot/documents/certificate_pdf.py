@@ -13,7 +13,7 @@ import fontpkg
 import segno
 from fpdf import FPDF
 
-from bot.certificates import Sheet, Signature
+from bot.documents.certificates import Sheet, Signature
 from content.certificate import CertificateWording, placeholders
 
 FONT = "BeVietnamPro"
