@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from bot.cli.audit import operator
 from bot.settings import Settings
 from content import Content, ContentError, load_content
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -30,10 +37,11 @@ def deployment_content(settings: Settings | None = None) -> Content:
         raise typer.Exit(1) from None
 
 
-def with_database(action):
+def with_database(action: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """`action` run in one transaction on the deployment's database."""
     from storage.db import create_engine, make_sessionmaker
 
-    async def main():
+    async def main() -> T:
         db = create_engine(Settings().database_url)
         try:
             async with make_sessionmaker(db)() as session, session.begin():

@@ -3,20 +3,15 @@ read, retry (after fixing what failed on them) or drop."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
-from storage.db import create_engine, make_sessionmaker
+from bot.cli.common import with_database
 from storage.models import InboxUpdate, utcnow
 from storage.repositories import inbox
-
-T = TypeVar("T")
 
 inbox_app = typer.Typer(help="Incoming updates (the inbox).", no_args_is_help=True)
 dead_app = typer.Typer(
@@ -25,18 +20,6 @@ dead_app = typer.Typer(
 inbox_app.add_typer(dead_app, name="dead-letters")
 
 RowId = Annotated[int, typer.Argument(help="The dead letter's id (from `list`)")]
-
-
-def _database(action: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def main() -> T:
-        db = create_engine(Settings().database_url)
-        try:
-            async with make_sessionmaker(db)() as session, session.begin():
-                return await action(session)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(main())
 
 
 def _line(row: InboxUpdate) -> str:
@@ -58,7 +41,7 @@ def dead_list(
         rows = await inbox.dead_letters(session, limit)
         return [_line(r) for r in rows], await inbox.dead_count(session)
 
-    lines, total = _database(action)
+    lines, total = with_database(action)
     for line in lines:
         typer.echo(line)
     typer.echo(f"{total} dead letter(s)" + (f", {len(lines)} shown" if total > len(lines) else ""))
@@ -74,7 +57,7 @@ def dead_show(row_id: RowId) -> None:
             return None
         return _line(row), json.dumps(row.payload, ensure_ascii=False, indent=2)
 
-    shown = _database(action)
+    shown = with_database(action)
     if shown is None:
         typer.echo(f"error: no dead letter {row_id}", err=True)
         raise typer.Exit(1)
@@ -90,7 +73,7 @@ def dead_retry(row_id: RowId) -> None:
     async def action(session: AsyncSession) -> bool:
         return await inbox.retry_dead(session, row_id)
 
-    if not _database(action):
+    if not with_database(action):
         typer.echo(f"error: no dead letter {row_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"dead letter {row_id} queued again")
@@ -103,7 +86,7 @@ def dead_drop(row_id: RowId) -> None:
     async def action(session: AsyncSession) -> bool:
         return await inbox.drop_dead(session, row_id, utcnow())
 
-    if not _database(action):
+    if not with_database(action):
         typer.echo(f"error: no dead letter {row_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"dead letter {row_id} dropped")
