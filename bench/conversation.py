@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
+from bot.channels.capabilities import numbered_options
 from bot.channels.options import as_presses, with_options
 from content import Content, load_content
 from handlers.engine import Engine
-from handlers.events import Event, EventKind, Reply
+from handlers.events import Event, EventKind, FileRef, Reply
 from storage import migrate
 from storage.db import create_engine, make_sessionmaker
 
@@ -85,6 +86,9 @@ class Person:
     async def type(self, text: str) -> list[Reply]:
         return await self._act(self._event(EventKind.TEXT, text=text))
 
+    async def send_file(self, file: FileRef) -> list[Reply]:
+        return await self._act(self._event(EventKind.FILE, file=file))
+
     async def choose(self, label: str) -> list[Reply]:
         """The option whose label starts with `label`: pressed, or its number typed."""
         assert self.last is not None
@@ -135,7 +139,7 @@ async def run() -> list[Counts]:
         await migrate.upgrade_async(url)
         db = create_engine(url)
         try:
-            engine = Engine(make_sessionmaker(db), content)
+            engine = Engine(make_sessionmaker(db), content, numbered_options=numbered_options())
             return [await happy_path(engine, content, kind, f"p-{kind}") for kind in KINDS]
         finally:
             await db.dispose()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels import files
-from bot.channels.capabilities import reply_windows
+from bot.channels.capabilities import numbered_options, reply_windows
 from bot.documents import data_export, personal_files
 from bot.documents.certificates import Certificates
 from bot.documents.document_links import DocumentLinks, link_code_key
@@ -121,6 +121,7 @@ def conversations(settings: Settings, content: Content, db: AsyncEngine) -> Engi
             site_url=settings.site_url,
         ),
         reply_windows=reply_windows(),
+        numbered_options=numbered_options(),
         deferred_expiry=timedelta(days=settings.deferred_expiry_days),
         after_erasure=personal_files.remover(Path(settings.documents_dir)),
     )

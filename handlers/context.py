@@ -96,6 +96,7 @@ class Context:
     # The officer taking this person's conversation for them (handlers/flows/assist.py),
     # who is then the one acting: audit rows and answers name them.
     assisted_by: int | None = None
+    numbered: bool = False  # the channel shows options as numbered lines, not buttons
 
     # -- language -------------------------------------------------------------------------
     @property

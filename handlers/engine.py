@@ -63,6 +63,7 @@ class Engine:
         catalogs: Mapping[str, NullTranslations] | None = None,
         clock: Callable[[], datetime] = utcnow,
         reply_windows: Collection[str] = frozenset(),
+        numbered_options: Collection[str] = frozenset(),
         deferred_expiry: timedelta = DEFERRED_EXPIRY,
         after_erasure: Callable[[list[int]], Awaitable[None]] | None = None,
     ) -> None:
@@ -73,6 +74,8 @@ class Engine:
         self.clock = clock
         # Channels where a person's message opens a reply window (their capabilities say).
         self.reply_windows = frozenset(reply_windows)
+        # Channels without buttons, whose options are numbered lines (a re-prompt says so).
+        self.numbered_options = frozenset(numbered_options)
         self.deferred_expiry = deferred_expiry
         # Once an erasure is committed: what the runtime must also forget outside the
         # tables (old page copies in the database's files, documents saved on disk).
@@ -227,6 +230,7 @@ class Engine:
             conversation=user.conversation,
             profile=user.profile,
             assessment=assessment,
+            numbered=event.channel in self.numbered_options,
         )
 
     @staticmethod

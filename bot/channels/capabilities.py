@@ -60,3 +60,8 @@ BY_CHANNEL = {"telegram": TELEGRAM, "zalo_bot": ZALO_BOT, "zalo_oa": ZALO_OA}
 def reply_windows() -> frozenset[str]:
     """The channels whose people's messages open a reply window."""
     return frozenset(name for name, c in BY_CHANNEL.items() if c.reply_window is not None)
+
+
+def numbered_options() -> frozenset[str]:
+    """The channels that show options as a numbered list, answered by typing."""
+    return frozenset(name for name, c in BY_CHANNEL.items() if not c.buttons)

@@ -16,15 +16,12 @@ MISSES = "misses"  # "not understood" in a row at this step, in the conversation
 YES, NO = "yes", "no"  # the payloads of a step that asks a yes or no
 
 
-async def reprompt(ctx: Context, message: str | None = None, *, whole: bool = False) -> None:
+async def reprompt(ctx: Context, line: str, *, whole: bool = False) -> None:
     """One line on what is expected, with the step's buttons again (not the whole question,
     unless `whole`: the person is looking at another one); from the second "not understood"
     in a row, whom to turn to as well."""
     misses = int(ctx.data.get(MISSES, 0)) + 1
     ctx.conversation.data = {**ctx.data, MISSES: misses}  # a new dict: JSON edits are unseen
-    line = message or ctx._(
-        "Xin lỗi, tôi chưa hiểu. Anh/Chị bấm một nút hoặc gõ số thứ tự (ví dụ: 1)."
-    )
     if misses >= 2:
         line = f"{line}\n{contact_line(ctx)}"
     if ctx.away >= WELCOME_BACK_AFTER:
@@ -48,6 +45,17 @@ def contact_line(ctx: Context) -> str:
     return ctx._("Cần người giúp? Anh/Chị gọi {name}: {phone}.").format(
         name=name, phone=contact.phone
     )
+
+
+def choice_expected(ctx: Context, buttons: Sequence[Button]) -> str:
+    """What a step with options expects, as the channel shows them: buttons, or numbered
+    lines (word options have no number)."""
+    if not ctx.numbered:
+        return ctx._("Anh/Chị bấm một nút bên dưới, hoặc gõ vài chữ của câu trả lời.")
+    last = sum(1 for b in buttons if not b.word)
+    if last < 2:  # no range to name
+        return ctx._("Anh/Chị gõ vài chữ của câu trả lời bên dưới.")
+    return ctx._("Anh/Chị gõ số thứ tự (1–{last}) hoặc vài chữ của câu trả lời.").format(last=last)
 
 
 def vocabulary(ctx: Context) -> Vocabulary:
@@ -89,7 +97,7 @@ async def pick(ctx: Context, buttons: Sequence[Button], expected: str | None = N
             ctx, ctx._("Ở bước này chưa cần gửi tệp. Mời Anh/Chị trả lời câu hỏi:"), whole=True
         )
         return None
-    await reprompt(ctx, expected)
+    await reprompt(ctx, expected or choice_expected(ctx, buttons))
     return None
 
 

@@ -146,10 +146,9 @@ class BirthYear:
         if value is None or value != int(value) or not low <= value <= high:
             await reprompt(
                 ctx,
-                ctx._(
-                    "Năm sinh cần là số có 4 chữ số, từ {low} đến {high}. "
-                    "Anh/Chị vui lòng nhập lại."
-                ).format(low=low, high=high),
+                ctx._("Anh/Chị gõ năm sinh từ {low} đến {high}, ví dụ 1958.").format(
+                    low=low, high=high
+                ),
             )
             return
         await answered(ctx, Detail.BIRTH_YEAR, int(value))
@@ -272,10 +271,14 @@ class Commune:
         candidates = ctx.data.get("candidates")
         if candidates and ctx.data.get("sure"):
             label = ctx.data.get("labels", {}).get(candidates[0], "")
-            ctx.say(
-                ctx._("Anh/Chị ở {commune}, đúng không?").format(commune=label),
-                Commune.buttons(ctx),
-            )
+            lines = [ctx._("Anh/Chị ở {commune}, đúng không?").format(commune=label)]
+            if district := ctx.data.get("district"):
+                lines.append(
+                    ctx._(
+                        'Muốn xem các xã/phường của {district} cũ, Anh/Chị gõ "{district}".'
+                    ).format(district=district)
+                )
+            ctx.say("\n".join(lines), Commune.buttons(ctx))
             return
         if candidates:
             lines = [ctx._("Anh/Chị chọn đúng xã/phường của mình:")]
@@ -322,7 +325,7 @@ class Commune:
                 await answered(ctx, Detail.COMMUNE, choice[1:])
             return
         if text is None:
-            await reprompt(ctx, ctx._("Anh/Chị vui lòng gõ tên xã/phường."))
+            await reprompt(ctx, ctx._("Anh/Chị gõ tên xã/phường, ví dụ: Hải Châu."))
             return
         matches = ctx.content.units.search(text, limit=SHOWN_COMMUNES + 1)
         if not matches:
@@ -340,6 +343,8 @@ class Commune:
         exact = [m for m in matches if m.score == 100 and not m.by_district]
         sure = len(exact) == 1 and exact[0] is matches[0]
         partial = len(matches) > SHOWN_COMMUNES and matches[0].by_district
+        # Today's commune named like an old district ("Thăng Bình"): how to get the district.
+        districts = [m.old_name for m in matches if sure and m.by_district and m.score == 100]
         shown = exact if sure else matches[:SHOWN_COMMUNES]
         labels = {
             m.commune.code: ctx._("{new} (trước đây: {old})").format(
@@ -357,6 +362,7 @@ class Commune:
             edit=_editing(ctx),
             sure=sure,
             partial=partial,
+            district=districts[0] if districts else None,
         )
 
 

@@ -60,7 +60,7 @@ async def test_registration_and_self_assessment_by_typed_choices(
     texts = user.texts()
     assert all(1 <= len(t) <= 2000 for t in texts)
     # Every choice was understood the first time: no re-prompt, no stale option.
-    assert not [t for t in texts if "chưa hiểu" in t or "câu hỏi trước" in t]
+    assert not [t for t in texts if "của câu trả lời" in t or "câu hỏi trước" in t]
     assert "[1] Đồng ý" in next(t for t in texts if "THÔNG BÁO VỀ DỮ LIỆU" in t)
 
 

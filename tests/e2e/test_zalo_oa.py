@@ -40,6 +40,6 @@ async def test_registration_and_self_assessment_by_query_buttons(
     assert all(1 <= len(m["text"]) <= 2000 for m in sent)
     # Choices were made by tapping buttons, and each was understood the first time.
     assert user.taps > 10
-    assert not [t for t in user.texts() if "chưa hiểu" in t or "câu hỏi trước" in t]
+    assert not [t for t in user.texts() if "của câu trả lời" in t or "câu hỏi trước" in t]
     notice = next(m for m in sent if "THÔNG BÁO VỀ DỮ LIỆU" in m["text"])
     assert [b["title"] for b in notice["buttons"]][:1] == ["Đồng ý"]

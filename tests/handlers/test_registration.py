@@ -70,9 +70,11 @@ async def test_name_and_birth_year_are_checked(chat: Chat) -> None:
     assert "chỉ gồm chữ cái" in chat.text and "Họ và tên" in chat.text
     await chat.send("  Trần   Văn  Bình ")
     await chat.send("năm 1850")
-    assert "từ 1916 đến 2020" in chat.text
-    await chat.send("abc")
-    assert "4 chữ số" in chat.text
+    assert chat.text == "Ông/Bà gõ năm sinh từ 1916 đến 2020, ví dụ 1958."  # one line
+    await chat.send("abc")  # the second miss in a row: whom to ask as well
+    line, contact = chat.text.split("\n")
+    assert line == "Ông/Bà gõ năm sinh từ 1916 đến 2020, ví dụ 1958."
+    assert contact.startswith("Cần người giúp?")
     await chat.send("sinh năm 1980")
     assert "nhóm đối tượng" in chat.text
     profile = await profile_of(chat)
@@ -191,16 +193,20 @@ async def test_a_link_to_an_unknown_commune_is_ignored(chat: Chat) -> None:
 
 async def test_a_first_message_of_any_kind_is_greeted(chat: Chat) -> None:
     replies = await chat.send("xin chào")
-    assert "Xin chào" in replies[0].text and "chưa hiểu" not in chat.text
+    assert "Xin chào" in replies[0].text and "bấm một nút" not in chat.text
     assert [b.label for b in chat.buttons] == ["Đồng ý", "Không đồng ý"]
     await chat.send("xin chào")  # now it is an answer to the notice, and not one
-    assert "chưa hiểu" in chat.text
+    # Age not known yet: the respectful form.
+    assert chat.text == "Ông/Bà bấm một nút bên dưới, hoặc gõ vài chữ của câu trả lời."
 
 
 async def test_an_old_district_lists_some_of_its_communes_and_says_so(chat: Chat) -> None:
     await chat.run(["/start", "#Đồng ý", "Võ Thị Hoa", "1975", "#Người dân"])
     await chat.send("thang binh")  # today's Xã Thăng Bình first, before the old district
-    assert "Anh/Chị ở Xã Thăng Bình, đúng không?" in chat.text
+    assert chat.text == (
+        "Anh/Chị ở Xã Thăng Bình, đúng không?\n"
+        'Muốn xem các xã/phường của Huyện Thăng Bình cũ, anh/chị gõ "Huyện Thăng Bình".'
+    )
     await chat.send("huyen thang binh")  # the district only: a new search
     assert "Tên huyện cũ này gồm nhiều xã/phường; đây là 5 trong số đó" in chat.text
     labels = [b.label for b in chat.buttons]
