@@ -145,8 +145,10 @@ class InboxProcessor:
                 rows = await inbox.next_batch(session, list(self.channels), self.batch, claim=True)
                 if not rows:
                     return 0
+                known = await inbox.chats_known(session, rows)
                 read, dead, kept = await self._process(rows)
                 await self._mark(session, rows, dead, kept)
+                await inbox.forget_erased(session, rows, known)
         else:
             async with self.sessions() as session:
                 rows = await inbox.next_batch(session, list(self.channels), self.batch)

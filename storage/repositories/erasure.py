@@ -31,14 +31,19 @@ async def forget(session: AsyncSession, user: User) -> None:
         )
     ).all()
     if chats:
-        # A chat's raw updates are keyed by the platform's user id (bot/channels/).
-        await session.execute(
-            delete(InboxUpdate).where(
+        # A chat's raw updates are keyed by the platform's user id (bot/channels/). The row
+        # an inbox processor has claimed (on PostgreSQL: the update being handled now) is
+        # skipped, not waited for: its claimer deletes it (storage/repositories/inbox.py).
+        theirs = (
+            select(InboxUpdate.id)
+            .where(
                 tuple_(InboxUpdate.channel, InboxUpdate.chat_key).in_(
                     [(channel, person) for channel, person, _ in chats]
                 )
             )
+            .with_for_update(skip_locked=True)
         )
+        await session.execute(delete(InboxUpdate).where(InboxUpdate.id.in_(theirs)))
         await session.execute(
             delete(ChatWindow).where(
                 tuple_(ChatWindow.channel, ChatWindow.chat_id).in_(

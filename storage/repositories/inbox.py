@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InboxUpdate
+from storage.models import ChannelIdentity, InboxUpdate
 
 MAX_REASON = 2000  # characters of an exception's text worth keeping
 
@@ -115,6 +115,37 @@ async def mark_processed(
         await session.execute(
             update(table).where(table.c.id == bindparam("row_id")),
             [{"row_id": i, "payload": payload} for i, payload in kept.items()],
+        )
+
+
+Chat = tuple[str, str]  # (channel, chat_key): the platform's user id
+
+
+async def chats_known(session: AsyncSession, rows: Sequence[InboxUpdate]) -> set[Chat]:
+    """The chats of these rows that are someone's (a person's identity on the channel)."""
+    chats = {(r.channel, r.chat_key) for r in rows}
+    if not chats:
+        return set()
+    found = await session.execute(
+        select(ChannelIdentity.channel, ChannelIdentity.external_user_id).where(
+            tuple_(ChannelIdentity.channel, ChannelIdentity.external_user_id).in_(list(chats))
+        )
+    )
+    return {(channel, key) for channel, key in found}
+
+
+async def forget_erased(
+    session: AsyncSession, rows: Sequence[InboxUpdate], known_before: set[Chat]
+) -> None:
+    """Delete the claimed rows of the chats whose person was erased while the batch ran.
+    Erasure deletes a chat's raw updates but must skip the rows a claim holds (it would wait
+    for the very transaction that runs it): the claimer deletes those as it lets them go."""
+    erased = known_before - await chats_known(session, rows)
+    if erased:
+        await session.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.id.in_([r.id for r in rows if (r.channel, r.chat_key) in erased])
+            )
         )
 
 
