@@ -169,7 +169,7 @@ async def test_injected_429_and_500_deliver_every_reply_once_in_order(
             await user.say("/start", "THÔNG BÁO")
             await user.press("Đồng ý", "Họ và tên")
             await user.say("Lê Thị Hồng", "sinh năm nào")
-            await user.say("abc", "4 chữ số")
+            await user.say("abc", "gõ năm sinh từ")
             await user.say("1966", "nhóm đối tượng")
 
         await asyncio.gather(*(talk(u) for u in users))
