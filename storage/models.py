@@ -294,9 +294,9 @@ class Assessment(Base):
         Index("ix_assessments_report", "year", "status", "user_id", "target_group"),
         # The console's queue: one year's state, oldest first, read a page at a time.
         Index("ix_assessments_queue", "year", "status", "submitted_at", "id", "user_id"),
-        # A scope's people's assessments of a year, counted by state and group from the
-        # index alone (the report's and the dashboard's counts, driven by the profiles).
-        Index("ix_assessments_person", "user_id", "year", "status", "target_group"),
+        # A scope's people's assessments of a year, counted by state, group and source from
+        # the index alone (the report's and the dashboard's counts, driven by the profiles).
+        Index("ix_assessments_person", "user_id", "year", "status", "target_group", "source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
