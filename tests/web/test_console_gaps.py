@@ -10,15 +10,10 @@ import io
 import re
 from datetime import timedelta
 
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.web.console import ConsoleConfig
-from bot.web.console import progress as progress_page
-from bot.web.server import make_app
 from content import Content
-from handlers.i18n import load_catalogs
 from storage.models import AuditEntry, Certificate, StaffRole
 from storage.repositories import web_sessions
 from tests.web import seed
@@ -174,31 +169,6 @@ async def test_each_queue_row_says_what_triage_needs_and_a_place_filter_keeps_to
     assert "Nguyễn Thị Lan" in page
     _, page = await browser.get(f"/web/?unit={OTHER}")  # another commune: nothing of it
     assert "Võ Thị Đào" not in page and "Nguyễn Thị Lan" not in page
-
-
-async def test_the_public_progress_page_is_cached_for_minutes(
-    world: World,
-    session_factory: async_sessionmaker[AsyncSession],
-    content: Content,
-    clock: Clock,
-) -> None:
-    progress_page._cache.clear()
-    config = ConsoleConfig(
-        sessions=session_factory,
-        content=content,
-        catalogs=load_catalogs(),
-        clock=clock,
-        public_stats=True,
-    )
-    app = make_app(session_factory, webhook_secret="s", clock=clock, console=config)
-    async with TestClient(TestServer(app)) as client:
-        first = await (await client.get("/web/progress")).text()
-        async with session_factory() as session, session.begin():
-            await seed.citizens(session, content, [seed.Citizen("Mai Văn Tư")], 2026, clock())
-        assert await (await client.get("/web/progress")).text() == first
-        clock.advance(minutes=6)
-        assert await (await client.get("/web/progress")).text() != first
-    progress_page._cache.clear()
 
 
 async def test_the_case_history_shows_an_approval_with_its_adjustments_and_who(
