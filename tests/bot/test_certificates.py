@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pypdf
@@ -89,7 +90,7 @@ def test_the_holder_is_titled_as_a_formal_document_addresses_them(
         target_group=group,
         year=2026,
         total=88,
-        issued_at=utcnow(),
+        issued_at=datetime(2026, 12, 1, 3, tzinfo=UTC),
     )
     values = office.fields(c)
     assert office.content.certificate.holder.format_map(values) == f"{title}: {NAME}"
