@@ -5,7 +5,9 @@
    the bot's own Bot API client) to a fake Bot API that enforces R messages a second (default
    1,000) the way Telegram does (429 above it); the worker's global rate is set to R.
    Prints the achieved rate as a fraction of R, the 429s, the worker's peak RSS and its CPU
-   seconds per 1,000 messages (the machine may be shared: CPU time is the steadier figure).
+   milliseconds per message (the machine may be shared: CPU time is the steadier figure);
+   then the same for the sender alone in the same run (bench/delivery.py: messages already
+   queued, no runner), the reference that the runner's cost is the difference from.
 2. Building a segment: all recipients of a broadcast to M people (default 100,000 and then
    1,000,000) queued in batches, in a process of its own, with that process's peak RSS:
    flat memory means the same peak whatever M.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -33,7 +36,7 @@ from storage.repositories import broadcasts, segments
 from storage.repositories.segments import Segment
 
 TEXT = "Hội Khuyến học mời bà con dự buổi sinh hoạt chi hội tối thứ Bảy."
-TICKS = os.sysconf("SC_CLK_TCK")
+REFERENCE_SECONDS = 10  # of sending by the delivery worker alone
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:
@@ -42,11 +45,6 @@ def peak_rss_mb(pid: int | str = "self") -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 # The process that builds a segment measures its own memory, so it imports only what
@@ -78,18 +76,18 @@ async def new_broadcast(url: str, *, schedule: bool) -> int:
 
 
 async def sending(people: int, rate: int) -> None:
-    from processes import (  # beside this file; also puts the repository on sys.path
-        stop,
-        telegram_worker,
-    )
+    from delivery import described, one  # beside this file
+    from processes import Pace, cpu_seconds, freeze_gc, stop, telegram_worker
 
     from tests.fakes.telegram import FakeTelegram
 
+    reference = await one(rate, REFERENCE_SECONDS)
     with tempfile.TemporaryDirectory() as tmp:
         url = await prepared(Path(tmp) / "bench.db", people)
         broadcast_id = await new_broadcast(url, schedule=False)
         db = create_engine(url)
         sessions = make_sessionmaker(db)
+        freeze_gc()
         async with FakeTelegram(global_rate=rate) as fake:
             # Never quiet; and no scheduled jobs: the day's reminders would go to the same
             # people meanwhile, sharing R with the broadcast (twice the messages measured).
@@ -103,7 +101,7 @@ async def sending(people: int, rate: int) -> None:
                         assert worker.poll() is None, "the worker died"
                         await asyncio.sleep(0.1)
                 await asyncio.sleep(1)
-                idle, cpu_before = peak_rss_mb(worker.pid), cpu_seconds(worker.pid)
+                idle, cpu_before = peak_rss_mb(worker.pid), cpu_seconds(worker)
                 async with sessions() as session, session.begin():
                     b = await broadcasts.get(session, broadcast_id)
                     broadcasts.schedule(b, utcnow(), utcnow())
@@ -115,25 +113,25 @@ async def sending(people: int, rate: int) -> None:
                         if status == BroadcastStatus.DONE:
                             break
                         assert worker.poll() is None, "the worker died"
+                        # The fake's record of calls grows by R a second: kept out of full
+                        # collections, whose pauses would stop it answering for up to a
+                        # second (freeze_gc), as Telegram never does.
+                        gc.freeze()
                         await asyncio.sleep(0.5)
                 wall = time.monotonic() - began
-                rss, cpu = peak_rss_mb(worker.pid), cpu_seconds(worker.pid) - cpu_before
+                rss, cpu = peak_rss_mb(worker.pid), cpu_seconds(worker) - cpu_before
             finally:
                 stop(worker)
-            sends = [c for c in fake.calls if c.method == "sendMessage"]
-            ok = [c.time for c in sends if c.status == 200]
-            too_many = sum(1 for c in sends if c.status == 429)
+            pace = Pace.of(fake, rate)
         async with sessions() as session:
             rows = await session.scalar(select(func.count()).select_from(OutboxMessage))
         await db.dispose()
-    # Steady state: from the first to the last accepted send.
-    achieved = (len(ok) - 1) / (max(ok) - min(ok))
     print(
-        f"broadcast to {people:,} at R={rate}/s: {len(ok):,} sent ({rows:,} outbox rows) at "
-        f"{achieved:,.1f}/s = {achieved / rate:.3f} x R; 429s: {too_many}; worker peak RSS "
-        f"{rss:.0f} MB ({idle:.0f} MB idle before it); worker CPU {cpu:.1f} s = "
-        f"{cpu / len(ok) * 1000:.3f} s per 1,000 messages; {wall:.0f} s from send to done"
+        f"broadcast to {people:,} at R={rate}/s: {pace.sent:,} sent ({rows:,} outbox rows) at "
+        f"{pace}; worker peak RSS {rss:.0f} MB ({idle:.0f} MB idle before it); worker CPU "
+        f"{cpu:.1f} s = {cpu / pace.sent * 1000:.2f} ms/message; {wall:.0f} s from send to done"
     )
+    print(f"reference, in the same run: {described(*reference)}")
 
 
 async def build(url: str) -> None:

@@ -8,6 +8,7 @@ import gc
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -87,6 +88,29 @@ def freeze_gc() -> None:
     sees."""
     gc.collect()
     gc.freeze()
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """How the fake Bot API saw a run of sends at a rate limit of ``rate`` a second."""
+
+    rate: int
+    sent: int  # accepted
+    per_second: float  # steady state: from the first accepted send to the last
+    too_many: int  # answered 429
+
+    @classmethod
+    def of(cls, fake: FakeTelegram, rate: int) -> Pace:
+        sends = [c for c in fake.calls if c.method == "sendMessage"]
+        ok = [c.time for c in sends if c.status == 200]
+        too_many = sum(1 for c in sends if c.status == 429)
+        return cls(rate, len(ok), (len(ok) - 1) / (max(ok) - min(ok)), too_many)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.per_second:,.1f}/s = {self.per_second / self.rate:.3f} x R; "
+            f"429s: {self.too_many}"
+        )
 
 
 def stop(process: subprocess.Popen) -> None:

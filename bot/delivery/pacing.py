@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 Clock = Callable[[], float]  # seconds, monotonic
 Sleep = Callable[[float], Awaitable[object]]
@@ -60,15 +61,34 @@ class Pacer:
         burst = max(1, int(global_rate * (1 - HEADROOM) / 2))
         self.bot = Bucket(1 / rate, burst=burst)
         self.chats: dict[str, Bucket] = {}
-        # The bucket lets at most this many go in any second; and at most this many may
-        # actually leave in one. A stall (the process without CPU, a long step of the event
-        # loop) wakes every message whose turn it overran at once, and a platform that
-        # counts arrivals per second would see them on top of those that follow on time.
+        # The bucket lets at most this many go in any second, and at most this many may be
+        # where the platform's count of its last second could hold them. It counts a message
+        # when it handles it, at some moment between our sending it and our reading its
+        # answer: so from its turn until a second after its answer. Counting it a second from
+        # its turn, as the bucket does, is not enough: a platform slow to handle requests
+        # (or our stall before reading their answers) gathers those in flight into one of
+        # its seconds, on top of those sent on time after them.
         self.per_second = int(rate) + burst
-        self.left: deque[float] = deque()  # when the messages of the last second left
+        self.in_flight = 0
+        self.answered: deque[float] = deque()  # when the answers of the last second came
+        self._answer = asyncio.Event()  # set, and replaced, at each answer
 
-    async def acquire(self, chat_id: str, *, group: bool) -> None:
-        """Wait until a message to ``chat_id`` may go without breaking any limit."""
+    @asynccontextmanager
+    async def turn(self, chat_id: str, *, group: bool) -> AsyncIterator[None]:
+        """Wait until a message to ``chat_id`` may go without breaking any limit; send it
+        within the block, which ends once the platform has answered (or surely never will)."""
+        await self._slot(chat_id, group=group)
+        await self._leave()
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self.answered.append(self.clock())
+            self._answer.set()
+            self._answer = asyncio.Event()
+
+    async def _slot(self, chat_id: str, *, group: bool) -> None:
         chat = self.chats.get(chat_id)
         if chat is None:
             chat = Bucket(GROUP_INTERVAL) if group else Bucket(CHAT_INTERVAL, CHAT_BURST)
@@ -80,18 +100,19 @@ class Pacer:
         chat.book(at)
         if at > now:
             await self.sleep(at - now)
-        await self._leave()
 
     async def _leave(self) -> None:
-        left = self.left
+        answered = self.answered
         while True:
             now = self.clock()
-            while left and left[0] <= now - 1:
-                left.popleft()
-            if len(left) < self.per_second:
-                left.append(now)
+            while answered and answered[0] <= now - 1:
+                answered.popleft()
+            if self.in_flight + len(answered) < self.per_second:
                 return
-            await self.sleep(left[0] + 1 - now)
+            if answered:
+                await self.sleep(answered[0] + 1 - now)
+            else:  # all in flight: the first answer starts the second that frees a place
+                await self._answer.wait()
 
     def forget_idle(self) -> None:
         """Drop the buckets of chats quiet long enough to be full again (a new bucket would

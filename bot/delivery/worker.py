@@ -23,7 +23,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -221,60 +221,65 @@ class DeliveryWorker:
         reply_to: str | None,
     ) -> None:
         async with self._slots:
-            if self._pause_end() is None:  # no need to wait for a turn that cannot be used
-                await self.pacer.acquire(
-                    message.chat_id, group=self.sender.is_group(message.chat_id)
-                )
-            had_turn()
-            # Checked after the wait too: a pause may have begun meanwhile.
-            if (pause_end := self._pause_end()) is not None:
-                async with self._transaction() as session:
-                    await outbox.release(session, message.id, at=pause_end)
-                await self._give_back(message, reply_to)
-                return
-            if self.clock() >= message.next_attempt_at:
-                # The lease ran out while waiting its turn: another worker may have the
-                # message now, so sending it here could deliver it twice.
-                _log(logging.WARNING, "lease ran out before sending", message)
-                return
-            try:
-                reply = await self._attach(message)
-                platform_message_id = await self.sender.send(
-                    message.chat_id, reply, reply_to=reply_to
-                )
-            except RetryAfter as error:
-                await self._pause(message, error)
-                await self._give_back(message, reply_to)
-            except Unreachable as error:
-                await self._unreachable(message, error)
-            except Rejected as error:
-                await self._dead(message, describe(error))
-                await self._give_back(message, reply_to)
-            except OutsideWindow as error:
-                # Its count is kept: the platform says the allowance is spent.
-                async with self._transaction() as session:
-                    await outbox.defer(session, [message.id], self.clock())
-                _log(logging.INFO, "deferred by the platform", message, error=describe(error))
-            except UnknownOutcome as error:
-                await self._unknown(message, error)
-            except Temporary as error:
-                await self._retry(message, error)
-                await self._give_back(message, reply_to)
-            except Exception as error:
-                # A bug in the sender, or in the stored payload: retried like a temporary
-                # failure, so a lasting one ends dead after max_attempts.
-                _log(
-                    logging.ERROR,
-                    "send raised an unexpected error",
-                    message,
-                    error=describe(error),
-                    exc_info=True,
-                )
-                await self._retry(message, error)
-            else:
-                # An id is kept only where it serves: to edit the message later.
-                edits = self.sender.capabilities.edits
-                sent[message.id] = platform_message_id if edits else None
+            # No need to wait for a turn that cannot be used.
+            paused = self._pause_end() is not None
+            group = self.sender.is_group(message.chat_id)
+            async with nullcontext() if paused else self.pacer.turn(message.chat_id, group=group):
+                had_turn()
+                await self._try(message, sent, reply_to)
+
+    async def _try(
+        self, message: OutboxMessage, sent: dict[int, str | None], reply_to: str | None
+    ) -> None:
+        """Send a message whose turn came, unless it may no longer go, and record what
+        became of it (a delivery only in ``sent``)."""
+        # Checked after the wait too: a pause may have begun meanwhile.
+        if (pause_end := self._pause_end()) is not None:
+            async with self._transaction() as session:
+                await outbox.release(session, message.id, at=pause_end)
+            await self._give_back(message, reply_to)
+            return
+        if self.clock() >= message.next_attempt_at:
+            # The lease ran out while waiting its turn: another worker may have the
+            # message now, so sending it here could deliver it twice.
+            _log(logging.WARNING, "lease ran out before sending", message)
+            return
+        try:
+            reply = await self._attach(message)
+            platform_message_id = await self.sender.send(message.chat_id, reply, reply_to=reply_to)
+        except RetryAfter as error:
+            await self._pause(message, error)
+            await self._give_back(message, reply_to)
+        except Unreachable as error:
+            await self._unreachable(message, error)
+        except Rejected as error:
+            await self._dead(message, describe(error))
+            await self._give_back(message, reply_to)
+        except OutsideWindow as error:
+            # Its count is kept: the platform says the allowance is spent.
+            async with self._transaction() as session:
+                await outbox.defer(session, [message.id], self.clock())
+            _log(logging.INFO, "deferred by the platform", message, error=describe(error))
+        except UnknownOutcome as error:
+            await self._unknown(message, error)
+        except Temporary as error:
+            await self._retry(message, error)
+            await self._give_back(message, reply_to)
+        except Exception as error:
+            # A bug in the sender, or in the stored payload: retried like a temporary
+            # failure, so a lasting one ends dead after max_attempts.
+            _log(
+                logging.ERROR,
+                "send raised an unexpected error",
+                message,
+                error=describe(error),
+                exc_info=True,
+            )
+            await self._retry(message, error)
+        else:
+            # An id is kept only where it serves: to edit the message later.
+            edits = self.sender.capabilities.edits
+            sent[message.id] = platform_message_id if edits else None
 
     async def _attach(self, message: OutboxMessage) -> Reply:
         """The message's reply with its document made, if it has one; the person sees the
