@@ -34,6 +34,9 @@ HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 EPOCH = date(1899, 12, 30)  # Excel's day 0 (after its 1900 leap-year bug)
 # Characters XML 1.0 forbids: a name typed with one must not break the file.
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Those, and the ones a text must escape: most texts have none and are written as they are
+# (escaping took twice as long as this test for them).
+SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # Cell styles (indexes into cellXfs below): plain, the title, the column headers, the lines
 # under the title, the notes (smaller), the halves of a block (bold and italic), then one per
@@ -106,7 +109,7 @@ def column_letter(index: int) -> str:
 
 
 def text(value: str) -> str:
-    return escape(ILLEGAL.sub("", value))
+    return escape(ILLEGAL.sub("", value)) if SPECIAL.search(value) else value
 
 
 Render = Callable[[int, Cell], str]
