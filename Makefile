@@ -49,7 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/memory.py --people 100000
 	$(BIN)/python bench/certificate.py --count 50
 	$(BIN)/python bench/broadcast.py --people 100000 --rate 1000 --segments 100000,1000000
-	$(BIN)/python bench/report.py --citizens 1000000
+	$(BIN)/python bench/report.py --citizens 1000000 --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 	$(BIN)/python bench/console.py --submissions 100000
 	$(BIN)/python bench/conversation.py
 
