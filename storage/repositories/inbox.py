@@ -80,17 +80,25 @@ async def next_batch(
     ``claim`` (PostgreSQL): the rows stay locked until the session's transaction ends, and
     rows another transaction holds are skipped, not waited for: processors in several
     processes take different chats' updates instead of queueing behind each other."""
-    waiting = *WAITING, InboxUpdate.channel.in_(channels)
-    heads = (
-        select(InboxUpdate.channel, InboxUpdate.chat_key, func.min(InboxUpdate.seq))
-        .where(*waiting)
-        .group_by(InboxUpdate.channel, InboxUpdate.chat_key)
+    # The heads are found by id, and the rows then fetched by their primary key: whatever
+    # the planner believes. Matched on (channel, chat key, seq) instead, PostgreSQL joined
+    # every waiting row to every head (a nested loop, chosen because its statistics, taken
+    # while the queue was short, promised one waiting row): a second per batch at a
+    # backlog of 2,000 updates, just when speed matters most.
+    place = (
+        func.row_number()
+        .over(partition_by=(InboxUpdate.channel, InboxUpdate.chat_key), order_by=InboxUpdate.seq)
+        .label("place")
     )
+    queued = (
+        select(InboxUpdate.id, place).where(*WAITING, InboxUpdate.channel.in_(channels)).subquery()
+    )
+    heads = select(queued.c.id).where(queued.c.place == 1)
     query = (
+        # Waiting re-checked here: a row another claimer just processed is locked and
+        # re-read as it now is, and dropped.
         select(InboxUpdate)
-        .where(
-            *waiting, tuple_(InboxUpdate.channel, InboxUpdate.chat_key, InboxUpdate.seq).in_(heads)
-        )
+        .where(*WAITING, InboxUpdate.id.in_(heads))
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
