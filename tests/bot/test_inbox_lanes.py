@@ -7,17 +7,20 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 
+from bot.channels import telegram
+from bot.channels.telegram_api import BotApi
 from bot.inbox import InboxProcessor
 from content import Content
 from handlers.engine import Engine
 from handlers.events import Event, Outcome
 from storage.repositories import inbox
-from tests.bot.test_dead_letters import answered, content, dead, processor, store
+from tests.bot import test_dead_letters as dead_letters
+from tests.bot.test_dead_letters import answered, dead, store
 from tests.fakes import fixtures
 from tests.fakes.telegram import FakeTelegram
 from tests.storage.factories import Sessions
 
-__all__ = ["content"]
+content = dead_letters.content
 fake_telegram = fixtures.fake_telegram
 telegram_bot = fixtures.telegram_bot
 
@@ -57,7 +60,7 @@ async def until_done(sessions: Sessions, p: InboxProcessor) -> None:
 
 
 async def test_a_backlog_is_processed_in_several_batches_at_once_each_chat_in_order(
-    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot
+    session_factory: Sessions, content: Content, fake_telegram: FakeTelegram, telegram_bot: BotApi
 ) -> None:
     chats = range(100, 140)
     # Each chat's three messages, stored all together: 120 updates, 15 batches of 8.
@@ -66,14 +69,19 @@ async def test_a_backlog_is_processed_in_several_batches_at_once_each_chat_in_or
     poison["message"]["text"] = 5
     await store(session_factory, poison, *updates)
     engine = Recording(session_factory, content)
-    p = processor(session_factory, content, telegram_bot, engine)
-    p.batch = 8
+    claims = session_factory.kw["bind"].dialect.name == "postgresql"  # as the services run it
+    p = InboxProcessor(
+        session_factory,
+        engine,
+        {telegram.CHANNEL: telegram.TelegramInbound(telegram_bot)},
+        batch=8,
+        claims=claims,
+    )
 
     await until_done(session_factory, p)
 
     assert engine.seen == {str(uid): ["0", "1", "2"] for uid in chats}
     assert await answered(session_factory) == {str(uid) for uid in chats}
     assert list(await dead(session_factory)) == [str(poison["update_id"])]
-    claimed = session_factory.kw["bind"].dialect.name == "postgresql"
     # Claims let batches overlap; SQLite's single writer takes one at a time.
-    assert (engine.most_at_once > 1) is claimed
+    assert (engine.most_at_once > 1) is claims
