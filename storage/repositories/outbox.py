@@ -311,6 +311,7 @@ def _claim_statement() -> Update:
     waits_behind_earlier = exists().where(
         earlier.channel == channel,
         earlier.chat_id == OutboxMessage.chat_id,
+        # Parameters, not written out as the scan's below: see claim() on the plan.
         earlier.status.in_(UNFINISHED),
         earlier.id < OutboxMessage.id,
     )
