@@ -7,8 +7,9 @@ Also measured: the split deployment (a web-only `serve` storing updates and one 
 processing and delivering them). Each measured update is a person typing their name during
 registration (one reply: the next question), as the echo bot gives one reply. Updates arrive
 over 40 concurrent connections, as Telegram sends them. Each line also gives the CPU time the
-bot's processes used per update (per process when split): the rates need a quiet machine, the
-CPU figures barely move with other load.
+bot's processes used per update (per process when split), and on PostgreSQL the server's (its
+backends serving the bench's database; SQLite's work is inside the bot's): the rates need a
+quiet machine, the CPU figures barely move with other load.
 
 With --rate R the updates arrive open-loop at R a second (as people cause them, whatever the
 bot's pace) instead of all at once, and p50/p99 are the latency at that load. With --workers
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import tempfile
@@ -44,7 +46,8 @@ from processes import (  # beside this file
     until_idle,
     until_up,
 )
-from sqlalchemy import delete
+from sqlalchemy import delete, text
+from sqlalchemy.engine import make_url
 
 from bot.inbox import InboxWriter
 from content import load_content
@@ -105,13 +108,38 @@ class Measured:
     p50: float  # ms from POST to reply
     p99: float
     cpu: list[float]  # ms of CPU per update, by process
+    server: float | None = None  # ms of the PostgreSQL server's CPU per update
 
     def __str__(self) -> str:
         by_process = f" ({' + '.join(f'{ms:.2f}' for ms in self.cpu)})" if len(self.cpu) > 1 else ""
+        server = "" if self.server is None else f"; PostgreSQL CPU {self.server:.2f} ms/update"
         return (
             f"{self.rate:,.0f} updates/s; POST -> reply p50 {self.p50:.0f} ms, "
-            f"p99 {self.p99:.0f} ms; bot CPU {sum(self.cpu):.2f} ms/update{by_process}"
+            f"p99 {self.p99:.0f} ms; bot CPU {sum(self.cpu):.2f} ms/update{by_process}{server}"
         )
+
+
+async def server_cpu(url: str) -> dict[int, float]:
+    """PostgreSQL: CPU seconds used so far by each backend serving the database at ``url``
+    (the server is on this machine); nothing on SQLite."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    db = create_engine(url)
+    async with db.connect() as connection:
+        pids = await connection.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        found = {pid: process_cpu(pid) for pid in pids}
+    await db.dispose()
+    return {pid: cpu for pid, cpu in found.items() if cpu is not None}
+
+
+def process_cpu(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:  # ended meanwhile
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def measure(
@@ -120,11 +148,14 @@ async def measure(
     users: range,
     processes: list[subprocess.Popen],
     rate: float | None,
+    database: str | None = None,
 ) -> Measured:
     """Post an update from each user (all at once, or at ``rate`` a second), wait for every
-    reply; the rate, the latency and the CPU the bot's processes used per update."""
+    reply; the rate, the latency and the CPU the bot's processes (and the PostgreSQL server
+    of ``database``) used per update."""
     updates = [fake.user_text(uid, "Nguyễn Văn Bench") for uid in users]
     await until_idle(*processes)
+    server = await server_cpu(database) if database else {}
     cpu = [cpu_seconds(p) for p in processes]
     t0 = time.monotonic()
     started = await (post_at_rate(url, updates, rate) if rate else post_all(url, updates))
@@ -132,6 +163,9 @@ async def measure(
         while sum(bool(fake.sent(uid)) for uid in users) < len(users):
             await asyncio.sleep(0.01)
     cpu_ms = [(cpu_seconds(p) - c) * 1000 / len(users) for p, c in zip(processes, cpu, strict=True)]
+    # A backend that started meanwhile counts whole; one that ended meanwhile is lost.
+    after = await server_cpu(database) if database else {}
+    server_ms = sum(c - server.get(pid, 0.0) for pid, c in after.items()) * 1000 / len(users)
     done = {uid: fake.sent(uid)[0]["time"] for uid in users}  # the fake stamps monotonic time
     ms = sorted((done[uid] - started[uid]) * 1000 for uid in users)
     return Measured(
@@ -139,6 +173,7 @@ async def measure(
         p50=statistics.median(ms),
         p99=ms[min(len(ms) - 1, int(len(ms) * 0.99))],
         cpu=cpu_ms,
+        server=server_ms if after else None,
     )
 
 
@@ -203,7 +238,12 @@ async def ours(
         try:
             await until_up(f"http://127.0.0.1:{port}/healthz", web, {200})
             return await measure(
-                fake, f"http://127.0.0.1:{port}/telegram/webhook", users, [web, *others], rate
+                fake,
+                f"http://127.0.0.1:{port}/telegram/webhook",
+                users,
+                [web, *others],
+                rate,
+                database=url,
             )
         finally:
             for process in (web, *others):

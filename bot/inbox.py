@@ -37,6 +37,9 @@ from storage.repositories import inbox, outbox
 log = logging.getLogger(__name__)
 
 MAX_PAUSE = 30.0  # seconds between attempts while the database is away
+# Batches processed at once where they are claimed (PostgreSQL), while a backlog waits. Each
+# holds two pooled connections (its claim's and the engine's): 8 of SQLAlchemy's 5 + 10.
+IN_FLIGHT = 4
 RAW = Path(raw.__file__)
 
 
@@ -130,6 +133,7 @@ class InboxProcessor:
         self.clock = clock
         self.wake = asyncio.Event()  # set by whoever stores an update in this process
         self.claims = claims
+        self._backlog = asyncio.Event()  # a claim came back full: more batches wait
 
     async def run_once(self) -> int:
         """Process the next batch; an update that cannot be read, or whose event fails on
@@ -145,6 +149,8 @@ class InboxProcessor:
                 rows = await inbox.next_batch(session, list(self.channels), self.batch, claim=True)
                 if not rows:
                     return 0
+                if len(rows) == self.batch:
+                    self._backlog.set()
                 known = await inbox.chats_known(session, rows)
                 read, dead, kept = await self._process(rows)
                 await self._mark(session, rows, dead, kept)
@@ -267,14 +273,43 @@ class InboxProcessor:
         return options.as_presses(events, last_sent)
 
     async def run(self, stop: asyncio.Event, idle: float = 0.2) -> None:
+        """Process until stop.
+
+        Where batches are claimed (PostgreSQL), a claim that comes back full means a backlog:
+        another lane claims the next batch at once while this one is processed, up to
+        IN_FLIGHT batches at a time, so that the round trips of one batch overlap the work of
+        the others instead of each waiting for the one before. Only the first lane answers
+        wake-ups: a quiet queue costs one look per wake-up, not one per lane."""
+        helpers = IN_FLIGHT - 1 if self.claims else 0
+        await asyncio.gather(
+            self._lane(stop, self.wake, idle, first=True),
+            *(self._lane(stop, self._backlog, idle, first=False) for _ in range(helpers)),
+        )
+
+    async def _lane(
+        self, stop: asyncio.Event, wake: asyncio.Event, idle: float, *, first: bool
+    ) -> None:
+        """Batch after batch while there is work (for the first lane, any; for the others, a
+        backlog: full batches), then wait until ``wake`` is set. The first lane also looks
+        every ``idle`` seconds, the safety net for a missed wake-up; the others then only
+        see whether to stop."""
         failures = 0
+        busy = first
         while not stop.is_set():
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), idle)
+                if not (first or wake.is_set()):
+                    continue
+            # Cleared before the look, not after: a wake-up that comes during it is kept.
+            wake.clear()
             try:
                 handled = await self.run_once()
                 failures = 0
             except Exception as exc:
                 # The database is away: wait longer each time, and say so once with the
-                # traceback, then in a line each time.
+                # traceback, then in a line each time. The first lane tries again; the
+                # others wait for the next backlog.
                 failures += 1
                 pause = min(2.0 ** (failures - 1), MAX_PAUSE)
                 log.warning(
@@ -284,11 +319,9 @@ class InboxProcessor:
                     exc_info=failures == 1,
                 )
                 await asyncio.sleep(pause)
+                busy = first
                 continue
-            if handled == 0:
-                self.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), idle)
+            busy = handled == self.batch or (first and handled > 0)
 
 
 def reason(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 command words without a slash, and language names. Phrases are compared without accents,
 case or punctuation (`content.text.normalize` plus the handlers' own cleaning)."""
 
+from functools import cached_property
 from typing import Annotated
 
 from pydantic import Field
@@ -27,15 +28,51 @@ class Replies(Sourced):
     # What skips an optional typed answer (the village step), where a number would be a name.
     skip: Phrases
 
+    # Normalized once, not for every message read (that was 60 calls of `normalize` per
+    # message: a quarter of the engine's time in a profile of the inbox processor).
+    @cached_property
+    def particle_words(self) -> frozenset[str]:
+        return _normalized(self.particles)
+
+    @cached_property
+    def yes_words(self) -> frozenset[str]:
+        return _normalized(self.yes)
+
+    @cached_property
+    def no_words(self) -> frozenset[str]:
+        return _normalized(self.no)
+
+    @cached_property
+    def skip_words(self) -> frozenset[str]:
+        return _normalized(self.skip)
+
     def command_for(self, words: str) -> str | None:
-        return next((c for c, ps in self.commands.items() if words in _normalized(ps)), None)
+        return self._command_words.get(words)
 
     def language_for(self, words: str) -> str | None:
-        return next((c for c, ps in self.languages.items() if words in _normalized(ps)), None)
+        return self._language_words.get(words)
+
+    @cached_property
+    def _command_words(self) -> dict[str, str]:
+        return _meanings(self.commands)
+
+    @cached_property
+    def _language_words(self) -> dict[str, str]:
+        return _meanings(self.languages)
 
 
-def _normalized(phrases: list[str]) -> set[str]:
-    return {normalize(p) for p in phrases}
+def _normalized(phrases: list[str]) -> frozenset[str]:
+    return frozenset(normalize(p) for p in phrases)
+
+
+def _meanings(sections: dict[str, list[str]]) -> dict[str, str]:
+    """Normalized phrase -> its section's name; the first section's where two share one
+    (check_replies refuses that)."""
+    found: dict[str, str] = {}
+    for name, phrases in sections.items():
+        for words in _normalized(phrases):
+            found.setdefault(words, name)
+    return found
 
 
 def check_replies(doc: YamlDoc, data: Replies) -> list[ContentIssue]:

@@ -5,7 +5,6 @@ here (a person who has not registered cannot start an assessment by forging one)
 
 from __future__ import annotations
 
-from content.text import normalize
 from handlers.context import Context, steps
 from handlers.events import Button
 from handlers.flows import (
@@ -111,7 +110,7 @@ async def run(ctx: Context, command: str) -> None:
 def typed(ctx: Context, text: str) -> str | None:
     """The menu payload of a command typed as words ("tro giup ạ", "English"), if it is one."""
     replies = ctx.content.replies
-    plain = words(text, {normalize(p) for p in replies.particles})
+    plain = words(text, replies.particle_words)
     # As typed too: a command's own words may begin with a particle's ("đã học xong", "dạ").
     for typed in dict.fromkeys((words(text), plain)):
         if (command := replies.command_for(typed)) is not None:

@@ -60,7 +60,7 @@ def choice_expected(ctx: Context, buttons: Sequence[Button]) -> str:
 
 def vocabulary(ctx: Context) -> Vocabulary:
     replies = ctx.content.replies
-    return Vocabulary.of(replies.particles, replies.yes, replies.no)
+    return Vocabulary(replies.particle_words, replies.yes_words, replies.no_words)
 
 
 async def pick(ctx: Context, buttons: Sequence[Button], expected: str | None = None) -> str | None:

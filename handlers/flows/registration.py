@@ -428,8 +428,7 @@ class Subunit:
 
 def _skips(ctx: Context, text: str) -> bool:
     replies = ctx.content.replies
-    typed = words(text, {normalize(p) for p in replies.particles})
-    return typed in {normalize(p) for p in replies.skip}
+    return words(text, replies.particle_words) in replies.skip_words
 
 
 async def finish(ctx: Context) -> None:

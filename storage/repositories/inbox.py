@@ -81,21 +81,37 @@ async def next_batch(
     rows another transaction holds are skipped, not waited for: processors in several
     processes take different chats' updates instead of queueing behind each other."""
     waiting = *WAITING, InboxUpdate.channel.in_(channels)
-    heads = (
-        select(InboxUpdate.channel, InboxUpdate.chat_key, func.min(InboxUpdate.seq))
-        .where(*waiting)
-        .group_by(InboxUpdate.channel, InboxUpdate.chat_key)
-    )
-    query = (
-        select(InboxUpdate)
-        .where(
-            *waiting, tuple_(InboxUpdate.channel, InboxUpdate.chat_key, InboxUpdate.seq).in_(heads)
+    if not claim:
+        # Unclaimed (SQLite, one writer): matched on (channel, chat key, seq), which SQLite
+        # answers by reading the waiting updates in id order until ``limit`` heads, faster
+        # there than the form below (2.6 against 4-6 ms at 2,000 waiting).
+        heads = (
+            select(InboxUpdate.channel, InboxUpdate.chat_key, func.min(InboxUpdate.seq))
+            .where(*waiting)
+            .group_by(InboxUpdate.channel, InboxUpdate.chat_key)
         )
+        key = tuple_(InboxUpdate.channel, InboxUpdate.chat_key, InboxUpdate.seq)
+        query = select(InboxUpdate).where(*waiting, key.in_(heads))
+        return list(await session.scalars(query.order_by(InboxUpdate.id).limit(limit)))
+    # PostgreSQL: the heads are found by id, and the rows fetched by their primary key,
+    # whatever the planner believes. Matched on (channel, chat key, seq), it joined every
+    # waiting row to every head (a nested loop, chosen because statistics taken while the
+    # queue was short promised one waiting row): a second a batch at a backlog of 2,000.
+    place = (
+        func.row_number()
+        .over(partition_by=(InboxUpdate.channel, InboxUpdate.chat_key), order_by=InboxUpdate.seq)
+        .label("place")
+    )
+    queued = select(InboxUpdate.id, place).where(*waiting).subquery()
+    query = (
+        # Waiting re-checked here: a row another claimer just processed is locked and
+        # re-read as it now is, and dropped.
+        select(InboxUpdate)
+        .where(*WAITING, InboxUpdate.id.in_(select(queued.c.id).where(queued.c.place == 1)))
         .order_by(InboxUpdate.id)
         .limit(limit)
+        .with_for_update(skip_locked=True, of=InboxUpdate)
     )
-    if claim:
-        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
     return list(await session.scalars(query))
 
 

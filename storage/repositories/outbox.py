@@ -280,6 +280,14 @@ async def claim(
     claimers until its lease ends, or until its ``owner`` (the claiming worker's id) is found
     dead (storage/repositories/workers.py), so commit the claim before sending.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        # The plan made for any values, not for these: with the values at hand, PostgreSQL
+        # may look for a message's earlier ones in the index of unfinished messages, which
+        # its statistics (taken while none waited) call empty, and so read every waiting
+        # message for each one claimed: 0.45 s a claim at 2,000 waiting, against 20 ms.
+        # The parameters keep that index from answering "earlier unfinished", and the
+        # index by chat does; the claim's own scan names its statuses and keeps it.
+        await session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
     claimed = await session.scalars(
         _claim_statement(),
         {
@@ -303,6 +311,7 @@ def _claim_statement() -> Update:
     waits_behind_earlier = exists().where(
         earlier.channel == channel,
         earlier.chat_id == OutboxMessage.chat_id,
+        # Parameters, not written out as the scan's below: see claim() on the plan.
         earlier.status.in_(UNFINISHED),
         earlier.id < OutboxMessage.id,
     )
