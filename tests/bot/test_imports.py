@@ -5,6 +5,7 @@ a process starts."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,20 +15,37 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Heavy, and needed by none of `serve`, `poll`, `worker` or `run` at start: aiogram (its
 # models are ~120 MB; the bot speaks the Bot API's JSON itself), the documents' makers
-# (PDF, spreadsheets, fonts, images) and the whole country's old-commune table.
-DOCUMENTS = ("aiogram", "fpdf", "openpyxl", "fontTools", "PIL", "vietnam_address_converter")
+# (PDF, spreadsheets, fonts, images), the whole country's old-commune table and its wards as
+# enum members (the deployment's communes are read from the data file), and the command
+# line's progress bars.
+DOCUMENTS = (
+    "aiogram",
+    "fpdf",
+    "openpyxl",
+    "fontTools",
+    "PIL",
+    "vietnam_address_converter",
+    "vietnam_provinces",
+    "rich",
+)
 # The web console's templates load only where pages are served (not in `worker`).
 PAGES = ("jinja2",)
 
 
 def loaded(modules: str) -> set[str]:
-    """The top-level packages a fresh interpreter holds after importing ``modules``."""
+    """The top-level packages a fresh interpreter holds after importing ``modules`` and
+    building the runtime (settings, content, engine), as a process starts."""
     code = (
-        f"import json, sys; import {modules}; "
+        f"import json, sys; import {modules}; import bot.runtime; bot.runtime.build(); "
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DATABASE_URL": "sqlite+aiosqlite:///:memory:"},
     ).stdout
     return set(json.loads(out))
 
