@@ -68,10 +68,10 @@ def cpu_seconds(process: subprocess.Popen) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def until_idle(*processes: subprocess.Popen) -> None:
+async def until_idle(*processes: subprocess.Popen, seconds: float = 60) -> None:
     """Wait until the processes have finished starting (they use next to no CPU), so that
     what is measured next is not their warm-up."""
-    async with asyncio.timeout(60):
+    async with asyncio.timeout(seconds):
         before = sum(map(cpu_seconds, processes))
         while True:
             await asyncio.sleep(0.3)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Content
@@ -169,6 +168,9 @@ async def follow_progress(
     """A progress bar until the broadcast is done or cancelled; False if there is none.
     With `lines` (output that is no terminal: a log, a pipe), a line through it each time
     the figures change instead: a bar draws nothing there."""
+    # Loaded here, not with the commands: every long-running process imports them all.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     db = create_engine(url)
     sessions = make_sessionmaker(db)
     bar = Progress(

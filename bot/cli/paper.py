@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 paper_app = typer.Typer(
     help="Paper self-assessments: the XLSX template, its import.", no_args_is_help=True
@@ -179,6 +181,9 @@ def sole_officer(
 
 
 def _progress() -> Progress:
+    # Loaded here, not with the commands: every long-running process imports them all.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -5,34 +5,63 @@ a process starts."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 # Heavy, and needed by none of `serve`, `poll`, `worker` or `run` at start: aiogram (its
 # models are ~120 MB; the bot speaks the Bot API's JSON itself), the documents' makers
-# (PDF, spreadsheets, fonts, images) and the whole country's old-commune table; the web
-# console's templates load only where pages are served (not in `worker`).
-NOT_AT_START = (
+# (PDF, spreadsheets, fonts, images), the whole country's old-commune table and its wards as
+# enum members (the deployment's communes are read from the data file), and the command
+# line's progress bars.
+DOCUMENTS = (
     "aiogram",
     "fpdf",
     "openpyxl",
     "fontTools",
     "PIL",
     "vietnam_address_converter",
-    "jinja2",
+    "vietnam_provinces",
+    "rich",
 )
+# The web console's templates load only where pages are served (not in `worker`).
+PAGES = ("jinja2",)
 
 
-def test_the_long_running_processes_load_none_of_the_heavy_libraries() -> None:
+def loaded(modules: str) -> set[str]:
+    """The top-level packages a fresh interpreter holds after importing ``modules`` and
+    building the runtime (settings, content, engine), as a process starts."""
     code = (
-        "import json, sys; import bot.cli, bot.services, bot.runtime; "
+        f"import json, sys; import {modules}; import bot.runtime; bot.runtime.build(); "
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     )
-    loaded = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout
-    )
-    assert not set(NOT_AT_START) & set(loaded)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DATABASE_URL": "sqlite+aiosqlite:///:memory:"},
+    ).stdout
+    return set(json.loads(out))
+
+
+@pytest.mark.parametrize(
+    ("modules", "not_at_start"),
+    [
+        # `worker`: no pages.
+        ("bot.cli, bot.services, bot.runtime", DOCUMENTS + PAGES),
+        # `serve` and `poll` also build the web server and its console, whose pages make
+        # documents (a workbook read, receipts printed) only when asked.
+        ("bot.cli, bot.services, bot.runtime, bot.web.server", DOCUMENTS),
+    ],
+    ids=["worker", "serve"],
+)
+def test_the_long_running_processes_load_none_of_the_heavy_libraries(
+    modules: str, not_at_start: tuple[str, ...]
+) -> None:
+    assert not set(not_at_start) & loaded(modules)

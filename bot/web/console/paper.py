@@ -10,14 +10,14 @@ import asyncio
 import base64
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from multidict import MultiMapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.documents import paper_xlsx, personal_files, receipts_pdf
+from bot.documents import personal_files
 from bot.web.console import render
 from bot.web.console.auth import see_other
 from bot.web.console.config import config, viewer, work
@@ -27,6 +27,9 @@ from handlers.actions import Reason, Refused, claims
 from handlers.actions import paper as act
 from handlers.i18n import LOCAL_TZ, N_
 from storage.models import Assessment
+
+if TYPE_CHECKING:
+    from bot.documents.paper_xlsx import Read
 
 NOT_STAFF = N_("Trang này dành cho cán bộ xác minh.")
 OUT_OF_SCOPE = N_("Người này không thuộc phạm vi Anh/Chị phụ trách.")
@@ -232,6 +235,10 @@ async def upload(request: web.Request) -> web.Response:
     data = file.file.read(MAX_UPLOAD + 1) if isinstance(file, web.FileField) else b""
     options = {k: form.get(k) == "on" for k in ("dry_run", "skip_invalid")}
     choice = _choice(str(form.get("matched", ""))) or act.Choice.SKIP
+    # The workbooks' and PDFs' libraries load when a page first uses them: every process
+    # that serves the console would hold them otherwise (tests/bot/test_imports.py).
+    from bot.documents import paper_xlsx
+
     try:
         found = paper_xlsx.read(cfg.content, data, _today(request), who.t)
     except Exception:  # whatever openpyxl cannot open is no workbook of ours
@@ -307,7 +314,9 @@ async def receipts(request: web.Request) -> web.Response:
         return await _entry(request, error=who.t._(OUT_OF_SCOPE), status=404)
     if not done.slips:
         return await _entry(request, error=who.t._(NO_RECEIPTS), status=409)
-    pdf = await asyncio.to_thread(receipts_pdf.receipts_pdf, done, cfg.telegram_bot)
+    from bot.documents.receipts_pdf import receipts_pdf
+
+    pdf = await asyncio.to_thread(receipts_pdf, done, cfg.telegram_bot)
     return web.Response(
         body=pdf,
         content_type="application/pdf",
@@ -315,9 +324,11 @@ async def receipts(request: web.Request) -> web.Response:
     )
 
 
-def _rejects_link(found: paper_xlsx.Read) -> str:
+def _rejects_link(found: Read) -> str:
     """The rejected rows with their reasons, as `paper import --skip-invalid` writes them,
     inside the page (a data link): nothing of them is kept on the server."""
+    from bot.documents import paper_xlsx
+
     out = BytesIO()
     paper_xlsx.rejects(found, out)
     return f"data:{XLSX};base64,{base64.b64encode(out.getvalue()).decode()}"
