@@ -113,6 +113,8 @@ OUTBOX_UNFINISHED_SQL = f"status IN ('{OutboxStatus.PENDING}', '{OutboxStatus.SE
 OUTBOX_DEFERRED_SQL = f"status = '{OutboxStatus.DEFERRED}'"
 OUTBOX_SENDING_SQL = f"status = '{OutboxStatus.SENDING}'"
 CERTIFICATE_REVOKED_SQL = "revoked_at IS NOT NULL"
+# Inbox updates neither processed nor set aside: those a claim reads.
+INBOX_WAITING_SQL = "processed_at IS NULL AND dead_at IS NULL"
 
 
 class User(Base):
@@ -599,6 +601,23 @@ class InboxUpdate(Base):
             "dead_at",
             sqlite_where=column("dead_at").is_not(None),
             postgresql_where=column("dead_at").is_not(None),
+        ),
+        # The waiting updates, in order and by chat: a claim reads them in order and finds
+        # whether each is its chat's first in one probe (storage/repositories/inbox.py,
+        # next_batch), at a cost that follows the batch, not the backlog.
+        Index(
+            "ix_inbox_waiting",
+            "id",
+            sqlite_where=text(INBOX_WAITING_SQL),
+            postgresql_where=text(INBOX_WAITING_SQL),
+        ),
+        Index(
+            "ix_inbox_waiting_chat",
+            "channel",
+            "chat_key",
+            "seq",
+            sqlite_where=text(INBOX_WAITING_SQL),
+            postgresql_where=text(INBOX_WAITING_SQL),
         ),
     )
 

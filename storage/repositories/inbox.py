@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import ChannelIdentity, InboxUpdate
 
@@ -93,21 +94,27 @@ async def next_batch(
         key = tuple_(InboxUpdate.channel, InboxUpdate.chat_key, InboxUpdate.seq)
         query = select(InboxUpdate).where(*waiting, key.in_(heads))
         return list(await session.scalars(query.order_by(InboxUpdate.id).limit(limit)))
-    # PostgreSQL: the heads are found by id, and the rows fetched by their primary key,
-    # whatever the planner believes. Matched on (channel, chat key, seq), it joined every
-    # waiting row to every head (a nested loop, chosen because statistics taken while the
-    # queue was short promised one waiting row): a second a batch at a backlog of 2,000.
-    place = (
-        func.row_number()
-        .over(partition_by=(InboxUpdate.channel, InboxUpdate.chat_key), order_by=InboxUpdate.seq)
-        .label("place")
+    # PostgreSQL: each waiting update, in id order, is checked for being its chat's first
+    # by one probe of the index of waiting updates by chat (a subquery per row, which the
+    # planner cannot turn into a join): the claim reads about as many rows as it takes,
+    # whatever the backlog. Ranking every waiting update instead cost a sort of the whole
+    # backlog per batch, and matching heads on (channel, chat key, seq) a nested loop of
+    # every waiting row with every head when stale statistics promised an empty queue.
+    earlier = aliased(InboxUpdate)
+    first = (
+        select(func.min(earlier.seq))
+        .where(
+            earlier.channel == InboxUpdate.channel,
+            earlier.chat_key == InboxUpdate.chat_key,
+            earlier.processed_at.is_(None),
+            earlier.dead_at.is_(None),
+        )
+        .scalar_subquery()
     )
-    queued = select(InboxUpdate.id, place).where(*waiting).subquery()
     query = (
-        # Waiting re-checked here: a row another claimer just processed is locked and
-        # re-read as it now is, and dropped.
+        # A row another claimer just processed is locked, re-read as it now is and dropped.
         select(InboxUpdate)
-        .where(*WAITING, InboxUpdate.id.in_(select(queued.c.id).where(queued.c.place == 1)))
+        .where(*waiting, InboxUpdate.seq == first)
         .order_by(InboxUpdate.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=InboxUpdate)

@@ -58,3 +58,24 @@ async def test_claimed_updates_are_skipped_by_other_claims_and_chats_stay_in_ord
     async with session_factory() as session, session.begin():
         after = await inbox.next_batch(session, ["telegram"], 10, claim=True)
         assert [(u.chat_key, u.seq) for u in after] == [("a", 2), ("c", 4)]
+
+
+async def test_a_chats_first_update_is_its_earliest_by_seq_and_dead_letters_wait_for_none(
+    session_factory: Sessions,
+) -> None:
+    claim = session_factory.kw["bind"].dialect.name == "postgresql"
+    # (chat, seq) in the order stored: concurrent webhooks may store a chat's later update
+    # first; "b"'s first update becomes a dead letter.
+    rows = [("a", 5), ("b", 1), ("a", 4), ("b", 2), ("c", 9)]
+    async with session_factory() as session, session.begin():
+        await inbox.store(
+            session,
+            [inbox.NewUpdate("telegram", str(seq), chat, seq, {}) for chat, seq in rows],
+            T0,
+        )
+        stored = {u.seq: u.id for u in await session.scalars(select(InboxUpdate))}
+        await inbox.mark_dead(session, {stored[1]: "unreadable"}, T0)
+    async with session_factory() as session, session.begin():
+        batch = await inbox.next_batch(session, ["telegram"], 10, claim=claim)
+        # Each chat's earliest waiting update, in the order stored ("b"'s dead one skipped).
+        assert [(u.chat_key, u.seq) for u in batch] == [("a", 4), ("b", 2), ("c", 9)]
