@@ -5,7 +5,7 @@ table; we read only that table (about 0.15 s) and never build its converter (abo
 codes are its own, not the official ones, so callers join its rows to official units by name.
 """
 
-import importlib.machinery
+import ast
 import importlib.util
 import json
 import re
@@ -45,24 +45,37 @@ def old_wards(province_name: str) -> tuple[OldWard, ...]:
 
 # One row of the table as the package writes it: flat objects, nothing nested deeper.
 _ROW = re.compile(r'\{"old":\{[^{}]*\},"new":\{[^{}]*\},"keys":\{[^{}]*\}\}')
+_ROW_START = '{"old":'
+_CHUNK = 1 << 16  # characters read at a time
 
 
 def _national_rows() -> Iterator[dict[str, Any]]:
     """The converter's old->new rows for the whole country, one at a time. The package holds
-    them as one JSON text that it parses on import into about 35 MB of Python objects, kept
-    for the life of the process; most of it stays taken even once freed, as the objects kept
-    (one province's rows) are scattered among them. Read here from the compiled module's
-    text, without running it, each row parsed and dropped in turn."""
+    them as one JSON text in a string literal that it parses on import into about 35 MB of
+    Python objects, kept for the life of the process. Read here from the module's source a
+    little at a time, without compiling or running it (the literal alone is ~28 MB as one
+    string), each row parsed and dropped in turn."""
     package = importlib.util.find_spec("vietnam_address_converter")
     assert package is not None and package.origin is not None
     path = Path(package.origin).with_name("data.py")
-    loader = importlib.machinery.SourceFileLoader("_old_ward_table", str(path))
-    code = loader.get_code("_old_ward_table")
-    assert code is not None
-    table = max((c for c in code.co_consts if isinstance(c, str)), key=len)
     rows = 0
-    for match in _ROW.finditer(table):
-        rows += 1
-        yield json.loads(match.group())
+    pending = ""
+    with path.open(encoding="utf-8") as source:
+        while chunk := source.read(_CHUNK):
+            pending += chunk
+            end = 0
+            for match in _ROW.finditer(pending):
+                rows += 1
+                end = match.end()
+                yield json.loads(_unescaped(match.group()))
+            # Kept: a row begun but not yet read whole.
+            begun = pending.rfind(_ROW_START, end)
+            pending = pending[begun:] if begun >= 0 else pending[-len(_ROW_START) + 1 :]
     if not rows:
         raise RuntimeError(f"no old->new rows found in {path}: has its format changed?")
+
+
+def _unescaped(text: str) -> str:
+    """A row's text as the string literal it is part of means it: the odd one has escapes
+    (Cư M\\'gar)."""
+    return ast.literal_eval(f"'{text}'") if "\\" in text else text

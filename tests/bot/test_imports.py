@@ -28,7 +28,7 @@ DOCUMENTS = (
     "vietnam_provinces",
     "rich",
 )
-# The web console's templates load only where pages are served (not in `worker`).
+# The web console's templates load with its first page, not where pages may be served.
 PAGES = ("jinja2",)
 
 
@@ -56,8 +56,9 @@ def loaded(modules: str) -> set[str]:
         # `worker`: no pages.
         ("bot.cli, bot.services, bot.runtime", DOCUMENTS + PAGES),
         # `serve` and `poll` also build the web server and its console, whose pages make
-        # documents (a workbook read, receipts printed) only when asked.
-        ("bot.cli, bot.services, bot.runtime, bot.web.server", DOCUMENTS),
+        # documents (a workbook read, receipts printed) only when asked, and are rendered
+        # only when asked.
+        ("bot.cli, bot.services, bot.runtime, bot.web.server", DOCUMENTS + PAGES),
     ],
     ids=["worker", "serve"],
 )

@@ -37,6 +37,16 @@ def test_every_converter_ward_of_da_nang_joins_exactly_one_commune(units: Units)
     assert {commune.code for _, commune in joined} == set(units.communes)
 
 
+def test_old_names_read_from_the_converter_keep_its_escaped_apostrophes() -> None:
+    # The table is read from the converter's source text: "Cư M'gar" is written there with
+    # an escaped apostrophe, and the rest of the row around it must read as usual.
+    olds = old_wards("Tỉnh Đắk Lắk")
+    cu_mgar = [old for old in olds if old.district == "Huyện Cư M'gar"]
+    assert cu_mgar
+    assert all(old.province == "Tỉnh Đắk Lắk" and old.new_ward for old in cu_mgar)
+    assert not any("\\" in field for old in olds for field in vars(old).values())
+
+
 def test_wards_matching_no_commune_or_several_are_set_aside() -> None:
     hai_chau = Commune("20242", "Phường Hải Châu")
     twins = [Commune("1", "Xã An Phú"), Commune("2", "Xã An Phú")]

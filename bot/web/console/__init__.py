@@ -23,7 +23,6 @@ from bot.web.console import (
     people,
     progress,
     queue,
-    render,
     units,
 )
 from bot.web.console.config import CONFIG, ConsoleConfig
@@ -38,7 +37,6 @@ def make_console(config: ConsoleConfig) -> web.Application:
     logging.getLogger("aiohttp.access").addFilter(auth.REDACT)
     app = web.Application(middlewares=[auth.security_headers, auth.signed_in])
     app[CONFIG] = config
-    render.setup(app)
     auth.routes(app)
     queue.routes(app)
     case.routes(app)

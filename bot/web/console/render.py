@@ -1,21 +1,28 @@
 """Pages from Jinja2 templates (bot/web/templates), autoescaped, in the viewer's language:
-templates call `_()` with the Vietnamese text, like the code does, and Babel extracts them."""
+templates call `_()` with the Vietnamese text, like the code does, and Babel extracts them.
+
+Jinja2 is imported with the first page, not when the process starts: `serve`, `poll` and
+`run` hold the console's routes all along, but most of them never render a page."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from bot.web.console.config import VIEWER, Viewer
 from handlers.i18n import LANGUAGE_NAMES, LOCALES, Translator
 
+if TYPE_CHECKING:
+    import jinja2
 
-def setup(app: web.Application) -> None:
-    env = aiohttp_jinja2.setup(
-        app,
+
+@cache
+def environment() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("bot.web", "templates"),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
@@ -23,6 +30,7 @@ def setup(app: web.Application) -> None:
         lstrip_blocks=True,
     )
     env.globals["LANGUAGES"] = {code: LANGUAGE_NAMES[code] for code in LOCALES}
+    return env
 
 
 def asset(request: web.Request, name: str) -> str:
@@ -41,17 +49,19 @@ def page(
     found: Viewer | None = request.get(VIEWER)
     t = t or (found.t if found else None)
     assert t is not None
-    return aiohttp_jinja2.render_template(
-        template,
-        request,
-        {
-            **context,
-            "_": t._,
-            "t": t,
-            "lang": t.locale,
-            "viewer": found,
-            "path": request.path_qs,
-            "asset": lambda name: asset(request, name),
-        },
-        status=status,
+    text = (
+        environment()
+        .get_template(template)
+        .render(
+            {
+                **context,
+                "_": t._,
+                "t": t,
+                "lang": t.locale,
+                "viewer": found,
+                "path": request.path_qs,
+                "asset": lambda name: asset(request, name),
+            }
+        )
     )
+    return web.Response(text=text, status=status, content_type="text/html")
