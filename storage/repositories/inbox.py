@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, text, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import ChannelIdentity, InboxUpdate
+from storage.upsert import dialect_insert
 
 MAX_REASON = 2000  # characters of an exception's text worth keeping
 
@@ -35,9 +35,8 @@ async def store(
     compiled anew for every batch, which cost more than the insert."""
     if not updates:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(InboxUpdate)
+        dialect_insert(session)(InboxUpdate)
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         .returning(InboxUpdate.channel, InboxUpdate.update_id)
     )
@@ -57,7 +56,7 @@ async def store(
             ],
         )
     ).all()
-    if rows and dialect is postgresql:
+    if rows and session.get_bind().dialect.name == "postgresql":
         # Delivered at commit to every process listening (bot/wakeups.py): a worker in
         # another process starts on the update at once instead of at its next look.
         await session.execute(text(f"NOTIFY {NEW_UPDATES}"))

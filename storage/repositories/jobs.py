@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import JobRun, Worker
-
-
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    """INSERT with ON CONFLICT, as the session's database spells it."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+from storage.upsert import dialect_insert
 
 
 async def claim(session: AsyncSession, job: str, key: str, now: datetime) -> bool:
@@ -21,7 +16,7 @@ async def claim(session: AsyncSession, job: str, key: str, now: datetime) -> boo
     the same transaction: its commit and the claim's are one. On PostgreSQL a concurrent
     claimer waits on the key until the first transaction ends: then a commit makes it False,
     a rollback (the work failed) lets it run instead."""
-    insert_ = _insert(session)
+    insert_ = dialect_insert(session)
     claimed = await session.execute(
         insert_(JobRun)
         .values(job=job, key=key, started_at=now)
@@ -48,7 +43,7 @@ async def claim_lease(
     """Claim a long job's period for ``owner`` (a worker's id), committed on its own: True
     when the period is new, or its run never finished and was cut short: its owner is gone
     (storage/repositories/workers.py), or it started more than ``lease`` ago."""
-    insert_ = _insert(session)
+    insert_ = dialect_insert(session)
     stmt = insert_(JobRun).values(job=job, key=key, started_at=now, claimed_by=owner)
     owner_gone = JobRun.claimed_by.is_not(None) & ~exists().where(Worker.id == JobRun.claimed_by)
     claimed = await session.execute(

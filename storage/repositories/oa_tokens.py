@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OAToken
+from storage.upsert import dialect_insert
 
 
 async def get(session: AsyncSession, app_id: str) -> OAToken | None:
@@ -23,8 +23,7 @@ async def get(session: AsyncSession, app_id: str) -> OAToken | None:
 
 async def start_consent(session: AsyncSession, app_id: str, verifier: str, now: datetime) -> None:
     """Keep the PKCE verifier of a consent URL just handed out (the latest one counts)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(OAToken).values(
+    stmt = dialect_insert(session)(OAToken).values(
         app_id=app_id,
         access_token="",
         refresh_token="",

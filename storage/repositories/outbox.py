@@ -25,7 +25,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -38,6 +37,7 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from storage.upsert import dialect_insert
 
 # Replies to what a person just did go first; these wait behind them.
 BULK_KINDS = frozenset({"reminder", "broadcast"})
@@ -514,11 +514,6 @@ async def requeue_dead(session: AsyncSession, channel: str | None = None) -> int
     if channel is not None:
         stmt = stmt.where(OutboxMessage.channel == channel)
     return (await session.execute(stmt)).rowcount
-
-
-def dialect_insert(session: AsyncSession) -> Any:
-    """INSERT with ON CONFLICT, which each dialect spells in its own module."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def pause_channel(session: AsyncSession, channel: str, until: datetime) -> None:

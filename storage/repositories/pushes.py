@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -21,6 +20,7 @@ from storage.models import (
     Recommendation,
     SkillCheck,
 )
+from storage.upsert import dialect_insert
 
 SENT = (
     AssessmentStatus.SUBMITTED,
@@ -41,9 +41,8 @@ async def claim(
     those this call recorded: only these may be sent."""
     if not wanted:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = await session.execute(
-        dialect.insert(Push)
+        dialect_insert(session)(Push)
         .values([{"user_id": u, "kind": k, "key": key, "sent_at": now} for u, k, key in wanted])
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "key"])
         .returning(Push.user_id, Push.key)

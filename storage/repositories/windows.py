@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatWindow, OutboxMessage, OutboxStatus, ProactiveSpend
 from storage.repositories import outbox
+from storage.upsert import dialect_insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ async def opened(
     if not messages:
         return
     table = ChatWindow.__table__
-    stmt = outbox.dialect_insert(session)(table)
+    stmt = dialect_insert(session)(table)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[table.c.channel, table.c.chat_id],
@@ -105,7 +106,7 @@ async def take_proactive(session: AsyncSession, channel: str, month: str, limit:
     if limit <= 0:
         return False
     await session.execute(
-        outbox.dialect_insert(session)(ProactiveSpend)
+        dialect_insert(session)(ProactiveSpend)
         .values(channel=channel, month=month, used=0)
         .on_conflict_do_nothing(index_elements=[ProactiveSpend.channel, ProactiveSpend.month])
     )
