@@ -18,6 +18,7 @@ from datetime import datetime, time, timedelta
 from babel.support import NullTranslations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import BULK_BATCH
 from bot.settings import Settings
 from content import Content
 from handlers.context import translators
@@ -40,9 +41,7 @@ class PushRules:
     # most reminders a person gets in a year.
     reminder_days: tuple[int, ...] = (3, 10)
     max_reminders: int = 2
-    # People queued per transaction: each batch's rows, parameters and messages are garbage
-    # a moment later, but the memory they took mostly stays with the process.
-    batch: int = 250
+    batch: int = BULK_BATCH
 
     def idle_days_before(self, reminder: int) -> int:
         """Days idle before reminder number ``reminder`` (from 1)."""

@@ -40,17 +40,12 @@ def problem_with(text: str) -> Problem | None:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The words a step knows besides its labels (from content/replies.yaml)."""
+    """The words a step knows besides its labels, normalized (content/replies.yaml: its
+    ``particle_words``, ``yes_words`` and ``no_words``)."""
 
     particles: frozenset[str] = frozenset()
     yes: frozenset[str] = frozenset()
     no: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(
-        cls, particles: Collection[str], yes: Collection[str] = (), no: Collection[str] = ()
-    ) -> Vocabulary:
-        return cls(*(frozenset(normalize(p) for p in ps) for ps in (particles, yes, no)))
 
 
 _INNER_PUNCTUATION = re.compile(r"[^\w\s]|_")

@@ -126,7 +126,7 @@ class Reader:
 
     def __init__(self, content: Content, today: date) -> None:
         self.content, self.today = content, today
-        self.vocabulary = Vocabulary.of(content.replies.particles)
+        self.vocabulary = Vocabulary(content.replies.particle_words)
         self._seen: dict[tuple[str, ...], Any] = {}
 
     def _once(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:

@@ -27,6 +27,7 @@ from babel.support import NullTranslations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import BULK_BATCH
 from bot.pushes import PushRules
 from handlers.flows import broadcast as texts
 from handlers.i18n import LOCALES, Translator
@@ -51,9 +52,7 @@ class BroadcastRunner:
         rate: float,
         rules: PushRules,
         window: int | None = None,
-        # People queued per transaction: each batch's rows, parameters and messages are
-        # garbage a moment later, but the memory they took mostly stays with the process.
-        batch: int = 250,
+        batch: int = BULK_BATCH,
         interval: float = 0.5,
         progress_every: timedelta = timedelta(seconds=5),
         clock: Callable[[], datetime] = utcnow,

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import BULK_BATCH
 from bot.delivery.errors import (
     OutsideWindow,
     Rejected,
@@ -87,10 +88,8 @@ class DeliveryWorker:
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
         # About half a second of sending per claim: few transactions per message, and after a
-        # crash at most that much is sent again (its deliveries were not yet recorded). At
-        # most 250: a batch's rows and sends in flight are garbage once it is recorded, but
-        # the memory they took mostly stays with the process.
-        self.batch = batch or max(10, min(250, int(global_rate / 2)))
+        # crash at most that much is sent again (its deliveries were not yet recorded).
+        self.batch = batch or max(10, min(BULK_BATCH, int(global_rate / 2)))
         self.poll_interval = poll_interval
         self.clock = clock
         self.sleep = sleep

@@ -47,7 +47,7 @@ def corpus() -> list[tuple[str, str, str]]:
 CONTENT = load_content()
 LISTS = option_lists(CONTENT)
 REPLIES = CONTENT.replies
-VOCABULARY = Vocabulary.of(REPLIES.particles, REPLIES.yes, REPLIES.no)
+VOCABULARY = Vocabulary(REPLIES.particle_words, REPLIES.yes_words, REPLIES.no_words)
 
 
 def test_the_corpus_is_large_and_varied() -> None:
