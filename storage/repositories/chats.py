@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Assessment, ChannelIdentity, Conversation, User
+from storage.pairs import pairs_in
 
 ChatKey = tuple[str, str]  # (channel, external user id)
 
@@ -30,19 +32,13 @@ async def lock(session: AsyncSession, keys: Iterable[ChatKey]) -> None:
         return
     await session.execute(
         select(ChannelIdentity.id)
-        .where(tuple_(ChannelIdentity.channel, ChannelIdentity.external_user_id).in_(wanted))
+        .where(_identities(wanted))
         .order_by(ChannelIdentity.id)  # one order everywhere: no deadlocks between batches
         .with_for_update()
     )
     await session.execute(
         select(User.id)
-        .where(
-            User.id.in_(
-                select(ChannelIdentity.user_id).where(
-                    tuple_(ChannelIdentity.channel, ChannelIdentity.external_user_id).in_(wanted)
-                )
-            )
-        )
+        .where(User.id.in_(select(ChannelIdentity.user_id).where(_identities(wanted))))
         .order_by(User.id)
         .with_for_update()
     )
@@ -56,7 +52,7 @@ async def load_identities(
         return {}
     stmt = (
         select(ChannelIdentity)
-        .where(tuple_(ChannelIdentity.channel, ChannelIdentity.external_user_id).in_(wanted))
+        .where(_identities(wanted))
         .options(
             joinedload(ChannelIdentity.user).options(
                 joinedload(User.profile), joinedload(User.conversation)
@@ -65,6 +61,10 @@ async def load_identities(
     )
     rows = (await session.scalars(stmt)).unique()
     return {(i.channel, i.external_user_id): i for i in rows}
+
+
+def _identities(keys: Iterable[ChatKey]) -> ColumnElement[bool]:
+    return pairs_in(ChannelIdentity.channel, ChannelIdentity.external_user_id, keys)
 
 
 async def load_assessments(

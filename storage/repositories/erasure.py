@@ -5,7 +5,7 @@ codes and the rest."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -16,6 +16,7 @@ from storage.models import (
     OutboxMessage,
     User,
 )
+from storage.pairs import pairs_in
 
 
 async def forget(session: AsyncSession, user: User) -> None:
@@ -30,6 +31,7 @@ async def forget(session: AsyncSession, user: User) -> None:
             ).where(ChannelIdentity.user_id == user.id)
         )
     ).all()
+    addresses = [(channel, chat) for channel, _, chat in chats]
     if chats:
         # A chat's raw updates are keyed by the platform's user id (bot/channels/). The row
         # an inbox processor has claimed (on PostgreSQL: the update being handled now) is
@@ -37,33 +39,26 @@ async def forget(session: AsyncSession, user: User) -> None:
         theirs = (
             select(InboxUpdate.id)
             .where(
-                tuple_(InboxUpdate.channel, InboxUpdate.chat_key).in_(
-                    [(channel, person) for channel, person, _ in chats]
+                pairs_in(
+                    InboxUpdate.channel,
+                    InboxUpdate.chat_key,
+                    [(channel, person) for channel, person, _ in chats],
                 )
             )
             .with_for_update(skip_locked=True)
         )
         await session.execute(delete(InboxUpdate).where(InboxUpdate.id.in_(theirs)))
         await session.execute(
-            delete(ChatWindow).where(
-                tuple_(ChatWindow.channel, ChatWindow.chat_id).in_(
-                    [(channel, chat) for channel, _, chat in chats]
-                )
-            )
+            delete(ChatWindow).where(pairs_in(ChatWindow.channel, ChatWindow.chat_id, addresses))
         )
     named = select(OutboxMention.outbox_id).where(OutboxMention.user_id == user.id)
-    addressed = [
-        tuple_(OutboxMessage.channel, OutboxMessage.chat_id).in_(
-            [(channel, chat) for channel, _, chat in chats]
-        )
-    ]
     await session.execute(
         delete(OutboxMessage).where(
             or_(
                 OutboxMessage.user_id == user.id,
                 OutboxMessage.about_user_id == user.id,
                 OutboxMessage.id.in_(named),
-                *(addressed if chats else []),
+                pairs_in(OutboxMessage.channel, OutboxMessage.chat_id, addresses),
             )
         )
     )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import ChannelIdentity, InboxUpdate
+from storage.pairs import pairs_in
 from storage.upsert import dialect_insert
 
 MAX_REASON = 2000  # characters of an exception's text worth keeping
@@ -150,7 +151,7 @@ async def chats_known(session: AsyncSession, rows: Sequence[InboxUpdate]) -> set
         return set()
     found = await session.execute(
         select(ChannelIdentity.channel, ChannelIdentity.external_user_id).where(
-            tuple_(ChannelIdentity.channel, ChannelIdentity.external_user_id).in_(list(chats))
+            pairs_in(ChannelIdentity.channel, ChannelIdentity.external_user_id, chats)
         )
     )
     return {(channel, key) for channel, key in found}
