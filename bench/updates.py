@@ -194,10 +194,12 @@ async def at_the_name_question(url: str, users: range) -> None:
             **fields,
         )  # type: ignore[arg-type]
 
-    await engine.handle_batch(
-        [event(u, "start", EventKind.COMMAND, command="start") for u in users]
-    )
-    await engine.handle_batch([event(u, "yes", EventKind.BUTTON, payload="yes") for u in users])
+    for n in range(0, len(users), 500):  # in pieces, as the inbox hands the engine batches
+        some = users[n : n + 500]
+        await engine.handle_batch(
+            [event(u, "start", EventKind.COMMAND, command="start") for u in some]
+        )
+        await engine.handle_batch([event(u, "yes", EventKind.BUTTON, payload="yes") for u in some])
     async with make_sessionmaker(db)() as session, session.begin():
         await session.execute(delete(OutboxMessage))  # their earlier replies are not the point
     await db.dispose()
