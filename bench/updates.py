@@ -13,13 +13,19 @@ quiet machine, the CPU figures barely move with other load.
 
 With --rate R the updates arrive open-loop at R a second (as people cause them, whatever the
 bot's pace) instead of all at once, and p50/p99 are the latency at that load. With --workers
-1,2 the split deployment runs once with each number of worker processes.
+1,2 the split deployment runs once with each number of worker processes. With --rounds N
+every deployment runs N times, interleaved, and the median of each is given: one run of a
+few seconds on a small machine moves by a tenth or more with whatever else it does.
+
+On PostgreSQL the statistics of the set-up tables are taken before each measurement, as
+autovacuum takes them in a running deployment.
 
 On SQLite it also gives the price of durability: the inbox writer's commits sync the log to
 disk (synchronous=FULL), so that an acknowledged update survives a power loss; measured as
 the writer's rate with and without that, the same 40 concurrent writers.
 
     python bench/updates.py [--updates 2000] [--postgres URL] [--rate 200] [--workers 1,2]
+                            [--rounds 3]
 """
 
 from __future__ import annotations
@@ -217,15 +223,16 @@ async def scratch_database(postgres: str | None) -> AsyncIterator[str]:
 
 
 async def ours(
-    fake: FakeTelegram, count: int, workers: int, postgres: str | None, rate: float | None
+    fake: FakeTelegram, users: range, workers: int, postgres: str | None, rate: float | None
 ) -> Measured:
     """The bot in one `serve` process (no workers), or split: a web-only `serve` and
-    ``workers`` worker processes."""
+    ``workers`` worker processes; an update from each of ``users``."""
     split = workers > 0
-    users = range(1_000_000 + workers * count, 1_000_000 + (workers + 1) * count)
     async with scratch_database(postgres) as url:
         await migrate.upgrade_async(url)
         await at_the_name_question(url, users)
+        if postgres:
+            await analyze(url)
         port = free_port()
         env = {
             "DATABASE_URL": url,
@@ -252,7 +259,17 @@ async def ours(
                 stop(process)
 
 
-async def bare_aiogram(fake: FakeTelegram, count: int, rate: float | None) -> Measured:
+async def analyze(url: str) -> None:
+    """Take PostgreSQL's statistics of the set-up tables, as autovacuum does within a minute
+    of such a change in any deployment. Measured right after the set-up instead, the planner
+    would still see the empty tables of the new database and plan for them."""
+    db = create_engine(url)
+    async with db.connect() as connection:
+        await connection.execute(text("ANALYZE"))
+    await db.dispose()
+
+
+async def bare_aiogram(fake: FakeTelegram, users: range, rate: float | None) -> Measured:
     port = free_port()
     bot = start(["bench/echo_bot.py", str(port), fake.token, fake.base_url, SECRET], {})
     try:
@@ -260,7 +277,7 @@ async def bare_aiogram(fake: FakeTelegram, count: int, rate: float | None) -> Me
         return await measure(
             fake,
             f"http://127.0.0.1:{port}/webhook",
-            range(2_000_000, 2_000_000 + count),
+            users,
             [bot],
             rate,
         )
@@ -288,21 +305,45 @@ async def inbox_writes(count: int, *, durable: bool) -> float:
 
 
 async def run(
-    count: int, postgres: str | None, rate: float | None, worker_counts: list[int]
+    count: int, postgres: str | None, rate: float | None, worker_counts: list[int], rounds: int
 ) -> None:
     store = "PostgreSQL" if postgres else "SQLite"
     load = f" at {rate:g} updates/s" if rate else ""
+    deployments = {"bare aiogram echo": None}
+    for workers in [0, *worker_counts]:
+        shape = f"web process + {workers} worker processes" if workers else "one process"
+        deployments[f"CDHT bot on {store}, {shape}"] = workers
+    # Each round runs every deployment once, in turn, so that a change in the machine's load
+    # weighs on all of them alike; each gets new people (the fake keeps every reply sent).
+    blocks = iter(range(1_000_000, 1_000_000_000, count))
+    rates: dict[str, list[float]] = {name: [] for name in deployments}
     freeze_gc()
     async with FakeTelegram() as fake:
-        bare = await bare_aiogram(fake, count, rate)
-        print(f"updates bare aiogram echo{load}: {bare}", flush=True)
-        for workers in [0, *worker_counts]:
-            mine = await ours(fake, count, workers, postgres, rate)
-            shape = f"web process + {workers} worker processes" if workers else "one process"
+        for round_ in range(1, rounds + 1):
+            label = f" (round {round_} of {rounds})" if rounds > 1 else ""
+            bare: Measured | None = None
+            for name, workers in deployments.items():
+                users = range(next(blocks), next(blocks))
+                if workers is None:
+                    bare = mine = await bare_aiogram(fake, users, rate)
+                    versus = ""
+                else:
+                    assert bare is not None
+                    mine = await ours(fake, users, workers, postgres, rate)
+                    versus = (
+                        f"; {mine.rate / bare.rate:.2f} x bare aiogram's rate, "
+                        f"CPU per update {sum(mine.cpu) / sum(bare.cpu):.2f} x its"
+                    )
+                rates[name].append(mine.rate)
+                print(f"updates {name}{load}{label}: {mine}{versus}", flush=True)
+    if rounds > 1:
+        reference = statistics.median(rates["bare aiogram echo"])
+        for name, measured in rates.items():
+            middle = statistics.median(measured)
             print(
-                f"updates CDHT bot on {store}, {shape}{load}: {mine}; "
-                f"{mine.rate / bare.rate:.2f} x bare aiogram's rate, "
-                f"CPU per update {sum(mine.cpu) / sum(bare.cpu):.2f} x its",
+                f"updates {name}{load}, median of {rounds} rounds: {middle:,.0f} updates/s "
+                f"({', '.join(f'{r:,.0f}' for r in measured)}); "
+                f"{middle / reference:.2f} x bare aiogram's median",
                 flush=True,
             )
     if postgres is None:
@@ -329,9 +370,15 @@ def main() -> None:
     parser.add_argument(
         "--workers", default="1", help="worker process counts for the split deployment: 1,2"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every deployment this many times, interleaved, and give each one's median",
+    )
     args = parser.parse_args()
     workers = [int(n) for n in args.workers.split(",")]
-    asyncio.run(run(args.updates, args.postgres, args.rate, workers))
+    asyncio.run(run(args.updates, args.postgres, args.rate, workers, args.rounds))
 
 
 if __name__ == "__main__":
