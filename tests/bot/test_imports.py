@@ -75,3 +75,11 @@ def test_a_process_on_sqlite_loads_no_postgresql_dialect() -> None:
     modules = loaded("bot.cli, bot.services, bot.runtime, bot.web.server")
     assert "sqlalchemy.dialects.sqlite" in modules
     assert "sqlalchemy.dialects.postgresql" not in modules
+
+
+def test_the_consoles_pages_load_with_their_first_request() -> None:
+    from bot.web.console import PAGES
+
+    modules = loaded("bot.cli, bot.services, bot.runtime, bot.web.server")
+    assert "bot.web.console.auth" in modules  # who may see a page is checked from the start
+    assert not {f"bot.web.console.{target.split('.')[0]}" for _, _, target, _ in PAGES} & modules

@@ -149,11 +149,3 @@ async def sole(request: web.Request) -> web.Response:
     if failure is not None:
         raise web.HTTPNotFound(text="not found")
     return see_other("/web/people")
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/people", page, name="people")
-    app.router.add_post("/people/invite", invite)
-    app.router.add_post("/people/{id}/revoke", revoke)
-    app.router.add_post("/people/{id}/sole", sole)
-    app.router.add_post("/people/invites/{id}/cancel", cancel_invite)
