@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
+from storage.models import use_postgresql_partial_indexes
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/cdht.db"
 
 # Waiting writers queue on SQLite's busy handler this long before "database is locked".
@@ -35,6 +37,7 @@ def create_engine(url: str, **kw: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kw)
+    use_postgresql_partial_indexes()  # its DDL and migrations' comparisons see them
     # No ping before each use of a pooled connection: it was one more round trip for every
     # transaction. A connection cut by a server restart fails its transaction once and is
     # replaced (SQLAlchemy invalidates the pool on a disconnect), and every caller already
@@ -49,6 +52,7 @@ def create_reader(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, reader=True, poolclass=NullPool)
+    use_postgresql_partial_indexes()
     return _create_async_engine(parsed, poolclass=NullPool).execution_options(
         isolation_level="REPEATABLE READ", postgresql_readonly=True
     )

@@ -73,6 +73,26 @@ class Base(DeclarativeBase):
     }
 
 
+# A partial index's condition, kept for PostgreSQL in its own slot. Given as
+# ``postgresql_where`` here, it would have SQLAlchemy load its PostgreSQL dialect, about 2 MB
+# of modules, into every process, SQLite's too, to check the argument's name;
+# storage/db.py hands it to PostgreSQL when an engine for it is made.
+PARTIAL_WHERE = "partial_where"
+
+
+def partial_index(name: str, *columns: str, where: Any, unique: bool = False) -> Index:
+    """An index of the rows that meet ``where`` only, on both backends."""
+    return Index(name, *columns, unique=unique, sqlite_where=where, info={PARTIAL_WHERE: where})
+
+
+def use_postgresql_partial_indexes() -> None:
+    """Give the partial indexes their condition on PostgreSQL too (loading its dialect)."""
+    for table in Base.metadata.tables.values():
+        for index in table.indexes:
+            if (where := index.info.get(PARTIAL_WHERE)) is not None:
+                index.dialect_options["postgresql"]["where"] = where
+
+
 class AssessmentStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -405,45 +425,40 @@ class OutboxMessage(Base):
         Index("ix_outbox_channel_chat_id_status", "channel", "chat_id", "status"),
         # The claim's order among unfinished messages: it reads the first few in this
         # order instead of sorting every waiting message (all of a broadcast) each time.
-        Index(
+        partial_index(
             "ix_outbox_unfinished_channel_lane_id",
             "channel",
             "lane",
             "id",
-            sqlite_where=text(OUTBOX_UNFINISHED_SQL),
-            postgresql_where=text(OUTBOX_UNFINISHED_SQL),
+            where=text(OUTBOX_UNFINISHED_SQL),
         ),
         # A broadcast's recipients: one message each, however often a batch is enqueued.
         # Partial, so that the other messages (most of them) cost these indexes nothing.
-        Index(
+        partial_index(
             "uq_outbox_broadcast_id_user_id",
             "broadcast_id",
             "user_id",
             unique=True,
-            sqlite_where=column("broadcast_id").is_not(None),
-            postgresql_where=column("broadcast_id").is_not(None),
+            where=column("broadcast_id").is_not(None),
         ),
-        Index(
+        partial_index(
             "ix_outbox_broadcast_id_status",
             "broadcast_id",
             "status",
-            sqlite_where=column("broadcast_id").is_not(None),
-            postgresql_where=column("broadcast_id").is_not(None),
+            where=column("broadcast_id").is_not(None),
         ),
         # Deferred messages by age, for their expiry: few, so the index costs little.
-        Index(
+        partial_index(
             "ix_outbox_deferred_lane_created_at",
             "lane",
             "created_at",
-            sqlite_where=text(OUTBOX_DEFERRED_SQL),
-            postgresql_where=text(OUTBOX_DEFERRED_SQL),
+            where=text(OUTBOX_DEFERRED_SQL),
         ),
         # The messages a worker holds, to hand back at once when it is found dead.
-        Index(
+        partial_index(
             "ix_outbox_sending_claimed_by",
             "claimed_by",
-            sqlite_where=text(OUTBOX_SENDING_SQL),
-            postgresql_where=text(OUTBOX_SENDING_SQL),
+            where=text(OUTBOX_SENDING_SQL),
         ),
     )
 
@@ -596,28 +611,25 @@ class InboxUpdate(Base):
         UniqueConstraint("channel", "update_id"),
         Index("ix_inbox_processed_at_id", "processed_at", "id"),
         # Dead letters are few: health asks for recent ones at every probe.
-        Index(
+        partial_index(
             "ix_inbox_dead_at",
             "dead_at",
-            sqlite_where=column("dead_at").is_not(None),
-            postgresql_where=column("dead_at").is_not(None),
+            where=column("dead_at").is_not(None),
         ),
         # The waiting updates, in order and by chat: a claim reads them in order and finds
         # whether each is its chat's first in one probe (storage/repositories/inbox.py,
         # next_batch), at a cost that follows the batch, not the backlog.
-        Index(
+        partial_index(
             "ix_inbox_waiting",
             "id",
-            sqlite_where=text(INBOX_WAITING_SQL),
-            postgresql_where=text(INBOX_WAITING_SQL),
+            where=text(INBOX_WAITING_SQL),
         ),
-        Index(
+        partial_index(
             "ix_inbox_waiting_chat",
             "channel",
             "chat_key",
             "seq",
-            sqlite_where=text(INBOX_WAITING_SQL),
-            postgresql_where=text(INBOX_WAITING_SQL),
+            where=text(INBOX_WAITING_SQL),
         ),
     )
 
@@ -699,11 +711,10 @@ class Certificate(Base):
     __table_args__ = (
         # The few revoked: the report's and the dashboard's counts read them whole, without
         # a pass over every certificate (storage/repositories/reports.py).
-        Index(
+        partial_index(
             "ix_certificates_revoked",
             "assessment_id",
-            sqlite_where=text(CERTIFICATE_REVOKED_SQL),
-            postgresql_where=text(CERTIFICATE_REVOKED_SQL),
+            where=text(CERTIFICATE_REVOKED_SQL),
         ),
     )
 

@@ -16,8 +16,11 @@ from content import ContentError
 
 
 def _runtime():
+    """The runtime of a long-running command, built as its process starts."""
+    from bot.allocator import use_one_arena
     from bot.runtime import build
 
+    use_one_arena()  # before the database's thread and any other start
     try:
         return build()
     except ContentError as exc:

@@ -97,7 +97,8 @@ class DeliveryWorker:
         # Pacing runs on a monotonic clock: a wall clock set back would stall every chat.
         self.pacer = Pacer(global_rate, clock=monotonic, sleep=sleep)
         # Enough requests in flight to keep the pace with a few milliseconds per request.
-        self._slots = asyncio.Semaphore(concurrency or max(8, int(global_rate / 40)))
+        self.concurrency = concurrency or max(8, int(global_rate / 40))
+        self._slots = asyncio.Semaphore(self.concurrency)
         self.wake = asyncio.Event()  # set when new messages are queued in this process
         self._paused_until: datetime | None = None
 
@@ -197,22 +198,30 @@ class DeliveryWorker:
             if halfway is not None and waiting <= len(messages) // 2:
                 halfway.set()
 
-        # Each chat appears once in a claim, so the batch's sends may all run at once. Every
-        # send runs to its end (and is recorded) before a failure to record another is raised.
+        # Each chat appears once in a claim, so the batch's sends may all run side by side:
+        # as many lanes as there are slots, each taking the next message when its last is
+        # done (a task per message kept the whole batch's tasks in memory at once, several
+        # hundred KB that the process then kept). A lane holds its slot to the end, so a next
+        # batch waits for this one as before. Every send runs to its end (and is recorded)
+        # before a failure to record another is raised.
         sent: dict[int, str | None] = {}
-        results = await asyncio.gather(
-            *(
-                self._deliver(message, sent, had_turn, quotes.get(message.id))
-                for message in messages
-            ),
-            return_exceptions=True,
-        )
+        errors: list[Exception] = []
+        queue = iter(messages)
+
+        async def lane() -> None:
+            async with self._slots:
+                for message in queue:
+                    try:
+                        await self._deliver(message, sent, had_turn, quotes.get(message.id))
+                    except Exception as error:
+                        errors.append(error)
+
+        await asyncio.gather(*(lane() for _ in range(min(self.concurrency, len(messages)))))
         if sent:
             async with self._transaction() as session:
                 await outbox.mark_sent(session, sent, self.clock())
-        errors = [result for result in results if isinstance(result, BaseException)]
         if errors:
-            raise BaseExceptionGroup("recording delivery outcomes failed", errors)
+            raise ExceptionGroup("recording delivery outcomes failed", errors)
 
     async def _deliver(
         self,
@@ -221,13 +230,12 @@ class DeliveryWorker:
         had_turn: Callable[[], None],
         reply_to: str | None,
     ) -> None:
-        async with self._slots:
-            # No need to wait for a turn that cannot be used.
-            paused = self._pause_end() is not None
-            group = self.sender.is_group(message.chat_id)
-            async with nullcontext() if paused else self.pacer.turn(message.chat_id, group=group):
-                had_turn()
-                await self._try(message, sent, reply_to)
+        # No need to wait for a turn that cannot be used.
+        paused = self._pause_end() is not None
+        group = self.sender.is_group(message.chat_id)
+        async with nullcontext() if paused else self.pacer.turn(message.chat_id, group=group):
+            had_turn()
+            await self._try(message, sent, reply_to)
 
     async def _try(
         self, message: OutboxMessage, sent: dict[int, str | None], reply_to: str | None

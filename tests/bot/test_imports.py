@@ -28,16 +28,17 @@ DOCUMENTS = (
     "vietnam_provinces",
     "rich",
 )
-# The web console's templates load with its first page, not where pages may be served.
-PAGES = ("jinja2",)
+# The web console's templates load with its first page, and the QR codes of its invites with
+# the first invite shown, not where pages may be served.
+PAGES = ("jinja2", "segno")
 
 
 def loaded(modules: str) -> set[str]:
-    """The top-level packages a fresh interpreter holds after importing ``modules`` and
-    building the runtime (settings, content, engine), as a process starts."""
+    """The modules a fresh interpreter holds after importing ``modules`` and building the
+    runtime (settings, content, engine), as a process starts."""
     code = (
         f"import json, sys; import {modules}; import bot.runtime; bot.runtime.build(); "
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+        "print(json.dumps(sorted(sys.modules)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -65,4 +66,20 @@ def loaded(modules: str) -> set[str]:
 def test_the_long_running_processes_load_none_of_the_heavy_libraries(
     modules: str, not_at_start: tuple[str, ...]
 ) -> None:
-    assert not set(not_at_start) & loaded(modules)
+    assert not set(not_at_start) & {name.split(".")[0] for name in loaded(modules)}
+
+
+def test_a_process_on_sqlite_loads_no_postgresql_dialect() -> None:
+    # About 2 MB of SQLAlchemy's modules, which the models' partial indexes and the upserts
+    # used to load everywhere.
+    modules = loaded("bot.cli, bot.services, bot.runtime, bot.web.server")
+    assert "sqlalchemy.dialects.sqlite" in modules
+    assert "sqlalchemy.dialects.postgresql" not in modules
+
+
+def test_the_consoles_pages_load_with_their_first_request() -> None:
+    from bot.web.console import PAGES
+
+    modules = loaded("bot.cli, bot.services, bot.runtime, bot.web.server")
+    assert "bot.web.console.auth" in modules  # who may see a page is checked from the start
+    assert not {f"bot.web.console.{target.split('.')[0]}" for _, _, target, _ in PAGES} & modules

@@ -65,7 +65,3 @@ async def page(request: web.Request) -> web.Response:
         "local": lambda when: when.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M"),
     }
     return render.page(request, "audit.html", context)
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/people/audit", page)

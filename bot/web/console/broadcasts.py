@@ -253,12 +253,3 @@ async def change(request: web.Request) -> web.Response:
     if missing:
         raise web.HTTPNotFound(text="not found")
     return see_other(f"/web/broadcasts/{broadcast_id}")
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/broadcasts", page, name="broadcasts")
-    app.router.add_post("/broadcasts", create)
-    app.router.add_post("/broadcasts/preview", preview)
-    app.router.add_get("/broadcasts/{id}", follow)
-    app.router.add_get("/broadcasts/{id}/figures", figures)
-    app.router.add_post("/broadcasts/{id}/{change}", change)

@@ -4,7 +4,6 @@ each taken by the same action the chat uses."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -268,14 +267,6 @@ async def _decision(request: web.Request, decision: str) -> web.Response:
     return await _page(request, assessment_id, status=409, error=error, refused=failure, form=form)
 
 
-def _decide(decision: str) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def handler(request: web.Request) -> web.Response:
-        return await _decision(request, decision)
-
-    return handler
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/case/{id}", show, name="case")
-    for decision in ("approve", "return", "reject", "reopen"):
-        app.router.add_post(f"/case/{{id}}/{decision}", _decide(decision))
+async def decide(request: web.Request) -> web.Response:
+    """/case/{id}/{decision}: approve, return, reject or reopen."""
+    return await _decision(request, request.match_info["decision"])

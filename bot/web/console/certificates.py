@@ -50,8 +50,3 @@ async def revoke(request: web.Request) -> web.Response:
     if failure is not None:
         return _page(request, error=who.t._(REFUSED[failure.reason]), code=code, reason=reason)
     return _page(request, message=who.t._(DONE).format(number=done.certificate.number))
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/people/certificates", page)
-    app.router.add_post("/people/certificates/revoke", revoke)

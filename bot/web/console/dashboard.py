@@ -201,8 +201,3 @@ async def download(request: web.Request) -> web.Response:
         charset="utf-8" if file_format == "csv" else None,
         headers={"Content-Disposition": f'attachment; filename="{made.filename}"'},
     )
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/dashboard", page, name="dashboard")
-    app.router.add_get("/dashboard/report.{format:xlsx|csv}", download)

@@ -46,7 +46,3 @@ async def page(request: web.Request) -> web.Response:
             "local": lambda when: when.astimezone(LOCAL_TZ).strftime("%d/%m/%Y") if when else "",
         },
     )
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/decided", page, name="decided")

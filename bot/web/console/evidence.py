@@ -67,7 +67,3 @@ def _headers(item: dict[str, object]) -> dict[str, str]:
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     }
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/case/{id}/evidence/{indicator}/{n}", evidence)

@@ -332,12 +332,3 @@ def _rejects_link(found: Read) -> str:
     out = BytesIO()
     paper_xlsx.rejects(found, out)
     return f"data:{XLSX};base64,{base64.b64encode(out.getvalue()).decode()}"
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/paper", page, name="paper")
-    app.router.add_post("/paper/check", check)
-    app.router.add_post("/paper/save", save)
-    app.router.add_get("/paper/import", upload_page)
-    app.router.add_post("/paper/import", upload)
-    app.router.add_post("/paper/receipts", receipts)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from aiohttp import web
 from markupsafe import Markup
 
@@ -37,6 +36,10 @@ def not_admin(request: web.Request) -> web.Response:
 
 
 def _qr(text: str, title: str) -> Markup:
+    # Loaded by the first invite shown, not by every process that serves pages: a few
+    # hundred KB that a bot process mostly never needs.
+    import segno
+
     return Markup(segno.make(text, error="m").svg_inline(scale=4, title=title, border=2))
 
 
@@ -146,11 +149,3 @@ async def sole(request: web.Request) -> web.Response:
     if failure is not None:
         raise web.HTTPNotFound(text="not found")
     return see_other("/web/people")
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/people", page, name="people")
-    app.router.add_post("/people/invite", invite)
-    app.router.add_post("/people/{id}/revoke", revoke)
-    app.router.add_post("/people/{id}/sole", sole)
-    app.router.add_post("/people/invites/{id}/cancel", cancel_invite)

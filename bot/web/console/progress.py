@@ -46,7 +46,3 @@ async def page(request: web.Request) -> web.Response:
     assert response.text is not None
     _cache[key] = (now + CACHE_FOR, response.text)
     return response
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/progress", page, name="progress")

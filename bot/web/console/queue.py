@@ -245,8 +245,3 @@ def _every(content: Content) -> list[str]:
             for indicator in group.indicators
         }
     )
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/", home, name="queue")
-    app.router.add_post("/queue/bulk", bulk)

@@ -156,10 +156,3 @@ async def upload(request: web.Request) -> web.Response:
     if failure is not None:
         return await _page(request, error=failure, status=400)
     return see_other(f"/web/people/units?imported={count}")
-
-
-def routes(app: web.Application) -> None:
-    app.router.add_get("/people/units", page)
-    app.router.add_post("/people/units", add)
-    app.router.add_post("/people/populations", set_figures)
-    app.router.add_post("/people/populations/upload", upload)
