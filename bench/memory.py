@@ -5,9 +5,11 @@ starts on its own against a fake Bot API, on an SQLite database of N registered 
 (default 100,000); once started and idle its resident memory (VmRSS) is read; then it sends a
 broadcast to all N at R messages a second (default 3,000) and its RSS and peak (VmHWM) are
 read again. For reference, in the same run: a bare Python process, and one that only imports
-aiogram (the framework the bot used to load).
+aiogram (the framework the bot used to load). With --postgres the database is a scratch one
+on that PostgreSQL server (the processes then also load asyncpg and PostgreSQL's dialect).
 
     python bench/memory.py [--people 100000] [--rate 3000] [--modes serve,poll,worker,run]
+                           [--postgres URL]
 """
 
 from __future__ import annotations
@@ -17,15 +19,20 @@ import asyncio
 import subprocess
 import sys
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from broadcast import new_broadcast, peak_rss_mb, prepared  # beside this file
 from processes import ROOT, free_port, start, stop, until_idle
 
+from storage import migrate
 from storage.db import create_engine, make_sessionmaker
 from storage.models import Broadcast, BroadcastStatus, utcnow
 from storage.repositories import broadcasts
+from tests.conftest import scratch_postgres_database
 from tests.fakes.telegram import FakeTelegram
+from tests.storage.factories import populate_postgres
 
 LIMIT_MB = 100
 
@@ -99,11 +106,23 @@ async def measure(mode: str, url: str, people: int, rate: int) -> str:
     )
 
 
-async def run(modes: list[str], people: int, rate: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = await prepared(Path(tmp) / "memory.db", people)
+async def run(modes: list[str], people: int, rate: int, postgres: str | None) -> None:
+    async with database(people, postgres) as url:
         for mode in modes:
             print(await measure(mode, url, people, rate), flush=True)
+
+
+@asynccontextmanager
+async def database(people: int, postgres: str | None) -> AsyncIterator[str]:
+    """An SQLite file, or a scratch database on ``postgres``, of ``people`` registered."""
+    if postgres is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield await prepared(Path(tmp) / "memory.db", people)
+        return
+    async with scratch_postgres_database(postgres) as url:
+        await migrate.upgrade_async(url)
+        await populate_postgres(url, people)
+        yield url
 
 
 def main() -> None:
@@ -111,6 +130,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--rate", type=int, default=3000)
     parser.add_argument("--modes", default="serve,poll,worker,run")
+    parser.add_argument("--postgres", metavar="URL", help="run on this PostgreSQL server")
     args = parser.parse_args()
     print(
         f"reference: bare Python {reference('pass'):.1f} MB peak; "
@@ -118,7 +138,7 @@ def main() -> None:
         f"import bot.services {reference('import bot.services'):.1f} MB peak",
         flush=True,
     )
-    asyncio.run(run(args.modes.split(","), args.people, args.rate))
+    asyncio.run(run(args.modes.split(","), args.people, args.rate, args.postgres))
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import create_engine
 from storage.models import (
     Assessment,
     ChannelIdentity,
@@ -135,6 +136,40 @@ async def create_person(
                 )
             )
         return user.id
+
+
+async def populate_postgres(url: str, count: int) -> None:
+    """The same people as `populate_sqlite` (chats as `chat_of` gives them), written by the
+    PostgreSQL server itself into a database at ``url`` migrated to head. Ids continue after
+    those already there."""
+    db = create_engine(url)
+    people = "generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS i"
+    async with db.begin() as connection:
+        first = (await connection.scalar(text("SELECT max(id) FROM users")) or 0) + 1
+        values = {"first": first, "last": first + count - 1, "at": T0}
+        await connection.execute(
+            text(f"INSERT INTO users (id, locale, created_at) SELECT i, 'vi', :at FROM {people}"),
+            values,
+        )
+        await connection.execute(text("SELECT setval('users_id_seq', (SELECT max(id) FROM users))"))
+        await connection.execute(
+            text(
+                "INSERT INTO channel_identities (user_id, channel, external_user_id, chat_id,"
+                " created_at, last_seen_at) SELECT i, 'telegram', (1000000 + i)::text,"
+                f" (1000000 + i)::text, :at, :at FROM {people}"
+            ),
+            values,
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO profiles (user_id, full_name, birth_year, target_group,"
+                " commune_code, guardian_consent, consent_at, notice_version, opted_out,"
+                " registered_at, updated_at) SELECT i, 'Người ' || i, 1980, 'residents',"
+                f" '20242', false, :at, '2026-01', false, :at, :at FROM {people}"
+            ),
+            values,
+        )
+    await db.dispose()
 
 
 def populate_sqlite(path: str, count: int, *, chunk: int = 20_000) -> None:
