@@ -328,7 +328,8 @@ async def run(
             label = f" (round {round_} of {rounds})" if rounds > 1 else ""
             bare: Measured | None = None
             for name, workers in deployments.items():
-                users = range(next(blocks), next(blocks))
+                first = next(blocks)
+                users = range(first, first + count)
                 if workers is None:
                     bare = mine = await bare_aiogram(fake, users, rate)
                     versus = ""

@@ -24,25 +24,24 @@ depends_on: str | Sequence[str] | None = None
 QUEUES = ("inbox", "outbox")
 # Rows changed before autovacuum's next pass (it looks every autovacuum_naptime, a minute
 # by default): a few seconds of a burst.
-SETTINGS = (
-    "autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 2000, "
-    "autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 2000"
-)
-NAMES = (
-    "autovacuum_analyze_scale_factor, autovacuum_analyze_threshold, "
-    "autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold"
-)
+SETTINGS = {
+    "autovacuum_analyze_scale_factor": 0,
+    "autovacuum_analyze_threshold": 2000,
+    "autovacuum_vacuum_scale_factor": 0,
+    "autovacuum_vacuum_threshold": 2000,
+}
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite keeps no statistics unless asked, and frees index entries at once
+    settings = ", ".join(f"{name} = {value}" for name, value in SETTINGS.items())
     for table in QUEUES:
-        op.execute(f"ALTER TABLE {table} SET ({SETTINGS})")
+        op.execute(f"ALTER TABLE {table} SET ({settings})")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in QUEUES:
-        op.execute(f"ALTER TABLE {table} RESET ({NAMES})")
+        op.execute(f"ALTER TABLE {table} RESET ({', '.join(SETTINGS)})")
