@@ -1,12 +1,13 @@
 """Memory of each long-running process, started for real as in production.
 
 Each of `python -m bot serve`, `poll`, `worker` and `run` (with a Telegram token, `run` polls)
-starts on its own against a fake Bot API, on an SQLite database of N registered people
-(default 100,000); once started and idle its resident memory (VmRSS) is read; then it sends a
-broadcast to all N at R messages a second (default 3,000) and its RSS and peak (VmHWM) are
-read again. For reference, in the same run: a bare Python process, and one that only imports
-aiogram (the framework the bot used to load). With --postgres the database is a scratch one
-on that PostgreSQL server (the processes then also load asyncpg and PostgreSQL's dialect).
+starts on its own, with the Procfile's interpreter options (`-OO`), against a fake Bot API, on
+an SQLite database of N registered people (default 100,000); once started and idle its
+resident memory (VmRSS) is read; then it sends a broadcast to all N at R messages a second
+(default 3,000) and its RSS and peak (VmHWM) are read again. For reference, in the same
+run: a bare Python process, and one that only imports aiogram (the framework the bot used to
+load). With --postgres the database is a scratch one on that PostgreSQL server (the processes
+then also load asyncpg and PostgreSQL's dialect).
 
     python bench/memory.py [--people 100000] [--rate 3000] [--modes serve,poll,worker,run]
                            [--postgres URL]
@@ -32,6 +33,7 @@ from storage.models import Broadcast, BroadcastStatus, utcnow
 from storage.repositories import broadcasts
 from tests.conftest import scratch_postgres_database
 from tests.fakes.telegram import FakeTelegram
+from tests.procfile import bot
 from tests.storage.factories import populate_postgres
 
 LIMIT_MB = 100
@@ -72,7 +74,7 @@ async def measure(mode: str, url: str, people: int, rate: int) -> str:
             "WEBHOOK_SECRET": "bench-secret",
             "PORT": str(free_port()),
         }
-        process = start(["-m", "bot", mode], env)
+        process = start(bot(mode), env)
         try:
             async with asyncio.timeout(120):  # started once it sets its command menu
                 while not any(c.method == "setMyCommands" for c in fake.calls):

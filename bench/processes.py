@@ -18,12 +18,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e import telegram_stack  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
+from tests.procfile import bot  # noqa: E402
 
 
 def telegram_worker(fake: FakeTelegram, url: str, rate: int, **env: str) -> subprocess.Popen:
     """`python -m bot worker` on the database at `url`, sending to `fake` at `rate`."""
     return start(
-        ["-m", "bot", "worker"],
+        bot("worker"),
         {
             "DATABASE_URL": url,
             "TELEGRAM_BOT_TOKEN": fake.token,
@@ -34,10 +35,10 @@ def telegram_worker(fake: FakeTelegram, url: str, rate: int, **env: str) -> subp
     )
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    """`python ARGS` from the repository, with `env` added, its output discarded."""
+def start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """``command`` run from the repository, with `env` added, its output discarded."""
     return subprocess.Popen(
-        [sys.executable, *args],
+        command,
         env={**os.environ, "LOG_LEVEL": "WARNING", **env},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -35,6 +35,7 @@ import asyncio
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -65,6 +66,7 @@ from storage.models import OutboxMessage, OutboxStatus, utcnow
 from storage.repositories.inbox import NewUpdate
 from tests.conftest import scratch_postgres_database
 from tests.fakes.telegram import FakeTelegram
+from tests.procfile import bot
 
 SECRET = "bench-secret"
 CONNECTIONS = 40
@@ -247,8 +249,8 @@ async def ours(
             "PORT": str(port),
             "TELEGRAM_GLOBAL_RATE": "100000",
         }
-        web = start(["-m", "bot", "serve", *(["--no-workers"] if split else [])], env)
-        others = [start(["-m", "bot", "worker"], env) for _ in range(workers)]
+        web = start(bot("serve", *(["--no-workers"] if split else [])), env)
+        others = [start(bot("worker"), env) for _ in range(workers)]
         try:
             await until_up(f"http://127.0.0.1:{port}/healthz", web, {200})
             return await measure(
@@ -276,18 +278,14 @@ async def analyze(url: str) -> None:
 
 async def bare_aiogram(fake: FakeTelegram, users: range, rate: float | None) -> Measured:
     port = free_port()
-    bot = start(["bench/echo_bot.py", str(port), fake.token, fake.base_url, SECRET], {})
+    echo = start(
+        [sys.executable, "bench/echo_bot.py", str(port), fake.token, fake.base_url, SECRET], {}
+    )
     try:
-        await until_up(f"http://127.0.0.1:{port}/healthz", bot, {200})
-        return await measure(
-            fake,
-            f"http://127.0.0.1:{port}/webhook",
-            users,
-            [bot],
-            rate,
-        )
+        await until_up(f"http://127.0.0.1:{port}/healthz", echo, {200})
+        return await measure(fake, f"http://127.0.0.1:{port}/webhook", users, [echo], rate)
     finally:
-        stop(bot)
+        stop(echo)
 
 
 async def inbox_writes(count: int, *, durable: bool) -> float:

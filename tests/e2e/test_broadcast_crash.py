@@ -14,7 +14,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from storage.repositories import broadcasts
 from storage.repositories.segments import Segment
 from tests.fakes import fixtures
 from tests.fakes.telegram import FakeTelegram
+from tests.procfile import bot
 from tests.storage.factories import chat_of, populate_sqlite
 
 fake_telegram = fixtures.fake_telegram
@@ -41,7 +41,7 @@ TEXT = "Họp chi hội tối thứ Bảy"
 
 def worker(env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "worker"],
+        bot("worker"),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

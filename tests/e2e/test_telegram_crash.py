@@ -17,7 +17,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from storage import migrate
 from tests.e2e.telegram_stack import SECRET, TelegramUser, free_port
 from tests.fakes import fixtures
 from tests.fakes.telegram import FakeTelegram
+from tests.procfile import bot
 
 fake_telegram = fixtures.fake_telegram
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ SILENCE = 10.0  # seconds after a restart within which everyone waiting has thei
 
 def start(args: list[str], env: dict[str, str], log: IO[bytes] | int) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", *args],
+        bot(*args),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
