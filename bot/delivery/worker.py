@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.allocator import give_back_free_memory
 from bot.delivery import BULK_BATCH
 from bot.delivery.errors import (
     OutsideWindow,
@@ -110,6 +111,7 @@ class DeliveryWorker:
         before (at most two are in flight). A batch that emptied the queue is finished first.
         """
         sending: asyncio.Task[None] | None = None
+        busy = False  # sent something since the queue was last found empty
         try:
             while not stop.is_set():
                 try:
@@ -123,10 +125,14 @@ class DeliveryWorker:
                 previous, sending = sending, None
                 if not messages:
                     if previous is None:
+                        if busy:  # a burst is over: its leftovers need not stay resident
+                            give_back_free_memory()
+                            busy = False
                         await self._idle()
                     else:  # its chats' next messages are due once its outcomes are recorded
                         await self._finish(previous)
                     continue
+                busy = True
                 halfway = asyncio.Event()
                 sending = asyncio.create_task(self._send(messages, halfway))
                 if previous is not None:

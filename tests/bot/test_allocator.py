@@ -60,3 +60,30 @@ def test_the_operators_setting_rules() -> None:
     # Without the call (the operator asked for 8), the thread has an arena of its own: what
     # the first test counts is there to be found.
     assert thread_arenas(MALLOC_ARENA_MAX="8") == ("False", 1)
+
+
+# Freed in the middle of the heap (the last block stays, so glibc cannot just lower its top):
+# free, but resident until given back.
+FREED_IN_THE_MIDDLE = """
+import re
+from bot.allocator import give_back_free_memory
+def rss():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read())[1]) // 1024
+blocks = [bytearray(3000) for _ in range(20_000)]
+del blocks[:-1]
+before = rss()
+print(give_back_free_memory(), before - rss())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_free_memory_is_given_back() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FREED_IN_THE_MIDDLE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out[0] == "True"
+    assert int(out[1]) >= 40  # MB of the 60 freed

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.capabilities import TELEGRAM
+from bot.delivery import worker as worker_module
 from bot.delivery.errors import Rejected, RetryAfter, Temporary, UnknownOutcome, Unreachable
 from bot.delivery.pacing import HEADROOM
 from bot.delivery.worker import FAILURE_PAUSE, DeliveryWorker
@@ -501,3 +502,29 @@ async def test_run_keeps_delivering_after_a_failed_batch_until_stopped(
         ("1:0", T0 + timedelta(seconds=FAILURE_PAUSE))
     ]
     assert [r.getMessage() for r in caplog.records] == ["delivery batch failed; retrying"]
+
+
+async def test_memory_is_given_back_once_when_a_burst_is_over(
+    session_factory: Sessions, platform: Platform, user_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await enqueue(session_factory, ["1", "2", "3"], user_id=user_id)
+    given_back: list[int] = []  # how many had been received at each call
+    monkeypatch.setattr(
+        worker_module, "give_back_free_memory", lambda: given_back.append(len(platform.received))
+    )
+    stop = asyncio.Event()
+    sleeps = 0
+
+    async def sleep(seconds: float) -> None:  # the worker's polls while idle, among others
+        nonlocal sleeps
+        sleeps += 1
+        if sleeps == 20:
+            stop.set()
+        await platform.time.sleep(seconds)
+
+    worker = make_worker(session_factory, platform, sleep=sleep)
+
+    await asyncio.wait_for(worker.run(stop), timeout=10)
+
+    assert len(platform.received) == 3
+    assert given_back == [3]
