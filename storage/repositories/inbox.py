@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, tuple_, update
+from sqlalchemy import Select, bindparam, delete, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -81,7 +82,18 @@ async def next_batch(
     ``claim`` (PostgreSQL): the rows stay locked until the session's transaction ends, and
     rows another transaction holds are skipped, not waited for: processors in several
     processes take different chats' updates instead of queueing behind each other."""
-    waiting = *WAITING, InboxUpdate.channel.in_(channels)
+    rows = await session.scalars(
+        _batch_statement(claim), {"channels": list(channels), "limit": limit}
+    )
+    return list(rows)
+
+
+@cache
+def _batch_statement(claim: bool) -> Select[tuple[InboxUpdate]]:
+    """Built once with its values as parameters: building it (an alias, adapted column by
+    column) took longer than running it, 1.9 against 0.9 ms of the claimer's CPU."""
+    waiting = *WAITING, InboxUpdate.channel.in_(bindparam("channels", expanding=True))
+    limit = bindparam("limit")
     if not claim:
         # Unclaimed (SQLite, one writer): matched on (channel, chat key, seq), which SQLite
         # answers by reading the waiting updates in id order until ``limit`` heads, faster
@@ -92,8 +104,12 @@ async def next_batch(
             .group_by(InboxUpdate.channel, InboxUpdate.chat_key)
         )
         key = tuple_(InboxUpdate.channel, InboxUpdate.chat_key, InboxUpdate.seq)
-        query = select(InboxUpdate).where(*waiting, key.in_(heads))
-        return list(await session.scalars(query.order_by(InboxUpdate.id).limit(limit)))
+        return (
+            select(InboxUpdate)
+            .where(*waiting, key.in_(heads))
+            .order_by(InboxUpdate.id)
+            .limit(limit)
+        )
     # PostgreSQL: each waiting update, in id order, is checked for being its chat's first
     # by one probe of the index of waiting updates by chat (a subquery per row, which the
     # planner cannot turn into a join): the claim reads about as many rows as it takes,
@@ -111,7 +127,7 @@ async def next_batch(
         )
         .scalar_subquery()
     )
-    query = (
+    return (
         # A row another claimer just processed is locked, re-read as it now is and dropped.
         select(InboxUpdate)
         .where(*waiting, InboxUpdate.seq == first)
@@ -119,7 +135,6 @@ async def next_batch(
         .limit(limit)
         .with_for_update(skip_locked=True, of=InboxUpdate)
     )
-    return list(await session.scalars(query))
 
 
 async def mark_processed(
