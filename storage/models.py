@@ -415,13 +415,6 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index(
-            "ix_outbox_channel_status_lane_next_attempt_at",
-            "channel",
-            "status",
-            "lane",
-            "next_attempt_at",
-        ),
         Index("ix_outbox_channel_chat_id_status", "channel", "chat_id", "status"),
         # The claim's order among unfinished messages: it reads the first few in this
         # order instead of sorting every waiting message (all of a broadcast) each time.
