@@ -3,8 +3,8 @@ engine -> outbox -> delivery -> reply received by the fake Bot API in this proce
 SQLite; then the same through a bare aiogram echo bot behind aiogram's own webhook handler
 (bench/echo_bot.py), and the ratio.
 
-Also measured: the split deployment (a web-only `serve` storing updates and one `worker`
-processing and delivering them). Each measured update is a person typing their name during
+Also measured: the split deployment (a web-only `serve` storing updates and `worker`
+processes processing and delivering them), all started as the Procfile starts them. Each measured update is a person typing their name during
 registration (one reply: the next question), as the echo bot gives one reply. Updates arrive
 over 40 concurrent connections, as Telegram sends them. Each line also gives the CPU time the
 bot's processes used per update (per process when split), and on PostgreSQL the server's (its
@@ -14,8 +14,11 @@ quiet machine, the CPU figures barely move with other load.
 With --rate R the updates arrive open-loop at R a second (as people cause them, whatever the
 bot's pace) instead of all at once, and p50/p99 are the latency at that load. With --workers
 1,2 the split deployment runs once with each number of worker processes. With --rounds N
-every deployment runs N times, interleaved, and the median of each is given: one run of a
-few seconds on a small machine moves by a tenth or more with whatever else it does.
+every deployment runs N times, interleaved (the bot's in reverse order every other round),
+and the median of each is given: one run of a few seconds on a small machine moves by a
+tenth or more with whatever else it does. More worker processes are also compared with one
+round by round (the two ran seconds apart): the median of those ratios, and in how many
+rounds more were ahead or level.
 
 On PostgreSQL the statistics of the set-up tables are taken before each measurement, as
 autovacuum takes them in a running deployment.
@@ -317,15 +320,20 @@ async def run(
         shape = f"web process + {workers} worker processes" if workers else "one process"
         deployments[f"CDHT bot on {store}, {shape}"] = workers
     # Each round runs every deployment once, in turn, so that a change in the machine's load
-    # weighs on all of them alike; each gets new people (the fake keeps every reply sent).
+    # weighs on all of them alike: the reference first, then the bot's deployments, in
+    # reverse order every other round, so that none always runs last. Each gets new people
+    # (the fake keeps every reply sent).
     blocks = iter(range(1_000_000, 1_000_000_000, count))
     rates: dict[str, list[float]] = {name: [] for name in deployments}
+    ours_in_order = list(deployments)[1:]
     freeze_gc()
     async with FakeTelegram() as fake:
         for round_ in range(1, rounds + 1):
             label = f" (round {round_} of {rounds})" if rounds > 1 else ""
             bare: Measured | None = None
-            for name, workers in deployments.items():
+            order = ours_in_order if round_ % 2 else ours_in_order[::-1]
+            for name in ["bare aiogram echo", *order]:
+                workers = deployments[name]
                 first = next(blocks)
                 users = range(first, first + count)
                 if workers is None:
@@ -348,6 +356,20 @@ async def run(
                 f"updates {name}{load}, median of {rounds} rounds: {middle:,.0f} updates/s "
                 f"({', '.join(f'{r:,.0f}' for r in measured)}); "
                 f"{middle / reference:.2f} x bare aiogram's median",
+                flush=True,
+            )
+        split = {n: deployments[n] for n in ours_in_order if deployments[n]}
+        one = next((n for n, workers in split.items() if workers == 1), None)
+        for name, workers in split.items():
+            if one is None or workers == 1:
+                continue
+            # Paired within each round: the two ran a few seconds apart, under the same load.
+            ratios = [more / less for more, less in zip(rates[name], rates[one], strict=True)]
+            ahead = sum(r >= 1 for r in ratios)
+            print(
+                f"updates {workers} worker processes against 1{load}: median ratio "
+                f"{statistics.median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)}); "
+                f"ahead or level in {ahead} of {rounds} rounds",
                 flush=True,
             )
     if postgres is None:
