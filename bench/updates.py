@@ -4,8 +4,9 @@ SQLite; then the same through a bare aiogram echo bot behind aiogram's own webho
 (bench/echo_bot.py), and the ratio.
 
 Also measured: the split deployment (a web-only `serve` storing updates and `worker`
-processes processing and delivering them), all started as the Procfile starts them. Each measured update is a person typing their name during
-registration (one reply: the next question), as the echo bot gives one reply. Updates arrive
+processes processing and delivering them), all started as the Procfile starts them. Each
+measured update is a person typing their name during registration (one reply: the next
+question), as the echo bot gives one reply. Updates arrive
 over 40 concurrent connections, as Telegram sends them. Each line also gives the CPU time the
 bot's processes used per update (per process when split), and on PostgreSQL the server's (its
 backends serving the bench's database; SQLite's work is inside the bot's): the rates need a

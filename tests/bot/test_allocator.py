@@ -38,15 +38,20 @@ print(sum(
 """
 
 
-def thread_arenas(**env: str) -> tuple[str, int]:
-    out = subprocess.run(
-        [sys.executable, "-c", THREAD_ARENAS],
+def printed(code: str, **env: str) -> list[str]:
+    """What a fresh interpreter prints running ``code``, with MALLOC_ARENA_MAX only if given."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
         env={k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | env,
     ).stdout.split()
+
+
+def thread_arenas(**env: str) -> tuple[str, int]:
+    out = printed(THREAD_ARENAS, **env)
     return out[0], int(out[1])
 
 
@@ -78,12 +83,6 @@ print(give_back_free_memory(), before - rss())
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
 def test_free_memory_is_given_back() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", FREED_IN_THE_MIDDLE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    out = printed(FREED_IN_THE_MIDDLE)
     assert out[0] == "True"
     assert int(out[1]) >= 40  # MB of the 60 freed
