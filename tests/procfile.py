@@ -19,6 +19,7 @@ def python_options() -> tuple[str, ...]:
 
 
 def options_of(kind: str) -> tuple[str, ...]:
+    """The interpreter's options in the Procfile's command for the process ``kind``."""
     for line in (ROOT / "Procfile").read_text().splitlines():
         name, _, command = line.partition(":")
         if name.strip() == kind:

@@ -91,7 +91,7 @@ async def next_batch(
 @cache
 def _batch_statement(claim: bool) -> Select[tuple[InboxUpdate]]:
     """Built once with its values as parameters: building it (an alias, adapted column by
-    column) took longer than running it, 1.9 against 0.9 ms of the claimer's CPU."""
+    column) took longer than running it: 1.9 ms of the claimer's CPU a claim, 0.7 ms once built."""
     waiting = *WAITING, InboxUpdate.channel.in_(bindparam("channels", expanding=True))
     limit = bindparam("limit")
     if not claim:
