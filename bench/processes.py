@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -123,3 +124,19 @@ def stop(process: subprocess.Popen) -> None:
 
 
 free_port = telegram_stack.free_port  # one way to find a port, shared with the tests
+
+
+def paired(more: list[float], one: list[float]) -> str:
+    """More worker processes against one, round by round (the two ran seconds apart, under
+    the same load on the machine): the median of the ratios, and in how many rounds more
+    were ahead or level."""
+    ratios = [m / o for m, o in zip(more, one, strict=True)]
+    ahead = sum(r >= 1 for r in ratios)
+    return (
+        f"median ratio {statistics.median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)}); "
+        f"ahead or level in {ahead} of {len(ratios)} rounds"
+    )
+
+
+def worker_processes(count: int) -> str:
+    return f"{count} worker process{'es' if count != 1 else ''}"

@@ -52,10 +52,12 @@ from processes import (  # beside this file
     cpu_seconds,
     free_port,
     freeze_gc,
+    paired,
     start,
     stop,
     until_idle,
     until_up,
+    worker_processes,
 )
 from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
@@ -318,7 +320,7 @@ async def run(
     load = f" at {rate:g} updates/s" if rate else ""
     deployments = {"bare aiogram echo": None}
     for workers in [0, *worker_counts]:
-        shape = f"web process + {workers} worker processes" if workers else "one process"
+        shape = f"web process + {worker_processes(workers)}" if workers else "one process"
         deployments[f"CDHT bot on {store}, {shape}"] = workers
     # Each round runs every deployment once, in turn, so that a change in the machine's load
     # weighs on all of them alike: the reference first, then the bot's deployments, in
@@ -364,13 +366,9 @@ async def run(
         for name, workers in split.items():
             if one is None or workers == 1:
                 continue
-            # Paired within each round: the two ran a few seconds apart, under the same load.
-            ratios = [more / less for more, less in zip(rates[name], rates[one], strict=True)]
-            ahead = sum(r >= 1 for r in ratios)
             print(
-                f"updates {workers} worker processes against 1{load}: median ratio "
-                f"{statistics.median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)}); "
-                f"ahead or level in {ahead} of {rounds} rounds",
+                f"updates {worker_processes(workers)} against 1{load}: "
+                f"{paired(rates[name], rates[one])}",
                 flush=True,
             )
     if postgres is None:
