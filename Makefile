@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/updates.py --updates 2000
 	$(BIN)/python bench/updates.py --updates 1000 --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres --rate 200 --workers 1,2
 	$(BIN)/python bench/claims.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+	$(BIN)/python bench/workers.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres --rounds 3
 	$(BIN)/python bench/memory.py --people 100000
 	$(BIN)/python bench/certificate.py --count 50
 	$(BIN)/python bench/broadcast.py --people 100000 --rate 1000 --segments 100000,1000000
