@@ -31,8 +31,8 @@ from processes import (  # beside this file
     cpu_seconds,
     freeze_gc,
     paired,
-    start,
     stop,
+    telegram_worker,
     until_idle,
     worker_processes,
 )
@@ -45,7 +45,6 @@ from storage.models import utcnow
 from storage.repositories import inbox
 from tests.conftest import scratch_postgres_database
 from tests.fakes.telegram import FakeTelegram
-from tests.procfile import bot
 
 
 async def drain(fake: FakeTelegram, server: str, workers: int, users: range) -> tuple[float, str]:
@@ -55,13 +54,7 @@ async def drain(fake: FakeTelegram, server: str, workers: int, users: range) -> 
         await migrate.upgrade_async(url)
         await at_the_name_question(url, users)
         await analyze(url)
-        env = {
-            "DATABASE_URL": url,
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_API_URL": fake.base_url,
-            "TELEGRAM_GLOBAL_RATE": "100000",
-        }
-        processes = [start(bot("worker"), env) for _ in range(workers)]
+        processes = [telegram_worker(fake, url, 100_000) for _ in range(workers)]
         db = create_engine(url)
         try:
             await until_idle(*processes)
